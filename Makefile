@@ -1,0 +1,48 @@
+# Two commands on a fresh clone: `make run` and `make test`.
+SHELL := /bin/bash
+DURATION ?= 2min
+SYMBOLS ?= SPY,QQQ
+CONFIG ?= config/staging_multi.yaml
+
+.PHONY: all install build fixtures run smoke test unit typecheck lint bench clean
+
+all: build
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+install: node_modules/.package-lock.json
+
+dist/.built: node_modules/.package-lock.json tsconfig.json tsconfig.build.json $(shell find src -name '*.ts')
+	npx tsc -p tsconfig.build.json
+	@touch $@
+
+build: dist/.built fixtures
+
+fixtures: dist/.built
+	node dist/fixtures/build.js fixtures/data
+
+# The runbook's launch, short by default: DURATION=30min make run for the full drill.
+run: build
+	node bin/trader.js run --config $(CONFIG) --symbols $(SYMBOLS) --duration $(DURATION) \
+	  --log-file logs/market_open_validation.log --trace-file logs/validation_trace.jsonl
+
+smoke: build
+	bash scripts/smoke.sh
+
+typecheck: install
+	npx tsc -p tsconfig.json --noEmit
+
+lint: typecheck
+
+unit: build
+	npx vitest run
+
+test: build typecheck unit smoke
+
+bench: build
+	node bench/run.js
+
+clean:
+	rm -rf dist

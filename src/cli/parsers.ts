@@ -1,0 +1,39 @@
+/** Commander option parsers: each turns text into a typed value or names the bad value. */
+import { InvalidArgumentError } from 'commander';
+import { SYMBOL_PATTERN } from '../feeds/events.js';
+import { DURATION_HELP, parseDuration } from '../util/duration.js';
+
+export function durationArg(text: string): number {
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new InvalidArgumentError(`expected ${DURATION_HELP}, got "${text}".`);
+  return ms;
+}
+
+export function symbolsArg(text: string): string[] {
+  const symbols = text.split(',').map((s) => s.trim());
+  if (symbols.length === 0 || symbols.some((s) => s === '')) {
+    throw new InvalidArgumentError(`expected a comma-separated list of tickers such as SPY,QQQ, got "${text}".`);
+  }
+  const bad = symbols.find((s) => !SYMBOL_PATTERN.test(s));
+  if (bad !== undefined) throw new InvalidArgumentError(`expected upper-case tickers such as SPY or BTC-USD, got "${bad}".`);
+  const dup = symbols.find((s, i) => symbols.indexOf(s) !== i);
+  if (dup !== undefined) throw new InvalidArgumentError(`"${dup}" is listed twice.`);
+  return symbols;
+}
+
+export function portArg(text: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new InvalidArgumentError(`expected a port number 0-65535, got "${text}".`);
+  return port;
+}
+
+export function positiveNumberArg(text: string): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${text}".`);
+  return n;
+}
+
+export function integerArg(text: string): number {
+  if (!/^-?\d+$/.test(text)) throw new InvalidArgumentError(`expected an integer, got "${text}".`);
+  return Number(text);
+}

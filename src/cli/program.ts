@@ -1,0 +1,92 @@
+/**
+ * The command table. Each action maps parsed flags to a typed options object and lazy-loads its
+ * command, so `trader validate` never pays for the runner's imports.
+ */
+import { Command, Option } from 'commander';
+import { VENUES } from '../config/schema.js';
+import { TRADER_VERSION } from '../version.js';
+import { durationArg, integerArg, portArg, positiveNumberArg, symbolsArg } from './parsers.js';
+
+export function buildProgram(setExitCode: (code: number) => void): Command {
+  const program = new Command('trader')
+    .description('Run a multi-symbol realtime trading runner at the market open and prove, from its files, whether it is safe to go live.')
+    .version(TRADER_VERSION)
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ outputError: (text, write) => write(`trader: ${text.replace(/^error: /, '')}`) });
+
+  program
+    .command('run')
+    .description('run the realtime runner (paper orders) and write the log and the JSONL trace')
+    .option('--config <yaml>', 'config file', 'config/staging_multi.yaml')
+    .option('--symbols <list>', 'comma-separated symbols; overrides the config', symbolsArg)
+    .option('--duration <time>', 'stop after this long (ms, s, m/min, h); default: until SIGTERM/SIGINT', durationArg)
+    .option('--log-file <file>', 'human log', 'logs/market_open_validation.log')
+    .option('--trace-file <file>', 'JSONL trace', 'logs/validation_trace.jsonl')
+    .addOption(new Option('--log-format <format>', 'log line format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--feed <venue>', 'market-data feed; default: the config\'s feeds.primary.venue').choices([...VENUES]))
+    .option('--feed-url <url>', 'the primary feed\'s ws:// endpoint')
+    .option('--kill-switch-file <file>', 'kill-switch file; default: the config\'s kill_switch.file (FLAG_TRADING_HALTED)')
+    .option('--pid-file <file>', 'where to write the PID', 'logs/runner.pid')
+    .option('--quiet', 'do not echo log lines to stdout')
+    .action(async (opts: RunFlags) => {
+      const { run } = await import('./commands/run.js');
+      setExitCode(await run(opts));
+    });
+
+  program
+    .command('feed-server')
+    .description('serve market data over WebSocket for drills: fixtures replay or a seeded synthetic stream')
+    .option('--port <n>', 'port (0 = any free port)', portArg, 8765)
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--speed <x>', 'replay speed multiplier', positiveNumberArg, 1)
+    .option('--no-loop', 'stop sending when the fixtures run out instead of starting over')
+    .option('--fixtures <dir>', 'fixture directory', 'fixtures/data')
+    .option('--symbols <list>', 'symbols to serve (default: all fixtures)', symbolsArg)
+    .option('--synthetic', 'generate a seeded synthetic stream instead of replaying fixtures')
+    .option('--rate <n>', 'synthetic events per second per symbol', positiveNumberArg, 50)
+    .option('--seed <n>', 'synthetic generator seed', integerArg, 1)
+    .addOption(new Option('--protocol <name>', 'wire protocol').choices(['native']).default('native'))
+    .action(async (opts: FeedServerFlags) => {
+      const { feedServer } = await import('./commands/feed-server.js');
+      await feedServer({
+        port: opts.port,
+        host: opts.host,
+        speed: opts.speed,
+        loop: opts.loop,
+        fixtures: opts.fixtures,
+        protocol: opts.protocol,
+        ...(opts.symbols ? { symbols: opts.symbols } : {}),
+        ...(opts.synthetic ? { synthetic: { rate: opts.rate, seed: opts.seed } } : {}),
+      });
+    });
+
+  return program;
+}
+
+export interface RunFlags {
+  config: string;
+  symbols?: string[];
+  duration?: number;
+  logFile: string;
+  traceFile: string;
+  logFormat: 'text' | 'json';
+  feed?: (typeof VENUES)[number];
+  feedUrl?: string;
+  killSwitchFile?: string;
+  pidFile: string;
+  quiet?: boolean;
+}
+
+interface FeedServerFlags {
+  port: number;
+  host: string;
+  speed: number;
+  loop: boolean;
+  fixtures: string;
+  symbols?: string[];
+  synthetic?: boolean;
+  rate: number;
+  seed: number;
+  protocol: 'native';
+}

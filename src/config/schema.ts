@@ -1,0 +1,118 @@
+/**
+ * The runner's configuration: YAML, validated once at load. `symbols`, `max_positions` and
+ * `log_level` stay top-level because the runbook edits them by hand; the rest is grouped.
+ * Every object is strict: an unknown key is an error naming it, so a typo cannot silently
+ * disable a safety setting.
+ */
+import { z } from 'zod';
+import { SYMBOL_PATTERN } from '../feeds/events.js';
+import { DURATION_HELP, parseDuration } from '../util/duration.js';
+
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = typeof value === 'number' ? value : parseDuration(value);
+  if (ms === undefined || !(ms > 0)) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration, ${DURATION_HELP}, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const symbol = z.string().refine((s) => SYMBOL_PATTERN.test(s), {
+  error: (issue) => `expected an upper-case ticker such as SPY or BTC-USD, got ${JSON.stringify(issue.input)}`,
+});
+
+export const VENUES = ['replay', 'synthetic', 'native', 'alpaca', 'polygon', 'binance'] as const;
+export type Venue = (typeof VENUES)[number];
+
+const feedEndpoint = z.strictObject({
+  venue: z.enum(VENUES),
+  url: z.string().regex(/^wss?:\/\//, 'expected a ws:// or wss:// URL').optional(),
+});
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+
+export const configSchema = z.strictObject({
+  symbols: z.array(symbol).min(1, 'expected at least one symbol'),
+  max_positions: z.number().int().min(0).default(1),
+  log_level: z
+    .string()
+    .transform((s) => s.toLowerCase())
+    .pipe(z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')} (any case)` }))
+    .default('info'),
+  timezone: z
+    .string()
+    .refine(isTimeZone, { error: (issue) => `expected an IANA time zone such as America/New_York, got ${JSON.stringify(issue.input)}` })
+    .default('America/New_York'),
+  feeds: z
+    .strictObject({
+      primary: feedEndpoint.default({ venue: 'replay' }),
+      fallback: feedEndpoint.optional(),
+      replay: z
+        .strictObject({
+          speed: z.number().positive().max(1000).default(1),
+          fixtures: z.string().default('fixtures/data'),
+          loop: z.boolean().default(true),
+        })
+        .prefault({}),
+      synthetic: z
+        .strictObject({
+          rate: z.number().positive().max(100_000).default(50),
+          seed: z.number().int().default(1),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  decision: z
+    .strictObject({
+      bar_interval: duration.default(60_000),
+      strategy: z
+        .strictObject({
+          name: z.literal('vwap_momentum').default('vwap_momentum'),
+          params: z
+            .strictObject({
+              lookback_bars: z.number().int().min(1).max(100).default(3),
+              momentum_bps: z.number().min(0).default(2),
+              vwap_band_bps: z.number().min(0).default(1),
+            })
+            .prefault({}),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  staleness: z
+    .strictObject({
+      max_lag: duration.default(5000),
+      heartbeat_interval: duration.default(1000),
+    })
+    .prefault({}),
+  kill_switch: z
+    .strictObject({
+      file: z.string().min(1).default('FLAG_TRADING_HALTED'),
+      poll_interval: duration.default(250),
+      allow_resume: z.boolean().default(false),
+    })
+    .prefault({}),
+  memory: z
+    .strictObject({
+      sample_interval: duration.default(10_000),
+      max_growth: z.number().positive().default(0.05),
+    })
+    .prefault({}),
+  risk: z
+    .strictObject({
+      order_qty: z.number().positive().default(1),
+    })
+    .prefault({}),
+});
+
+export type Config = z.output<typeof configSchema>;
+export type StrategyParams = Config['decision']['strategy']['params'];
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * Event-time bars. A bar covers [start, start + interval) of exchange time and closes when the
+ * first event at or past its end arrives, so bar contents depend only on the symbol's own event
+ * sequence, never on the wall clock or on when frames happened to be read.
+ */
+import type { MarketEvent } from '../feeds/events.js';
+
+export interface Bar {
+  start: number;
+  end: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  /** Volume-weighted price of the bar's trades; the mid-quote close when it had no trades. */
+  vwap: number;
+  trades: number;
+  quotes: number;
+}
+
+interface OpenBar {
+  bar: Bar;
+  notional: number;
+}
+
+export class BarBuilder {
+  private current: OpenBar | undefined;
+
+  constructor(private readonly intervalMs: number) {}
+
+  /** Adds an event; returns the bar it closed, if any. Events older than the open bar are ignored by the caller's ordering rule. */
+  add(event: MarketEvent): Bar | undefined {
+    const start = Math.floor(event.exchTs / this.intervalMs) * this.intervalMs;
+    let closed: Bar | undefined;
+    if (this.current && start > this.current.bar.start) {
+      closed = this.finish(this.current);
+      this.current = undefined;
+    }
+    if (!this.current) {
+      const price = priceOf(event);
+      if (price === undefined) return closed;
+      this.current = {
+        bar: { start, end: start + this.intervalMs, open: price, high: price, low: price, close: price, volume: 0, vwap: price, trades: 0, quotes: 0 },
+        notional: 0,
+      };
+    }
+    this.apply(this.current, event);
+    return closed;
+  }
+
+  /** The start of the bar being built, so callers can drop events that belong to a closed bar. */
+  get openBarStart(): number | undefined {
+    return this.current?.bar.start;
+  }
+
+  private apply(open: OpenBar, event: MarketEvent): void {
+    const bar = open.bar;
+    if (event.kind === 'trade') {
+      if (bar.trades === 0) {
+        // The first trade sets the bar's prices; quote mids only stand in until a trade prints.
+        bar.open = bar.high = bar.low = event.price;
+      }
+      bar.high = Math.max(bar.high, event.price);
+      bar.low = Math.min(bar.low, event.price);
+      bar.close = event.price;
+      bar.volume += event.size;
+      open.notional += event.price * event.size;
+      bar.trades += 1;
+    } else {
+      bar.quotes += 1;
+      if (bar.trades === 0) {
+        const mid = (event.bid + event.ask) / 2;
+        bar.high = Math.max(bar.high, mid);
+        bar.low = Math.min(bar.low, mid);
+        bar.close = mid;
+      }
+    }
+  }
+
+  private finish(open: OpenBar): Bar {
+    const bar = open.bar;
+    bar.vwap = bar.volume > 0 ? round6(open.notional / bar.volume) : bar.close;
+    bar.close = round6(bar.close);
+    bar.high = round6(bar.high);
+    bar.low = round6(bar.low);
+    bar.open = round6(bar.open);
+    return bar;
+  }
+}
+
+function priceOf(event: MarketEvent): number | undefined {
+  if (event.kind === 'trade') return event.price;
+  return (event.bid + event.ask) / 2;
+}
+
+export const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;

@@ -1,0 +1,38 @@
+/**
+ * The gate every order passes before the broker. It reads the trading state and the book, and
+ * answers with a reason the operator can grep for; it never sends anything itself.
+ */
+import type { TradingState } from '../safety/trading-state.js';
+
+export type Side = 'BUY' | 'SELL';
+
+export interface OrderIntent {
+  symbol: string;
+  side: Side;
+  qty: number;
+}
+
+export type RejectReason = 'TRADING_HALTED' | 'TRADING_REDUCING' | 'MAX_POSITIONS' | 'NO_QUOTE' | 'NOT_PAPER';
+
+export interface RiskLimits {
+  maxPositions: number;
+  paperOnly: boolean;
+}
+
+export interface Book {
+  position(symbol: string): number;
+  openPositions(): number;
+  isPaper: boolean;
+}
+
+export function checkOrder(intent: OrderIntent, limits: RiskLimits, state: TradingState, book: Book): RejectReason | undefined {
+  const current = book.position(intent.symbol);
+  const next = current + (intent.side === 'BUY' ? intent.qty : -intent.qty);
+  const level = state.effective(intent.symbol).level;
+  if (level === 'HALTED') return 'TRADING_HALTED';
+  // REDUCING lets positions shrink toward flat and nothing else.
+  if (level === 'REDUCING' && Math.abs(next) >= Math.abs(current)) return 'TRADING_REDUCING';
+  if (limits.paperOnly && !book.isPaper) return 'NOT_PAPER';
+  if (current === 0 && next !== 0 && book.openPositions() >= limits.maxPositions) return 'MAX_POSITIONS';
+  return undefined;
+}

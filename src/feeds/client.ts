@@ -1,0 +1,198 @@
+/**
+ * The one WebSocket client every feed goes through, live venue or embedded replay: connect,
+ * authenticate, subscribe, parse frames at the edge, watch the connection with ping/pong, and
+ * reconnect forever with backoff, resubscribing the current symbol set. It never decides anything;
+ * it hands typed events to its listener.
+ */
+import WebSocket from 'ws';
+import type { FrameSink, ParseIssue, VenueAdapter } from './adapter.js';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.js';
+import type { MarketEvent } from './events.js';
+
+export interface FeedListener {
+  onEvent(event: MarketEvent, recvMs: number, recvNs: bigint): void;
+  onParseIssue(issue: ParseIssue): void;
+  onConnected(info: { url: string; connection: number; attempt: number; downtimeMs: number | undefined }): void;
+  onDisconnected(info: { url: string; connection: number; code: number; reason: string }): void;
+  onReconnectAttempt(info: { url: string; attempt: number; delayMs: number }): void;
+  onReconnectFailed(info: { url: string; attempt: number; error: string }): void;
+  /** Every raw text frame, for --record; optional because it costs a copy. */
+  onFrame?(frame: string, recvMs: number, connection: number): void;
+}
+
+export interface FeedClientOptions {
+  url: string;
+  adapter: VenueAdapter;
+  symbols: string[];
+  listener: FeedListener;
+  pingIntervalMs?: number;
+  pingTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
+  backoff?: BackoffPolicy;
+  /** A connection that lived this long resets the attempt counter. */
+  stableAfterMs?: number;
+  maxFrameBytes?: number;
+}
+
+export class FeedClient {
+  private socket: WebSocket | undefined;
+  private readonly symbols: Set<string>;
+  private connection = 0;
+  private attempt = 0;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private pingTimer: NodeJS.Timeout | undefined;
+  private downSince: number | undefined;
+  private connectedAt = 0;
+  private readonly sink: FrameSink;
+  private frameRecvMs = 0;
+  private frameRecvNs = 0n;
+
+  constructor(private readonly options: FeedClientOptions) {
+    this.symbols = new Set(options.symbols);
+    const listener = options.listener;
+    this.sink = {
+      event: (event) => listener.onEvent(event, this.frameRecvMs, this.frameRecvNs),
+      issue: (issue) => listener.onParseIssue(issue),
+    };
+  }
+
+  get url(): string {
+    return this.options.url;
+  }
+
+  get subscribed(): string[] {
+    return [...this.symbols];
+  }
+
+  get isOpen(): boolean {
+    return this.socket?.readyState === WebSocket.OPEN;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.connect();
+  }
+
+  addSymbols(symbols: string[]): string[] {
+    const added = symbols.filter((s) => !this.symbols.has(s));
+    for (const s of added) this.symbols.add(s);
+    if (added.length && this.isOpen) this.sendAll(this.options.adapter.subscribeMessages(added));
+    return added;
+  }
+
+  removeSymbols(symbols: string[]): string[] {
+    const removed = symbols.filter((s) => this.symbols.has(s));
+    for (const s of removed) this.symbols.delete(s);
+    if (removed.length && this.isOpen) this.sendAll(this.options.adapter.unsubscribeMessages(removed));
+    return removed;
+  }
+
+  /** Closes for good; resolves when the socket is gone. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.pingTimer);
+    const socket = this.socket;
+    this.socket = undefined;
+    if (!socket || socket.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => socket.terminate(), 1000);
+      socket.once('close', () => {
+        clearTimeout(force);
+        resolve();
+      });
+      if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
+      else socket.close(1000, 'runner stopping');
+    });
+  }
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.attempt += 1;
+    this.connection += 1;
+    const connection = this.connection;
+    const { url, adapter, listener } = this.options;
+    const socket = new WebSocket(url, {
+      perMessageDeflate: false,
+      handshakeTimeout: this.options.handshakeTimeoutMs ?? 5000,
+      maxPayload: this.options.maxFrameBytes ?? 1 << 20,
+    });
+    this.socket = socket;
+    let opened = false;
+    let alive = true;
+
+    socket.on('open', () => {
+      opened = true;
+      this.connectedAt = Date.now();
+      const downtimeMs = this.downSince === undefined ? undefined : this.connectedAt - this.downSince;
+      this.downSince = undefined;
+      this.sendAll(adapter.openMessages());
+      if (this.symbols.size) this.sendAll(adapter.subscribeMessages([...this.symbols]));
+      listener.onConnected({ url, connection, attempt: this.attempt, downtimeMs });
+      const interval = this.options.pingIntervalMs ?? 5000;
+      clearInterval(this.pingTimer);
+      // A silent (half-open) socket never errors: if nothing, not even a pong, came back within
+      // an interval, it is dead and only terminate() frees it.
+      this.pingTimer = setInterval(() => {
+        if (!alive) {
+          socket.terminate();
+          return;
+        }
+        alive = false;
+        socket.ping();
+      }, Math.max(interval, this.options.pingTimeoutMs ?? 0));
+    });
+    socket.on('pong', () => {
+      alive = true;
+    });
+    socket.on('ping', () => {
+      alive = true;
+    });
+    socket.on('message', (data, isBinary) => {
+      alive = true;
+      this.frameRecvMs = Date.now();
+      this.frameRecvNs = process.hrtime.bigint();
+      if (isBinary) {
+        listener.onParseIssue({ kind: 'bad_shape', detail: 'binary frame' });
+        return;
+      }
+      const frame = data.toString();
+      listener.onFrame?.(frame, this.frameRecvMs, connection);
+      adapter.parse(frame, this.sink);
+    });
+    socket.on('error', (err) => {
+      if (!opened) listener.onReconnectFailed({ url, attempt: this.attempt, error: err.message });
+    });
+    socket.on('close', (code, reasonBuf) => {
+      clearInterval(this.pingTimer);
+      if (this.socket !== socket) return;
+      this.socket = undefined;
+      if (opened) {
+        this.downSince = Date.now();
+        if (this.downSince - this.connectedAt >= (this.options.stableAfterMs ?? 10_000)) this.attempt = 0;
+        listener.onDisconnected({ url, connection, code, reason: reasonBuf.toString() || closeCodeName(code) });
+      }
+      this.scheduleReconnect();
+    });
+  }
+
+  private scheduleReconnect(): void {
+    if (this.stopped) return;
+    const next = this.attempt + 1;
+    const delayMs = backoffDelay(next, this.options.backoff ?? DEFAULT_BACKOFF, Math.random());
+    this.options.listener.onReconnectAttempt({ url: this.options.url, attempt: next, delayMs });
+    this.retryTimer = setTimeout(() => this.connect(), delayMs);
+  }
+
+  private sendAll(frames: string[]): void {
+    for (const frame of frames) this.socket?.send(frame);
+  }
+}
+
+function closeCodeName(code: number): string {
+  if (code === 1006) return 'abnormal closure (no close frame)';
+  if (code === 1000) return 'normal closure';
+  if (code === 1001) return 'going away';
+  return `code ${code}`;
+}

@@ -1,0 +1,411 @@
+/**
+ * The realtime runner: wires the feed client to one pipeline per symbol, the safety controls to
+ * the trading state, and decisions through the risk gate to the paper broker, writing every event
+ * through the journal. It owns every timer and socket it starts and releases them in stop().
+ */
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../config/schema.js';
+import type { Flags } from '../config/flags.js';
+import { FeedClient, type FeedListener } from '../feeds/client.js';
+import type { ParseIssue, VenueAdapter } from '../feeds/adapter.js';
+import type { MarketEvent } from '../feeds/events.js';
+import { SymbolPipeline, type Decision } from '../engine/pipeline.js';
+import { STRATEGY } from '../engine/strategy.js';
+import { checkOrder, type OrderIntent } from '../engine/risk.js';
+import { PaperBroker } from '../engine/paper-broker.js';
+import { TradingState } from '../safety/trading-state.js';
+import { StalenessWatchdog } from '../safety/staleness.js';
+import { KillSwitchPoller, type KillSwitchChange } from '../safety/kill-switch.js';
+import { MemoryTracker, sampleMemory } from '../safety/memory.js';
+import type { Journal } from '../trace/journal.js';
+import { TRACE_SCHEMA_VERSION } from '../trace/schema.js';
+import { round, summarize } from '../util/stats.js';
+import { formatDuration } from '../util/duration.js';
+import { TRADER_VERSION } from '../version.js';
+
+export interface RunnerOptions {
+  config: Config;
+  configPath: string;
+  configDigest: string;
+  symbols: string[];
+  flags: Flags;
+  venue: string;
+  url: string;
+  adapter: VenueAdapter;
+  killSwitchFile: string;
+  journal: Journal;
+  /** Wall clock in ms with sub-ms precision (latency is measured against exchange timestamps). */
+  now: () => number;
+}
+
+interface SymbolStats {
+  decisions: number;
+  actions: Record<'BUY' | 'SELL' | 'HOLD', number>;
+  latencies: number[];
+  events: number;
+  dropped: number;
+  skippedStale: number;
+}
+
+export interface RunSummary {
+  durationMs: number;
+  decisions: number;
+  orders: { submitted: number; filled: number; rejected: number };
+  stalenessBreaches: number;
+  disconnects: number;
+  parseErrors: number;
+  perSymbol: Record<string, { decisions: number; latency_avg_ms: number; latency_p95_ms: number; events: number }>;
+}
+
+const PARSE_ERROR_LOG_EVERY_MS = 1000;
+
+export class Runner {
+  private readonly pipelines = new Map<string, SymbolPipeline>();
+  private readonly stats = new Map<string, SymbolStats>();
+  private readonly state = new TradingState();
+  private readonly broker = new PaperBroker();
+  private readonly staleness: StalenessWatchdog;
+  private readonly killSwitch: KillSwitchPoller;
+  private readonly memory: MemoryTracker;
+  private readonly client: FeedClient;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly startMs: number;
+  private deciding = true;
+  private stopped = false;
+  private ordersSubmitted = 0;
+  private ordersFilled = 0;
+  private ordersRejected = 0;
+  private breaches = 0;
+  private disconnects = 0;
+  private parseErrors = 0;
+  private parseErrorsByKind = new Map<string, number>();
+  private parseErrorsUnlogged = 0;
+  private lastParseLogMs = 0;
+  private halted = false;
+
+  constructor(private readonly options: RunnerOptions) {
+    const { config } = options;
+    this.startMs = options.now();
+    this.staleness = new StalenessWatchdog(() => config.staleness.max_lag);
+    this.killSwitch = new KillSwitchPoller(options.killSwitchFile, (change) => this.onKillSwitch(change), (p) => readFileSync(p, 'utf8').slice(0, 500), () => options.now());
+    this.memory = new MemoryTracker(Math.min(60_000, config.memory.sample_interval * 3), this.startMs);
+    for (const symbol of options.symbols) this.addPipeline(symbol);
+    this.client = new FeedClient({ url: options.url, adapter: options.adapter, symbols: options.symbols, listener: this.listener() });
+  }
+
+  get symbols(): string[] {
+    return [...this.pipelines.keys()];
+  }
+
+  start(): void {
+    const { config, journal, flags } = this.options;
+    const runId = randomUUID();
+    journal.run({
+      type: 'run',
+      ts: new Date(this.startMs).toISOString(),
+      schema_version: TRACE_SCHEMA_VERSION,
+      trader_version: TRADER_VERSION,
+      run_id: runId,
+      pid: process.pid,
+      started_at: new Date(this.startMs).toISOString(),
+      command: 'run',
+      config: { path: this.options.configPath, digest: this.options.configDigest },
+      strategy: { name: STRATEGY.name, version: STRATEGY.version, params: { ...config.decision.strategy.params } },
+      bar_interval_ms: config.decision.bar_interval,
+      symbols: this.options.symbols,
+      flags,
+      feed: { venue: this.options.venue, url: this.options.url },
+      timezone: config.timezone,
+      thresholds: { max_lag_ms: config.staleness.max_lag, max_positions: config.max_positions, kill_switch_file: this.options.killSwitchFile },
+    });
+    const flagText = Object.entries(flags).map(([k, v]) => `${k}=${v ? 1 : 0}`).join(' ');
+    journal.event('info', 'RUN_STARTED', `pid=${process.pid} symbols=${this.options.symbols.join(',')} feed=${this.options.venue} ${flagText} strategy=${STRATEGY.name}@${STRATEGY.version} bar_interval=${formatDuration(config.decision.bar_interval)}`, { run_id: runId, symbols: this.options.symbols, flags });
+
+    for (const symbol of this.options.symbols) this.staleness.watch(symbol, this.options.now());
+    this.client.start();
+    this.killSwitch.start(config.kill_switch.poll_interval);
+    this.every(config.staleness.heartbeat_interval, () => this.heartbeat());
+    this.every(Math.min(250, config.staleness.heartbeat_interval), () => this.checkStaleness());
+    this.every(config.memory.sample_interval, () => this.sampleMemory());
+  }
+
+  /** Re-reads the symbol list: subscribes the added symbols, unsubscribes the removed ones. */
+  setSymbols(next: string[]): void {
+    const { journal } = this.options;
+    const current = new Set(this.pipelines.keys());
+    const added = next.filter((s) => !current.has(s));
+    const removed = [...current].filter((s) => !next.includes(s));
+    if (!this.options.flags.FLAG_MULTI_SYMBOL && next.length > 1) {
+      journal.event('warn', 'SYMBOL_ADD_REFUSED', `FLAG_MULTI_SYMBOL=0 allows one symbol; keeping ${[...current].join(',')}`, { requested: next });
+      return;
+    }
+    for (const symbol of added) {
+      this.addPipeline(symbol);
+      this.staleness.watch(symbol, this.options.now());
+      journal.event('info', 'SYMBOL_ADDED', `symbol=${symbol} symbols=${[...this.pipelines.keys()].join(',')}`, { symbol });
+    }
+    if (added.length) this.client.addSymbols(added);
+    for (const symbol of removed) {
+      this.pipelines.delete(symbol);
+      this.staleness.unwatch(symbol);
+      journal.event('info', 'SYMBOL_REMOVED', `symbol=${symbol} position=${this.broker.position(symbol)} held`, { symbol, position: this.broker.position(symbol) });
+    }
+    if (removed.length) this.client.removeSymbols(removed);
+    if (!added.length && !removed.length) journal.event('info', 'SYMBOLS_UNCHANGED', `symbols=${[...current].join(',')}`);
+  }
+
+  /** Graceful stop: stop deciding, close the feed, then write the summary. Idempotent. */
+  async stop(reason: string): Promise<RunSummary> {
+    const summary = this.summary();
+    if (this.stopped) return summary;
+    this.stopped = true;
+    this.deciding = false;
+    for (const t of this.timers) clearInterval(t);
+    this.killSwitch.stop();
+    await this.client.stop();
+    const { journal } = this.options;
+    this.flushParseErrors(true);
+    const final = this.summary();
+    const lat = summarize(this.allLatencies());
+    journal.event(
+      'info',
+      'RUN_SUMMARY',
+      `duration=${(final.durationMs / 1000).toFixed(1)}s decisions=${final.decisions} orders_submitted=${final.orders.submitted} orders_filled=${final.orders.filled} orders_rejected=${final.orders.rejected} staleness_breaches=${final.stalenessBreaches} disconnects=${final.disconnects} parse_errors=${final.parseErrors} latency_avg_ms=${round(lat.avg, 2)} latency_p95_ms=${round(lat.p95, 2)}`,
+      { ...final, latency_ms: { avg: round(lat.avg, 3), p50: round(lat.p50, 3), p95: round(lat.p95, 3), p99: round(lat.p99, 3), max: round(lat.max, 3) }, positions: this.broker.allPositions(), memory: this.memory.trend() ?? null },
+    );
+    journal.event('info', 'RUN_STOPPED', `reason=${reason}`, { reason });
+    return final;
+  }
+
+  private listener(): FeedListener {
+    const { journal } = this.options;
+    return {
+      onEvent: (event, recvMs, recvNs) => this.onEvent(event, recvMs, recvNs),
+      onParseIssue: (issue) => this.onParseIssue(issue),
+      onConnected: ({ url, connection, attempt, downtimeMs }) => {
+        if (downtimeMs === undefined && connection === 1) {
+          journal.event('info', 'FEED_CONNECTED', `venue=${this.options.venue} url=${url} symbols=${this.client.subscribed.join(',')}`, { url, connection });
+        } else {
+          journal.event('info', 'RECONNECT_SUCCESS', `url=${url} attempt=${attempt} downtime=${((downtimeMs ?? 0) / 1000).toFixed(2)}s resubscribed=${this.client.subscribed.join(',')}`, { url, connection, attempt, downtime_ms: downtimeMs ?? null, symbols: this.client.subscribed });
+        }
+      },
+      onDisconnected: ({ url, connection, code, reason }) => {
+        if (this.stopped) return;
+        this.disconnects += 1;
+        journal.event('warn', 'WEBSOCKET_DISCONNECT', `url=${url} code=${code} reason="${reason}"`, { url, connection, code, reason });
+      },
+      onReconnectAttempt: ({ url, attempt, delayMs }) => {
+        if (this.stopped) return;
+        journal.event('info', 'RECONNECT_ATTEMPT', `url=${url} attempt=${attempt} delay=${delayMs}ms`, { url, attempt, delay_ms: delayMs });
+      },
+      onReconnectFailed: ({ url, attempt, error }) => {
+        if (this.stopped) return;
+        journal.event('warn', 'RECONNECT_FAILED', `url=${url} attempt=${attempt} cause="${error}"`, { url, attempt, cause: error });
+      },
+    };
+  }
+
+  private onEvent(event: MarketEvent, recvMs: number, recvNs: bigint): void {
+    const pipeline = this.pipelines.get(event.symbol);
+    if (!pipeline) return;
+    const stats = this.stats.get(event.symbol);
+    if (stats) stats.events += 1;
+    const recovery = this.staleness.onData(event.symbol, recvMs, event.exchTs);
+    if (recovery?.kind === 'recovered') {
+      this.state.set('staleness', 'ACTIVE', event.symbol);
+      this.options.journal.event('info', 'STALENESS_RECOVERED', `${event.symbol} stale_for=${(recovery.staleForMs / 1000).toFixed(1)}s`, { symbol: event.symbol, stale_for_ms: recovery.staleForMs });
+    }
+    if (!this.deciding) return;
+    const { outcome, decision } = pipeline.onEvent(event);
+    if (outcome !== 'accepted' && stats) stats.dropped += 1;
+    if (!decision) return;
+    const lagMs = recvMs - event.exchTs;
+    if (lagMs > this.options.config.staleness.max_lag) {
+      // A bar closed by data older than the staleness budget is not decided on.
+      if (stats) stats.skippedStale += 1;
+      this.options.journal.event('warn', 'DECISION_SKIPPED', `symbol=${event.symbol} reason=STALE_DATA lag=${lagMs}ms`, { symbol: event.symbol, reason: 'STALE_DATA', lag_ms: lagMs });
+      return;
+    }
+    this.logDecision(decision, event, recvNs);
+    this.act(decision);
+  }
+
+  private logDecision(decision: Decision, trigger: MarketEvent, recvNs: bigint): void {
+    const now = this.options.now();
+    const latencyMs = round(Math.max(0, now - trigger.exchTs), 3);
+    const processingUs = Number((process.hrtime.bigint() - recvNs) / 1000n);
+    const { symbol, output } = decision;
+    const latencyText = latencyMs < 10 ? latencyMs.toFixed(1) : String(Math.round(latencyMs));
+    const msg = `DECISION_LOGGED: symbol=${symbol} action=${output.action} confidence=${output.confidence.toFixed(2)} latency=${latencyText}ms`;
+    this.options.journal.decision(
+      {
+        msg,
+        symbol,
+        action: output.action,
+        confidence: output.confidence,
+        latency_ms: latencyMs,
+        processing_us: processingUs,
+        bar_start: decision.bar.start,
+        bar_end: decision.bar.end,
+        trigger_seq: trigger.seq,
+        trigger_ts: trigger.exchTs,
+        inputs: decision.inputs,
+        inputs_digest: decision.inputsDigest,
+        output_digest: decision.outputDigest,
+      },
+      now,
+    );
+    const stats = this.stats.get(symbol);
+    if (stats) {
+      stats.decisions += 1;
+      stats.actions[output.action] += 1;
+      stats.latencies.push(latencyMs);
+    }
+  }
+
+  /** Turns a BUY/SELL into an order toward a target position of ±order_qty; HOLD changes nothing. */
+  private act(decision: Decision): void {
+    const { action } = decision.output;
+    if (action === 'HOLD') return;
+    const { symbol } = decision;
+    const qty = this.options.config.risk.order_qty;
+    const target = action === 'BUY' ? qty : -qty;
+    const delta = target - this.broker.position(symbol);
+    if (delta === 0) return;
+    this.submit({ symbol, side: delta > 0 ? 'BUY' : 'SELL', qty: Math.abs(delta) }, this.pipelines.get(symbol)?.currentQuote ?? null);
+  }
+
+  private submit(intent: OrderIntent, quote: { bid: number; ask: number } | null): void {
+    const { journal, config, flags } = this.options;
+    const base = `symbol=${intent.symbol} side=${intent.side} qty=${intent.qty}`;
+    const reason = checkOrder(intent, { maxPositions: config.max_positions, paperOnly: flags.STAGING_MODE }, this.state, this.broker) ?? (quote ? undefined : 'NO_QUOTE');
+    if (reason) {
+      this.ordersRejected += 1;
+      journal.event('info', 'ORDER_REJECTED', `${base} reason=${reason}`, { symbol: intent.symbol, side: intent.side, qty: intent.qty, reason, halted: this.halted });
+      return;
+    }
+    const id = this.broker.newOrderId();
+    this.ordersSubmitted += 1;
+    journal.event('info', 'ORDER_SUBMITTED', `id=${id} ${base} type=MARKET broker=paper`, { order_id: id, symbol: intent.symbol, side: intent.side, qty: intent.qty });
+    if (!quote) return;
+    const fill = this.broker.fill(id, intent, quote);
+    this.ordersFilled += 1;
+    journal.event('info', 'ORDER_FILLED', `id=${id} ${base} price=${fill.price} position=${fill.position}`, { order_id: id, symbol: intent.symbol, side: intent.side, qty: intent.qty, price: fill.price, position: fill.position });
+  }
+
+  private onKillSwitch(change: KillSwitchChange): void {
+    const { journal, killSwitchFile, config } = this.options;
+    if (change.kind === 'check_failed') {
+      // A safety check that cannot run must not leave trading on.
+      this.state.set('kill_switch_check', 'HALTED');
+      journal.event('error', 'KILL_SWITCH_CHECK_FAILED', `cannot check ${killSwitchFile}: ${change.error}; trading HALTED`, { error: change.error });
+      return;
+    }
+    this.state.set('kill_switch_check', 'ACTIVE');
+    if (change.kind === 'appeared') {
+      this.halted = true;
+      this.state.set('kill_switch', 'HALTED');
+      const note = change.content.trim() ? ` note="${change.content.trim().replace(/\s+/g, ' ').slice(0, 200)}"` : '';
+      journal.event('warn', 'KILL_SWITCH_DETECTED', `${killSwitchFile} exists (detection_delay=${change.delayMs.toFixed(0)}ms)${note}`, { file: killSwitchFile, file_mtime_ms: change.fileMtimeMs, detected_ms: change.detectedMs, detection_delay_ms: round(change.delayMs, 1), note: change.content.trim() || null });
+      journal.event('warn', 'TRADING_HALTED', 'no new orders accepted', { source: 'kill_switch' });
+      journal.event('info', 'ORDERS_CANCELLED', 'working_orders=0 (paper fills are immediate)', { count: 0 });
+      const positions = this.broker.allPositions();
+      journal.event('info', 'POSITIONS_HELD', `current positions maintained ${Object.entries(positions).map(([s, q]) => `${s}=${q}`).join(' ') || '(flat)'}`.trim(), { positions });
+      journal.event('info', 'FEEDS_ACTIVE', `continue monitoring (no trading) symbols=${this.symbols.join(',')}`, { symbols: this.symbols });
+      return;
+    }
+    journal.event('info', 'KILL_SWITCH_CLEARED', `${killSwitchFile} removed`, { file: killSwitchFile });
+    if (config.kill_switch.allow_resume) {
+      this.halted = false;
+      this.state.set('kill_switch', 'ACTIVE');
+      journal.event('info', 'TRADING_RESUMED', 'orders accepted again (kill_switch.allow_resume: true)', {});
+    } else {
+      journal.event('warn', 'TRADING_STILL_HALTED', 'halt latched: kill_switch.allow_resume is false; restart the runner to trade again', {});
+    }
+  }
+
+  private heartbeat(): void {
+    const now = this.options.now();
+    for (const s of this.staleness.snapshot()) {
+      const age = s.lastRecvMs === undefined ? 'never' : `${((now - s.lastRecvMs) / 1000).toFixed(1)}s`;
+      const lag = s.lagMs === undefined ? 'n/a' : `${Math.round(s.lagMs)}ms`;
+      if (s.stale) continue;
+      this.options.journal.event('info', 'HEARTBEAT_OK', `${s.symbol} last_update=${age} lag=${lag}`, { symbol: s.symbol, last_update_ms: s.lastRecvMs === undefined ? null : round(now - s.lastRecvMs, 1), lag_ms: s.lagMs === undefined ? null : round(s.lagMs, 1), state: this.state.effective(s.symbol).level });
+    }
+    this.flushParseErrors(false);
+  }
+
+  private checkStaleness(): void {
+    for (const change of this.staleness.check(this.options.now())) {
+      if (change.kind !== 'breach') continue;
+      this.breaches += 1;
+      this.state.set('staleness', 'HALTED', change.symbol);
+      this.options.journal.event('warn', 'STALENESS_BREACH', `${change.symbol} last_update=${(change.ageMs / 1000).toFixed(1)}s max_lag=${(change.maxLagMs / 1000).toFixed(1)}s`, { symbol: change.symbol, age_ms: round(change.ageMs, 1), max_lag_ms: change.maxLagMs });
+    }
+  }
+
+  private sampleMemory(): void {
+    const sample = sampleMemory(this.options.now());
+    const trend = this.memory.add(sample);
+    const mb = (b: number): string => (b / 1048576).toFixed(1);
+    this.options.journal.event('debug', 'MEMORY_SAMPLE', `rss=${mb(sample.rss)}MB heap_used=${mb(sample.heapUsed)}MB external=${mb(sample.external)}MB growth=${trend ? (trend.growth * 100).toFixed(2) : 'warming'}%`, { rss: sample.rss, heap_used: sample.heapUsed, external: sample.external, growth: trend ? round(trend.growth, 5) : null, slope_bytes_per_min: trend ? Math.round(trend.slopeBytesPerMin) : null });
+    if (trend && trend.growth > this.options.config.memory.max_growth) {
+      this.options.journal.event('warn', 'MEMORY_GROWTH_WARN', `rss growth ${(trend.growth * 100).toFixed(1)}% > ${(this.options.config.memory.max_growth * 100).toFixed(1)}%`, { growth: round(trend.growth, 5) });
+    }
+  }
+
+  private onParseIssue(issue: ParseIssue): void {
+    this.parseErrors += 1;
+    this.parseErrorsUnlogged += 1;
+    this.parseErrorsByKind.set(issue.kind, (this.parseErrorsByKind.get(issue.kind) ?? 0) + 1);
+    const now = this.options.now();
+    // Rate-limited: a garbage flood must not become a log flood.
+    if (now - this.lastParseLogMs >= PARSE_ERROR_LOG_EVERY_MS) {
+      this.lastParseLogMs = now;
+      this.parseErrorsUnlogged = 0;
+      this.options.journal.event('error', 'FEED_PARSE_ERROR', `kind=${issue.kind} detail="${issue.detail}" total=${this.parseErrors}`, { kind: issue.kind, detail: issue.detail, total: this.parseErrors, by_kind: Object.fromEntries(this.parseErrorsByKind) });
+    }
+  }
+
+  private flushParseErrors(force: boolean): void {
+    if (this.parseErrorsUnlogged === 0) return;
+    if (!force && this.options.now() - this.lastParseLogMs < PARSE_ERROR_LOG_EVERY_MS) return;
+    this.lastParseLogMs = this.options.now();
+    this.options.journal.event('error', 'FEED_PARSE_ERROR', `suppressed=${this.parseErrorsUnlogged} total=${this.parseErrors}`, { suppressed: this.parseErrorsUnlogged, total: this.parseErrors, by_kind: Object.fromEntries(this.parseErrorsByKind) });
+    this.parseErrorsUnlogged = 0;
+  }
+
+  private addPipeline(symbol: string): void {
+    const { config } = this.options;
+    this.pipelines.set(symbol, new SymbolPipeline(symbol, config.decision.bar_interval, config.decision.strategy.params));
+    if (!this.stats.has(symbol)) this.stats.set(symbol, { decisions: 0, actions: { BUY: 0, SELL: 0, HOLD: 0 }, latencies: [], events: 0, dropped: 0, skippedStale: 0 });
+  }
+
+  private every(ms: number, fn: () => void): void {
+    this.timers.push(setInterval(fn, ms));
+  }
+
+  private allLatencies(): number[] {
+    return [...this.stats.values()].flatMap((s) => s.latencies);
+  }
+
+  private summary(): RunSummary {
+    const perSymbol: RunSummary['perSymbol'] = {};
+    let decisions = 0;
+    for (const [symbol, s] of this.stats) {
+      decisions += s.decisions;
+      const lat = summarize(s.latencies);
+      perSymbol[symbol] = { decisions: s.decisions, latency_avg_ms: round(lat.avg, 3), latency_p95_ms: round(lat.p95, 3), events: s.events };
+    }
+    return {
+      durationMs: Math.round(this.options.now() - this.startMs),
+      decisions,
+      orders: { submitted: this.ordersSubmitted, filled: this.ordersFilled, rejected: this.ordersRejected },
+      stalenessBreaches: this.breaches,
+      disconnects: this.disconnects,
+      parseErrors: this.parseErrors,
+      perSymbol,
+    };
+  }
+}

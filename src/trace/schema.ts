@@ -1,0 +1,87 @@
+/**
+ * The trace's record shapes, defined once: the runner writes them and the offline commands
+ * (validate, report, replay) read them with these same schemas.
+ *
+ * Every record has `type`, `ts` (ISO wall clock) and, for log events, `event` and `msg` (the log
+ * line's text without its time stamp). The first record is the run record.
+ */
+import { z } from 'zod';
+
+export const TRACE_SCHEMA_VERSION = 1;
+
+const bar = z.object({
+  start: z.number(),
+  end: z.number(),
+  open: z.number(),
+  high: z.number(),
+  low: z.number(),
+  close: z.number(),
+  volume: z.number(),
+  vwap: z.number(),
+  trades: z.number(),
+  quotes: z.number(),
+});
+
+export const decisionInputsSchema = z.object({
+  symbol: z.string(),
+  bars: z.array(bar),
+  session_vwap: z.number(),
+  session_volume: z.number(),
+  quote: z.object({ bid: z.number(), ask: z.number() }).nullable(),
+});
+
+export const runRecordSchema = z.object({
+  type: z.literal('run'),
+  ts: z.string(),
+  schema_version: z.number().int(),
+  trader_version: z.string(),
+  run_id: z.string(),
+  pid: z.number().int(),
+  started_at: z.string(),
+  command: z.enum(['run', 'replay']),
+  config: z.object({ path: z.string(), digest: z.string() }),
+  strategy: z.object({ name: z.string(), version: z.string(), params: z.record(z.string(), z.number()) }),
+  bar_interval_ms: z.number(),
+  symbols: z.array(z.string()),
+  flags: z.object({ FLAG_MULTI_SYMBOL: z.boolean(), FLAG_REALTIME: z.boolean(), STAGING_MODE: z.boolean() }),
+  feed: z.object({ venue: z.string(), url: z.string().optional() }),
+  timezone: z.string(),
+  thresholds: z.object({ max_lag_ms: z.number(), max_positions: z.number(), kill_switch_file: z.string() }),
+});
+
+export const decisionRecordSchema = z.object({
+  type: z.literal('decision'),
+  ts: z.string(),
+  event: z.literal('DECISION_LOGGED'),
+  msg: z.string(),
+  symbol: z.string(),
+  action: z.enum(['BUY', 'SELL', 'HOLD']),
+  confidence: z.number(),
+  latency_ms: z.number(),
+  processing_us: z.number(),
+  bar_start: z.number(),
+  bar_end: z.number(),
+  trigger_seq: z.number(),
+  trigger_ts: z.number(),
+  inputs: decisionInputsSchema,
+  inputs_digest: z.string(),
+  output_digest: z.string(),
+});
+
+/** Any other record: a log event with structured fields. */
+export const eventRecordSchema = z.looseObject({
+  type: z.string(),
+  ts: z.string(),
+  event: z.string(),
+  msg: z.string(),
+  level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+});
+
+export type RunRecord = z.infer<typeof runRecordSchema>;
+export type DecisionRecord = z.infer<typeof decisionRecordSchema>;
+export type EventRecord = z.infer<typeof eventRecordSchema>;
+
+/** The trace `type` of a log event: the event name in lower case, decisions being `decision`. */
+export function recordType(event: string): string {
+  return event === 'DECISION_LOGGED' ? 'decision' : event.toLowerCase();
+}

@@ -1,0 +1,68 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { TraderError } from '../../src/errors.js';
+
+function configProblem(yaml: string): string {
+  try {
+    parseConfig('config/x.yaml', yaml);
+  } catch (err) {
+    expect(err).toBeInstanceOf(TraderError);
+    expect((err as TraderError).code).toBe('E_CONFIG');
+    return (err as Error).message;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('config', () => {
+  it('fills documented defaults around the three hand-edited keys', () => {
+    const config = parseConfig('c.yaml', 'symbols: [SPY, QQQ]\nmax_positions: 1\nlog_level: DEBUG\n');
+    expect(config.symbols).toEqual(['SPY', 'QQQ']);
+    expect(config.log_level).toBe('debug');
+    expect(config.staleness.max_lag).toBe(5000);
+    expect(config.decision.bar_interval).toBe(60_000);
+    expect(config.kill_switch).toEqual({ file: 'FLAG_TRADING_HALTED', poll_interval: 250, allow_resume: false });
+    expect(config.feeds.primary.venue).toBe('replay');
+    expect(config.timezone).toBe('America/New_York');
+  });
+
+  it('names the file, the field and the bad value', () => {
+    expect(configProblem('symbols: [SPY, "spy!"]\n')).toBe('config/x.yaml: symbols[1]: expected an upper-case ticker such as SPY or BTC-USD, got "spy!"');
+  });
+
+  it('refuses an unknown key so a typo cannot disable a safety setting', () => {
+    expect(configProblem('symbols: [SPY]\nstaleness:\n  max_lagg: 1s\n')).toBe('config/x.yaml: staleness: unknown key "max_lagg"');
+    expect(configProblem('symbols: [SPY]\nsymbol: [QQQ]\n')).toContain('unknown key "symbol"');
+  });
+
+  it('checks durations, levels and time zones', () => {
+    expect(configProblem('symbols: [SPY]\nstaleness:\n  max_lag: soon\n')).toMatch(/^config\/x\.yaml: staleness\.max_lag: expected a duration/);
+    expect(configProblem('symbols: [SPY]\nlog_level: LOUD\n')).toMatch(/^config\/x\.yaml: log_level: expected one of debug, info, warn, error/);
+    expect(configProblem('symbols: [SPY]\ntimezone: Mars/Olympus\n')).toMatch(/timezone: expected an IANA time zone/);
+    expect(configProblem('symbols: []\n')).toBe('config/x.yaml: symbols: expected at least one symbol');
+  });
+
+  it('refuses YAML that does not parse or is not a mapping', () => {
+    expect(configProblem('symbols: [SPY\n')).toMatch(/^config\/x\.yaml: invalid YAML: /);
+    expect(configProblem('- SPY\n')).toBe('config/x.yaml: expected a YAML mapping of settings at the top level');
+  });
+
+  it('reports a missing file by path', () => {
+    expect(() => loadConfig('/nonexistent/trader.yaml')).toThrow('/nonexistent/trader.yaml: cannot read config: no such file');
+  });
+
+  it('loads the shipped configs and digests their bytes', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trader-config-'));
+    const path = join(dir, 'c.yaml');
+    writeFileSync(path, 'symbols: [SPY]\n');
+    const a = loadConfig(path);
+    writeFileSync(path, 'symbols: [SPY]  \n');
+    expect(loadConfig(path).digest).not.toBe(a.digest);
+    for (const shipped of ['config/staging_multi.yaml', 'config/live_canary.yaml', 'config/smoke.yaml']) {
+      expect(() => loadConfig(shipped)).not.toThrow();
+    }
+    expect(loadConfig('config/staging_multi.yaml').config).toMatchObject({ symbols: ['SPY', 'QQQ'], max_positions: 1, log_level: 'debug' });
+  });
+});
