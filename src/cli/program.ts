@@ -28,10 +28,23 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--feed-url <url>', 'the primary feed\'s ws:// endpoint')
     .option('--kill-switch-file <file>', 'kill-switch file; default: the config\'s kill_switch.file (FLAG_TRADING_HALTED)')
     .option('--pid-file <file>', 'where to write the PID', 'logs/runner.pid')
+    .option('--record <file>', 'capture every raw feed frame for `trader replay`')
     .option('--quiet', 'do not echo log lines to stdout')
     .action(async (opts: RunFlags) => {
       const { run } = await import('./commands/run.js');
       setExitCode(await run(opts));
+    });
+
+  program
+    .command('replay')
+    .description('re-run a --record capture through the same decision path on a virtual clock and write a trace')
+    .requiredOption('--capture <file>', 'a capture written by `trader run --record`')
+    .requiredOption('--trace-file <file>', 'the trace to write')
+    .option('--log-file <file>', 'also write the human log here')
+    .option('--symbols <list>', 'replay only these symbols (each keeps its decisions unchanged)', symbolsArg)
+    .action(async (opts: { capture: string; traceFile: string; logFile?: string; symbols?: string[] }) => {
+      const { replay } = await import('./commands/replay.js');
+      setExitCode(await replay(opts));
     });
 
   program
@@ -75,6 +88,7 @@ export interface RunFlags {
   feedUrl?: string;
   killSwitchFile?: string;
   pidFile: string;
+  record?: string;
   quiet?: boolean;
 }
 

@@ -4,13 +4,12 @@
  * through the journal. It owns every timer and socket it starts and releases them in stop().
  */
 import { readFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { Flags } from '../config/flags.js';
 import { FeedClient, type FeedListener } from '../feeds/client.js';
 import type { ParseIssue, VenueAdapter } from '../feeds/adapter.js';
 import type { MarketEvent } from '../feeds/events.js';
-import { SymbolPipeline, type Decision } from '../engine/pipeline.js';
+import type { Decision } from '../engine/pipeline.js';
 import { STRATEGY } from '../engine/strategy.js';
 import { checkOrder, type OrderIntent } from '../engine/risk.js';
 import { PaperBroker } from '../engine/paper-broker.js';
@@ -19,10 +18,11 @@ import { StalenessWatchdog } from '../safety/staleness.js';
 import { KillSwitchPoller, type KillSwitchChange } from '../safety/kill-switch.js';
 import { MemoryTracker, sampleMemory } from '../safety/memory.js';
 import type { Journal } from '../trace/journal.js';
-import { TRACE_SCHEMA_VERSION } from '../trace/schema.js';
+import type { CaptureWriter } from '../trace/capture.js';
 import { round, summarize } from '../util/stats.js';
 import { formatDuration } from '../util/duration.js';
-import { TRADER_VERSION } from '../version.js';
+import { buildRunRecord } from './run-record.js';
+import { DecisionPath } from './decision-path.js';
 
 export interface RunnerOptions {
   config: Config;
@@ -35,17 +35,10 @@ export interface RunnerOptions {
   adapter: VenueAdapter;
   killSwitchFile: string;
   journal: Journal;
+  /** --record: every raw frame and symbol-set change goes here. */
+  capture?: CaptureWriter;
   /** Wall clock in ms with sub-ms precision (latency is measured against exchange timestamps). */
   now: () => number;
-}
-
-interface SymbolStats {
-  decisions: number;
-  actions: Record<'BUY' | 'SELL' | 'HOLD', number>;
-  latencies: number[];
-  events: number;
-  dropped: number;
-  skippedStale: number;
 }
 
 export interface RunSummary {
@@ -61,8 +54,7 @@ export interface RunSummary {
 const PARSE_ERROR_LOG_EVERY_MS = 1000;
 
 export class Runner {
-  private readonly pipelines = new Map<string, SymbolPipeline>();
-  private readonly stats = new Map<string, SymbolStats>();
+  private readonly path: DecisionPath;
   private readonly state = new TradingState();
   private readonly broker = new PaperBroker();
   private readonly staleness: StalenessWatchdog;
@@ -90,37 +82,21 @@ export class Runner {
     this.staleness = new StalenessWatchdog(() => config.staleness.max_lag);
     this.killSwitch = new KillSwitchPoller(options.killSwitchFile, (change) => this.onKillSwitch(change), (p) => readFileSync(p, 'utf8').slice(0, 500), () => options.now());
     this.memory = new MemoryTracker(Math.min(60_000, config.memory.sample_interval * 3), this.startMs);
-    for (const symbol of options.symbols) this.addPipeline(symbol);
+    this.path = new DecisionPath(config, options.journal, options.now);
+    for (const symbol of options.symbols) this.path.add(symbol);
     this.client = new FeedClient({ url: options.url, adapter: options.adapter, symbols: options.symbols, listener: this.listener() });
   }
 
   get symbols(): string[] {
-    return [...this.pipelines.keys()];
+    return this.path.symbols;
   }
 
   start(): void {
     const { config, journal, flags } = this.options;
-    const runId = randomUUID();
-    journal.run({
-      type: 'run',
-      ts: new Date(this.startMs).toISOString(),
-      schema_version: TRACE_SCHEMA_VERSION,
-      trader_version: TRADER_VERSION,
-      run_id: runId,
-      pid: process.pid,
-      started_at: new Date(this.startMs).toISOString(),
-      command: 'run',
-      config: { path: this.options.configPath, digest: this.options.configDigest },
-      strategy: { name: STRATEGY.name, version: STRATEGY.version, params: { ...config.decision.strategy.params } },
-      bar_interval_ms: config.decision.bar_interval,
-      symbols: this.options.symbols,
-      flags,
-      feed: { venue: this.options.venue, url: this.options.url },
-      timezone: config.timezone,
-      thresholds: { max_lag_ms: config.staleness.max_lag, max_positions: config.max_positions, kill_switch_file: this.options.killSwitchFile },
-    });
+    const record = buildRunRecord({ ...this.options, command: 'run', startMs: this.startMs });
+    journal.run(record);
     const flagText = Object.entries(flags).map(([k, v]) => `${k}=${v ? 1 : 0}`).join(' ');
-    journal.event('info', 'RUN_STARTED', `pid=${process.pid} symbols=${this.options.symbols.join(',')} feed=${this.options.venue} ${flagText} strategy=${STRATEGY.name}@${STRATEGY.version} bar_interval=${formatDuration(config.decision.bar_interval)}`, { run_id: runId, symbols: this.options.symbols, flags });
+    journal.event('info', 'RUN_STARTED', `pid=${process.pid} symbols=${this.options.symbols.join(',')} feed=${this.options.venue} ${flagText} strategy=${STRATEGY.name}@${STRATEGY.version} bar_interval=${formatDuration(config.decision.bar_interval)}`, { run_id: record.run_id, symbols: this.options.symbols, flags });
 
     for (const symbol of this.options.symbols) this.staleness.watch(symbol, this.options.now());
     this.client.start();
@@ -133,7 +109,7 @@ export class Runner {
   /** Re-reads the symbol list: subscribes the added symbols, unsubscribes the removed ones. */
   setSymbols(next: string[]): void {
     const { journal } = this.options;
-    const current = new Set(this.pipelines.keys());
+    const current = new Set(this.path.symbols);
     const added = next.filter((s) => !current.has(s));
     const removed = [...current].filter((s) => !next.includes(s));
     if (!this.options.flags.FLAG_MULTI_SYMBOL && next.length > 1) {
@@ -141,17 +117,18 @@ export class Runner {
       return;
     }
     for (const symbol of added) {
-      this.addPipeline(symbol);
+      this.path.add(symbol);
       this.staleness.watch(symbol, this.options.now());
-      journal.event('info', 'SYMBOL_ADDED', `symbol=${symbol} symbols=${[...this.pipelines.keys()].join(',')}`, { symbol });
+      journal.event('info', 'SYMBOL_ADDED', `symbol=${symbol} symbols=${this.path.symbols.join(',')}`, { symbol });
     }
     if (added.length) this.client.addSymbols(added);
     for (const symbol of removed) {
-      this.pipelines.delete(symbol);
+      this.path.remove(symbol);
       this.staleness.unwatch(symbol);
       journal.event('info', 'SYMBOL_REMOVED', `symbol=${symbol} position=${this.broker.position(symbol)} held`, { symbol, position: this.broker.position(symbol) });
     }
     if (removed.length) this.client.removeSymbols(removed);
+    if (added.length || removed.length) this.options.capture?.symbols(this.options.now(), this.path.symbols);
     if (!added.length && !removed.length) journal.event('info', 'SYMBOLS_UNCHANGED', `symbols=${[...current].join(',')}`);
   }
 
@@ -182,6 +159,7 @@ export class Runner {
     const { journal } = this.options;
     return {
       onEvent: (event, recvMs, recvNs) => this.onEvent(event, recvMs, recvNs),
+      ...(this.options.capture ? { onFrame: (frame: string, recvMs: number, connection: number) => this.options.capture?.frame(recvMs, connection, frame) } : {}),
       onParseIssue: (issue) => this.onParseIssue(issue),
       onConnected: ({ url, connection, attempt, downtimeMs }) => {
         if (downtimeMs === undefined && connection === 1) {
@@ -207,61 +185,15 @@ export class Runner {
   }
 
   private onEvent(event: MarketEvent, recvMs: number, recvNs: bigint): void {
-    const pipeline = this.pipelines.get(event.symbol);
-    if (!pipeline) return;
-    const stats = this.stats.get(event.symbol);
-    if (stats) stats.events += 1;
+    if (!this.path.has(event.symbol)) return;
     const recovery = this.staleness.onData(event.symbol, recvMs, event.exchTs);
     if (recovery?.kind === 'recovered') {
       this.state.set('staleness', 'ACTIVE', event.symbol);
       this.options.journal.event('info', 'STALENESS_RECOVERED', `${event.symbol} stale_for=${(recovery.staleForMs / 1000).toFixed(1)}s`, { symbol: event.symbol, stale_for_ms: recovery.staleForMs });
     }
     if (!this.deciding) return;
-    const { outcome, decision } = pipeline.onEvent(event);
-    if (outcome !== 'accepted' && stats) stats.dropped += 1;
-    if (!decision) return;
-    const lagMs = recvMs - event.exchTs;
-    if (lagMs > this.options.config.staleness.max_lag) {
-      // A bar closed by data older than the staleness budget is not decided on.
-      if (stats) stats.skippedStale += 1;
-      this.options.journal.event('warn', 'DECISION_SKIPPED', `symbol=${event.symbol} reason=STALE_DATA lag=${lagMs}ms`, { symbol: event.symbol, reason: 'STALE_DATA', lag_ms: lagMs });
-      return;
-    }
-    this.logDecision(decision, event, recvNs);
-    this.act(decision);
-  }
-
-  private logDecision(decision: Decision, trigger: MarketEvent, recvNs: bigint): void {
-    const now = this.options.now();
-    const latencyMs = round(Math.max(0, now - trigger.exchTs), 3);
-    const processingUs = Number((process.hrtime.bigint() - recvNs) / 1000n);
-    const { symbol, output } = decision;
-    const latencyText = latencyMs < 10 ? latencyMs.toFixed(1) : String(Math.round(latencyMs));
-    const msg = `DECISION_LOGGED: symbol=${symbol} action=${output.action} confidence=${output.confidence.toFixed(2)} latency=${latencyText}ms`;
-    this.options.journal.decision(
-      {
-        msg,
-        symbol,
-        action: output.action,
-        confidence: output.confidence,
-        latency_ms: latencyMs,
-        processing_us: processingUs,
-        bar_start: decision.bar.start,
-        bar_end: decision.bar.end,
-        trigger_seq: trigger.seq,
-        trigger_ts: trigger.exchTs,
-        inputs: decision.inputs,
-        inputs_digest: decision.inputsDigest,
-        output_digest: decision.outputDigest,
-      },
-      now,
-    );
-    const stats = this.stats.get(symbol);
-    if (stats) {
-      stats.decisions += 1;
-      stats.actions[output.action] += 1;
-      stats.latencies.push(latencyMs);
-    }
+    const decision = this.path.onEvent(event, recvMs, recvNs);
+    if (decision) this.act(decision);
   }
 
   /** Turns a BUY/SELL into an order toward a target position of ±order_qty; HOLD changes nothing. */
@@ -273,7 +205,7 @@ export class Runner {
     const target = action === 'BUY' ? qty : -qty;
     const delta = target - this.broker.position(symbol);
     if (delta === 0) return;
-    this.submit({ symbol, side: delta > 0 ? 'BUY' : 'SELL', qty: Math.abs(delta) }, this.pipelines.get(symbol)?.currentQuote ?? null);
+    this.submit({ symbol, side: delta > 0 ? 'BUY' : 'SELL', qty: Math.abs(delta) }, this.path.quote(symbol));
   }
 
   private submit(intent: OrderIntent, quote: { bid: number; ask: number } | null): void {
@@ -376,24 +308,18 @@ export class Runner {
     this.parseErrorsUnlogged = 0;
   }
 
-  private addPipeline(symbol: string): void {
-    const { config } = this.options;
-    this.pipelines.set(symbol, new SymbolPipeline(symbol, config.decision.bar_interval, config.decision.strategy.params));
-    if (!this.stats.has(symbol)) this.stats.set(symbol, { decisions: 0, actions: { BUY: 0, SELL: 0, HOLD: 0 }, latencies: [], events: 0, dropped: 0, skippedStale: 0 });
-  }
-
   private every(ms: number, fn: () => void): void {
     this.timers.push(setInterval(fn, ms));
   }
 
   private allLatencies(): number[] {
-    return [...this.stats.values()].flatMap((s) => s.latencies);
+    return [...this.path.counters.values()].flatMap((s) => s.latencies);
   }
 
   private summary(): RunSummary {
     const perSymbol: RunSummary['perSymbol'] = {};
     let decisions = 0;
-    for (const [symbol, s] of this.stats) {
+    for (const [symbol, s] of this.path.counters) {
       decisions += s.decisions;
       const lat = summarize(s.latencies);
       perSymbol[symbol] = { decisions: s.decisions, latency_avg_ms: round(lat.avg, 3), latency_p95_ms: round(lat.p95, 3), events: s.events };

@@ -15,7 +15,8 @@ const LEVEL_RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error
 export type Fields = Record<string, string | number | boolean | null | undefined | object>;
 
 export interface JournalOptions {
-  logPath: string;
+  /** The human log; undefined writes the trace alone (replay). */
+  logPath?: string;
   tracePath: string;
   logFormat: 'text' | 'json';
   logLevel: Level;
@@ -37,13 +38,14 @@ export class Journal {
     this.traceFd = openSync(options.tracePath, 'a');
     this.stamp = timeOfDayFormatter(options.timezone);
     this.minRank = LEVEL_RANK[options.logLevel];
-    if (options.logFormat === 'json') {
+    const logPath = options.logPath;
+    if (logPath !== undefined && options.logFormat === 'json') {
       this.pinoLogger = pino(
         { level: options.logLevel, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-        pino.destination({ dest: options.logPath, sync: true, append: true, mkdir: true }),
+        pino.destination({ dest: logPath, sync: true, append: true, mkdir: true }),
       );
-    } else {
-      this.logFd = openSync(options.logPath, 'a');
+    } else if (logPath !== undefined) {
+      this.logFd = openSync(logPath, 'a');
     }
   }
 

@@ -13,6 +13,7 @@ import { startEmbeddedFeed, type EmbeddedFeed } from '../../runner/embedded-feed
 import { Runner } from '../../runner/runner.js';
 import { rotateIfPresent } from '../../trace/files.js';
 import { Journal } from '../../trace/journal.js';
+import { CAPTURE_VERSION, CaptureWriter } from '../../trace/capture.js';
 import { formatDuration } from '../../util/duration.js';
 import type { RunFlags } from '../program.js';
 
@@ -46,7 +47,7 @@ export async function run(flags: RunFlags): Promise<number> {
   }
 
   const now = wallClock();
-  for (const path of [flags.logFile, flags.traceFile]) {
+  for (const path of [flags.logFile, flags.traceFile, ...(flags.record ? [flags.record] : [])]) {
     try {
       const old = rotateIfPresent(path, now);
       if (old) process.stdout.write(`trader: kept the previous ${path} as ${old}\n`);
@@ -66,7 +67,10 @@ export async function run(flags: RunFlags): Promise<number> {
   });
 
   const killSwitchFile = flags.killSwitchFile ?? config.kill_switch.file;
-  const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, venue, url, adapter, killSwitchFile, journal, now: wallClock });
+  const capture = flags.record
+    ? new CaptureWriter(flags.record, { type: 'capture', version: CAPTURE_VERSION, venue, url, symbols, config, started_at: new Date(now).toISOString() })
+    : undefined;
+  const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, venue, url, adapter, killSwitchFile, journal, now: wallClock, ...(capture ? { capture } : {}) });
 
   mkdirSync(dirname(flags.pidFile), { recursive: true });
   writeFileSync(flags.pidFile, `${process.pid}\n`);
@@ -77,6 +81,7 @@ export async function run(flags: RunFlags): Promise<number> {
   const reason = await waitForStop(flags.duration, () => reloadSymbols(flags.config, runner, journal, flags.symbols));
   await runner.stop(reason);
   await embedded?.close();
+  capture?.close();
   journal.close();
   rmSync(flags.pidFile, { force: true });
   process.stdout.write(`trader run: stopped (${reason}); log ${flags.logFile}, trace ${flags.traceFile}\n`);

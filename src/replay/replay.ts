@@ -1,0 +1,119 @@
+/**
+ * `trader replay`: drives a --record capture through the live runner's decision path on a
+ * virtual clock (each frame's recorded receipt time) and writes a trace. Decision records equal
+ * the live run's except the timing fields (ts, latency_ms, processing_us, and the latency inside
+ * msg); with --symbols, each kept symbol's decisions are unchanged, because no symbol's path reads
+ * another's state.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { FrameSink } from '../feeds/adapter.js';
+import type { Venue } from '../config/schema.js';
+import { configSchema, VENUES } from '../config/schema.js';
+import type { Flags } from '../config/flags.js';
+import { inputError } from '../errors.js';
+import { adapterFor } from '../feeds/venues.js';
+import type { Journal } from '../trace/journal.js';
+import { captureHeaderSchema, type CaptureHeader } from '../trace/capture.js';
+import { DecisionPath } from '../runner/decision-path.js';
+import { buildRunRecord } from '../runner/run-record.js';
+import { sha256Hex } from '../util/canonical.js';
+
+export interface ReplayResult {
+  frames: number;
+  decisions: number;
+  symbols: string[];
+  cutLastLine: boolean;
+}
+
+export async function replayCapture(path: string, keep: string[] | undefined, flags: Flags, openJournal: (header: CaptureHeader) => Journal): Promise<ReplayResult> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let header: CaptureHeader | undefined;
+  let journal: Journal | undefined;
+  let path_: DecisionPath | undefined;
+  let clock = 0;
+  let frames = 0;
+  let lineNo = 0;
+  let pending: string | undefined;
+  let sink: FrameSink | undefined;
+  let parse: ((frame: string, sink: FrameSink) => void) | undefined;
+  const wanted = keep ? new Set(keep) : undefined;
+  const setSymbols = (symbols: string[]): void => {
+    if (!path_) return;
+    const next = symbols.filter((s) => !wanted || wanted.has(s));
+    for (const s of path_.symbols) if (!next.includes(s)) path_.remove(s);
+    for (const s of next) path_.add(s);
+  };
+
+  try {
+    for await (const line of lines) {
+      lineNo += 1;
+      // A line is only judged once the next one exists: a cut last line is tolerated.
+      if (pending !== undefined) handle(pending, lineNo - 1);
+      pending = line;
+    }
+  } catch (err) {
+    if (err instanceof Error && 'code' in err && (err as NodeJS.ErrnoException).code === 'ENOENT') throw inputError(`${path}: no such capture file`);
+    throw err;
+  }
+  let cutLastLine = false;
+  if (pending !== undefined && pending !== '') {
+    try {
+      JSON.parse(pending);
+      handle(pending, lineNo);
+    } catch {
+      if (!header) throw inputError(`${path}: not a trader capture (first line is not a capture header)`);
+      cutLastLine = true;
+    }
+  }
+  if (!header || !path_ || !journal) throw inputError(`${path}: not a trader capture (empty file)`);
+  const decisions = [...path_.counters.values()].reduce((n, c) => n + c.decisions, 0);
+  journal.event('info', 'RUN_SUMMARY', `replayed frames=${frames} decisions=${decisions}${cutLastLine ? ' (last line of the capture was cut and skipped)' : ''}`, { frames, decisions, cut_last_line: cutLastLine });
+  journal.event('info', 'RUN_STOPPED', 'reason=end_of_capture', { reason: 'end_of_capture' });
+  journal.close();
+  return { frames, decisions, symbols: path_.symbols, cutLastLine };
+
+  function handle(line: string, n: number): void {
+    if (line === '') return;
+    let entry: unknown;
+    try {
+      entry = JSON.parse(line);
+    } catch {
+      throw inputError(`${path}:${n}: not JSON${header ? '' : ' (not a trader capture)'}`);
+    }
+    if (!header) {
+      const parsed = captureHeaderSchema.safeParse(entry);
+      if (!parsed.success) throw inputError(`${path}: not a trader capture (line 1 is not a capture header)`);
+      header = parsed.data;
+      const configResult = configSchema.safeParse(header.config);
+      if (!configResult.success) throw inputError(`${path}: capture header holds an invalid config: ${configResult.error.issues[0]?.message ?? ''}`);
+      const config = configResult.data;
+      const venue = (VENUES as readonly string[]).includes(header.venue) ? (header.venue as Venue) : undefined;
+      if (!venue) throw inputError(`${path}: capture of unknown venue "${header.venue}"`);
+      parse = adapterFor(venue).parse;
+      journal = openJournal(header);
+      const now = (): number => clock;
+      const symbols = header.symbols.filter((s) => !wanted || wanted.has(s));
+      journal.run(buildRunRecord({ command: 'replay', config, configPath: path, configDigest: sha256Hex(JSON.stringify(header.config)), symbols, flags, venue, url: header.url, killSwitchFile: config.kill_switch.file, startMs: Date.parse(header.started_at) }));
+      const decisionPath = new DecisionPath(config, journal, now);
+      path_ = decisionPath;
+      setSymbols(header.symbols);
+      sink = {
+        event: (event) => decisionPath.onEvent(event, clock, process.hrtime.bigint()),
+        issue: () => undefined,
+      };
+      return;
+    }
+    const e = entry as { t?: unknown; f?: unknown; symbols?: unknown };
+    if (typeof e.t !== 'number') throw inputError(`${path}:${n}: capture entry without a receipt time "t"`);
+    clock = e.t;
+    if (typeof e.f === 'string' && parse && sink) {
+      frames += 1;
+      parse(e.f, sink);
+    } else if (Array.isArray(e.symbols)) {
+      setSymbols(e.symbols.filter((s): s is string => typeof s === 'string'));
+    } else {
+      throw inputError(`${path}:${n}: capture entry is neither a frame nor a symbol change`);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * `--record` captures: every raw feed frame with its local receipt time and connection, plus the
+ * symbol-set changes, after a header holding the effective config. `trader replay` needs nothing
+ * else to drive the same decision path again.
+ *
+ *   {"type":"capture","version":1,"venue":"replay","url":"ws://…","symbols":["SPY"],"config":{…},"started_at":"…"}
+ *   {"t":1756128600123.4,"c":1,"f":"{\"type\":\"trade\",…}"}
+ *   {"t":1756128660000.1,"symbols":["SPY","TSLA"]}
+ *
+ * Frames are buffered and flushed every 200 ms or 64 KiB: a capture is a debugging aid, and the
+ * per-frame cost of a synchronous write would land on the hot path.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { z } from 'zod';
+
+export const CAPTURE_VERSION = 1;
+
+export const captureHeaderSchema = z.object({
+  type: z.literal('capture'),
+  version: z.number().int(),
+  venue: z.string(),
+  url: z.string(),
+  symbols: z.array(z.string()),
+  config: z.record(z.string(), z.unknown()),
+  started_at: z.string(),
+});
+export type CaptureHeader = z.infer<typeof captureHeaderSchema>;
+
+export type CaptureEntry = { t: number; c: number; f: string } | { t: number; symbols: string[] };
+
+const FLUSH_BYTES = 64 * 1024;
+const FLUSH_MS = 200;
+
+export class CaptureWriter {
+  private readonly fd: number;
+  private chunks: string[] = [];
+  private bytes = 0;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(path: string, header: CaptureHeader) {
+    this.fd = openSync(path, 'w');
+    writeSync(this.fd, `${JSON.stringify(header)}\n`);
+    this.timer = setInterval(() => this.flush(), FLUSH_MS);
+    this.timer.unref();
+  }
+
+  frame(recvMs: number, connection: number, frame: string): void {
+    this.push(`{"t":${recvMs},"c":${connection},"f":${JSON.stringify(frame)}}\n`);
+  }
+
+  symbols(atMs: number, symbols: string[]): void {
+    this.push(`${JSON.stringify({ t: atMs, symbols })}\n`);
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.flush();
+    closeSync(this.fd);
+  }
+
+  private push(line: string): void {
+    this.chunks.push(line);
+    this.bytes += line.length;
+    if (this.bytes >= FLUSH_BYTES) this.flush();
+  }
+
+  private flush(): void {
+    if (!this.chunks.length) return;
+    writeSync(this.fd, this.chunks.join(''));
+    this.chunks = [];
+    this.bytes = 0;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * Spawns the real CLI (bin/trader.js over the built dist/) as a child process, as an operator or a
+ * script would. `make test` builds before it tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { waitFor } from './wait.js';
+
+export const REPO = resolve(import.meta.dirname, '../..');
+const BIN = join(REPO, 'bin/trader.js');
+
+export interface CliResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunningCli {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<CliResult>;
+}
+
+export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd: options.cwd ?? REPO,
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<CliResult>((resolveExit) => {
+    child.on('close', (code, signal) => resolveExit({ code, signal, stdout, stderr }));
+  });
+  return { child, stdout: () => stdout, stderr: () => stderr, exited };
+}
+
+export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
+  return startCli(args, options).exited;
+}
+
+export function tempDir(prefix = 'trader-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export const readLines = (path: string): string[] => (existsSync(path) ? readFileSync(path, 'utf8').split('\n').filter(Boolean) : []);
+
+export function readTrace(path: string): Array<Record<string, unknown>> {
+  return readLines(path).map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Waits until a line of `path` matches; returns it. */
+export async function waitForLine(path: string, pattern: RegExp, timeoutMs = 20_000): Promise<string> {
+  let found: string | undefined;
+  await waitFor(() => {
+    found = readLines(path).find((l) => pattern.test(l));
+    return found !== undefined;
+  }, timeoutMs);
+  return found ?? '';
+}
