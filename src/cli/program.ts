@@ -36,6 +36,27 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     });
 
   program
+    .command('halt')
+    .description('create the kill-switch file (with who and why inside): the runner stops accepting orders')
+    .option('--config <yaml>', 'config naming the kill-switch file', 'config/staging_multi.yaml')
+    .option('--kill-switch-file <file>', 'the kill-switch file (overrides the config)')
+    .option('--reason <text>', 'why, recorded in the file and the runner\'s log')
+    .action(async (opts: { config: string; killSwitchFile?: string; reason?: string }) => {
+      const { halt } = await import('./commands/halt.js');
+      setExitCode(halt(opts));
+    });
+
+  program
+    .command('resume')
+    .description('remove the kill-switch file (the runner resumes only if kill_switch.allow_resume is true)')
+    .option('--config <yaml>', 'config naming the kill-switch file', 'config/staging_multi.yaml')
+    .option('--kill-switch-file <file>', 'the kill-switch file (overrides the config)')
+    .action(async (opts: { config: string; killSwitchFile?: string }) => {
+      const { resume } = await import('./commands/halt.js');
+      setExitCode(resume(opts));
+    });
+
+  program
     .command('replay')
     .description('re-run a --record capture through the same decision path on a virtual clock and write a trace')
     .requiredOption('--capture <file>', 'a capture written by `trader run --record`')

@@ -83,6 +83,8 @@ export const configSchema = z.strictObject({
     .strictObject({
       max_lag: duration.default(5000),
       heartbeat_interval: duration.default(1000),
+      /** Per-symbol overrides of max_lag, e.g. a thinly traded symbol: `per_symbol: { TSLA: 10s }`. */
+      per_symbol: z.record(symbol, duration).default({}),
     })
     .prefault({}),
   kill_switch: z
@@ -96,6 +98,10 @@ export const configSchema = z.strictObject({
     .strictObject({
       sample_interval: duration.default(10_000),
       max_growth: z.number().positive().default(0.05),
+      /** Samples taken before this are warm-up (JIT, buffers) and not a baseline. */
+      warmup: duration.default(60_000),
+      /** What growth past max_growth does besides MEMORY_GROWTH_WARN: `reduce` moves trading to REDUCING. */
+      on_growth: z.enum(['warn', 'reduce']).default('warn'),
     })
     .prefault({}),
   risk: z
@@ -106,6 +112,9 @@ export const configSchema = z.strictObject({
 });
 
 export type Config = z.output<typeof configSchema>;
+
+/** The staleness budget of one symbol: its override, else the global max_lag. */
+export const maxLagFor = (config: Config, symbol: string): number => config.staleness.per_symbol[symbol] ?? config.staleness.max_lag;
 export type StrategyParams = Config['decision']['strategy']['params'];
 
 function isTimeZone(zone: string): boolean {

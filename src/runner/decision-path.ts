@@ -3,7 +3,7 @@
  * pipeline, refuse to decide on stale data, and log the decision record. Because both commands go
  * through this one class, a replay of a capture reproduces the live run's decisions.
  */
-import type { Config } from '../config/schema.js';
+import { maxLagFor, type Config } from '../config/schema.js';
 import type { MarketEvent } from '../feeds/events.js';
 import { SymbolPipeline, type Decision } from '../engine/pipeline.js';
 import type { Journal } from '../trace/journal.js';
@@ -61,7 +61,7 @@ export class DecisionPath {
     if (outcome !== 'accepted') counters.dropped += 1;
     if (!decision) return undefined;
     const lagMs = recvMs - event.exchTs;
-    if (lagMs > this.config.staleness.max_lag) {
+    if (lagMs > maxLagFor(this.config, event.symbol)) {
       // A bar closed by data older than the staleness budget is not decided on.
       counters.skippedStale += 1;
       this.journal.event('warn', 'DECISION_SKIPPED', `symbol=${event.symbol} reason=STALE_DATA lag=${Math.round(lagMs)}ms`, { symbol: event.symbol, reason: 'STALE_DATA', lag_ms: round(lagMs, 1) });

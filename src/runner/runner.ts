@@ -4,25 +4,24 @@
  * through the journal. It owns every timer and socket it starts and releases them in stop().
  */
 import { readFileSync } from 'node:fs';
-import type { Config } from '../config/schema.js';
+import { maxLagFor, type Config } from '../config/schema.js';
 import type { Flags } from '../config/flags.js';
 import { FeedClient, type FeedListener } from '../feeds/client.js';
 import type { ParseIssue, VenueAdapter } from '../feeds/adapter.js';
 import type { MarketEvent } from '../feeds/events.js';
-import type { Decision } from '../engine/pipeline.js';
 import { STRATEGY } from '../engine/strategy.js';
-import { checkOrder, type OrderIntent } from '../engine/risk.js';
-import { PaperBroker } from '../engine/paper-broker.js';
 import { TradingState } from '../safety/trading-state.js';
 import { StalenessWatchdog } from '../safety/staleness.js';
 import { KillSwitchPoller, type KillSwitchChange } from '../safety/kill-switch.js';
 import { MemoryTracker, sampleMemory } from '../safety/memory.js';
+import { SafetySupervisor } from '../safety/supervisor.js';
 import type { Journal } from '../trace/journal.js';
 import type { CaptureWriter } from '../trace/capture.js';
 import { round, summarize } from '../util/stats.js';
 import { formatDuration } from '../util/duration.js';
 import { buildRunRecord } from './run-record.js';
 import { DecisionPath } from './decision-path.js';
+import { OrderRouter } from './order-router.js';
 
 export interface RunnerOptions {
   config: Config;
@@ -56,32 +55,37 @@ const PARSE_ERROR_LOG_EVERY_MS = 1000;
 export class Runner {
   private readonly path: DecisionPath;
   private readonly state = new TradingState();
-  private readonly broker = new PaperBroker();
+  private readonly orders: OrderRouter;
   private readonly staleness: StalenessWatchdog;
   private readonly killSwitch: KillSwitchPoller;
   private readonly memory: MemoryTracker;
+  private readonly supervisor: SafetySupervisor;
   private readonly client: FeedClient;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly startMs: number;
   private deciding = true;
   private stopped = false;
-  private ordersSubmitted = 0;
-  private ordersFilled = 0;
-  private ordersRejected = 0;
   private breaches = 0;
   private disconnects = 0;
   private parseErrors = 0;
   private parseErrorsByKind = new Map<string, number>();
   private parseErrorsUnlogged = 0;
   private lastParseLogMs = 0;
-  private halted = false;
+  private memoryWarned = false;
 
   constructor(private readonly options: RunnerOptions) {
     const { config } = options;
     this.startMs = options.now();
-    this.staleness = new StalenessWatchdog(() => config.staleness.max_lag);
+    this.staleness = new StalenessWatchdog((symbol) => maxLagFor(config, symbol));
     this.killSwitch = new KillSwitchPoller(options.killSwitchFile, (change) => this.onKillSwitch(change), (p) => readFileSync(p, 'utf8').slice(0, 500), () => options.now());
-    this.memory = new MemoryTracker(Math.min(60_000, config.memory.sample_interval * 3), this.startMs);
+    this.memory = new MemoryTracker(config.memory.warmup, this.startMs);
+    const journal = options.journal;
+    this.supervisor = new SafetySupervisor(this.state, options.now, {
+      failed: (name, error) => journal.event('error', 'SAFETY_CHECK_FAILED', `check=${name} error="${error}"; trading HALTED until it passes`, { check: name, error }),
+      recovered: (name) => journal.event('info', 'SAFETY_CHECK_RECOVERED', `check=${name}`, { check: name }),
+      stale: (name, lastOkMs) => journal.event('error', 'SAFETY_CHECK_STALLED', `check=${name} last_ok=${((options.now() - lastOkMs) / 1000).toFixed(1)}s ago; trading HALTED`, { check: name, last_ok_ms: lastOkMs }),
+    });
+    this.orders = new OrderRouter(config, options.flags, this.state, this.supervisor, journal, () => this.supervisor.run('kill_switch', () => this.killSwitch.check()));
     this.path = new DecisionPath(config, options.journal, options.now);
     for (const symbol of options.symbols) this.path.add(symbol);
     this.client = new FeedClient({ url: options.url, adapter: options.adapter, symbols: options.symbols, listener: this.listener() });
@@ -100,10 +104,10 @@ export class Runner {
 
     for (const symbol of this.options.symbols) this.staleness.watch(symbol, this.options.now());
     this.client.start();
-    this.killSwitch.start(config.kill_switch.poll_interval);
+    this.supervise('kill_switch', config.kill_switch.poll_interval, () => this.killSwitch.check());
+    this.supervise('staleness', Math.min(250, config.staleness.heartbeat_interval), () => this.checkStaleness());
+    this.supervise('memory', config.memory.sample_interval, () => this.sampleMemory());
     this.every(config.staleness.heartbeat_interval, () => this.heartbeat());
-    this.every(Math.min(250, config.staleness.heartbeat_interval), () => this.checkStaleness());
-    this.every(config.memory.sample_interval, () => this.sampleMemory());
   }
 
   /** Re-reads the symbol list: subscribes the added symbols, unsubscribes the removed ones. */
@@ -125,7 +129,7 @@ export class Runner {
     for (const symbol of removed) {
       this.path.remove(symbol);
       this.staleness.unwatch(symbol);
-      journal.event('info', 'SYMBOL_REMOVED', `symbol=${symbol} position=${this.broker.position(symbol)} held`, { symbol, position: this.broker.position(symbol) });
+      journal.event('info', 'SYMBOL_REMOVED', `symbol=${symbol} position=${this.orders.broker.position(symbol)} held`, { symbol, position: this.orders.broker.position(symbol) });
     }
     if (removed.length) this.client.removeSymbols(removed);
     if (added.length || removed.length) this.options.capture?.symbols(this.options.now(), this.path.symbols);
@@ -139,7 +143,6 @@ export class Runner {
     this.stopped = true;
     this.deciding = false;
     for (const t of this.timers) clearInterval(t);
-    this.killSwitch.stop();
     await this.client.stop();
     const { journal } = this.options;
     this.flushParseErrors(true);
@@ -149,7 +152,7 @@ export class Runner {
       'info',
       'RUN_SUMMARY',
       `duration=${(final.durationMs / 1000).toFixed(1)}s decisions=${final.decisions} orders_submitted=${final.orders.submitted} orders_filled=${final.orders.filled} orders_rejected=${final.orders.rejected} staleness_breaches=${final.stalenessBreaches} disconnects=${final.disconnects} parse_errors=${final.parseErrors} latency_avg_ms=${round(lat.avg, 2)} latency_p95_ms=${round(lat.p95, 2)}`,
-      { ...final, latency_ms: { avg: round(lat.avg, 3), p50: round(lat.p50, 3), p95: round(lat.p95, 3), p99: round(lat.p99, 3), max: round(lat.max, 3) }, positions: this.broker.allPositions(), memory: this.memory.trend() ?? null },
+      { ...final, latency_ms: { avg: round(lat.avg, 3), p50: round(lat.p50, 3), p95: round(lat.p95, 3), p99: round(lat.p99, 3), max: round(lat.max, 3) }, positions: this.orders.broker.allPositions(), memory: this.memory.trend() ?? null },
     );
     journal.event('info', 'RUN_STOPPED', `reason=${reason}`, { reason });
     return final;
@@ -193,63 +196,24 @@ export class Runner {
     }
     if (!this.deciding) return;
     const decision = this.path.onEvent(event, recvMs, recvNs);
-    if (decision) this.act(decision);
-  }
-
-  /** Turns a BUY/SELL into an order toward a target position of ±order_qty; HOLD changes nothing. */
-  private act(decision: Decision): void {
-    const { action } = decision.output;
-    if (action === 'HOLD') return;
-    const { symbol } = decision;
-    const qty = this.options.config.risk.order_qty;
-    const target = action === 'BUY' ? qty : -qty;
-    const delta = target - this.broker.position(symbol);
-    if (delta === 0) return;
-    this.submit({ symbol, side: delta > 0 ? 'BUY' : 'SELL', qty: Math.abs(delta) }, this.path.quote(symbol));
-  }
-
-  private submit(intent: OrderIntent, quote: { bid: number; ask: number } | null): void {
-    const { journal, config, flags } = this.options;
-    const base = `symbol=${intent.symbol} side=${intent.side} qty=${intent.qty}`;
-    const reason = checkOrder(intent, { maxPositions: config.max_positions, paperOnly: flags.STAGING_MODE }, this.state, this.broker) ?? (quote ? undefined : 'NO_QUOTE');
-    if (reason) {
-      this.ordersRejected += 1;
-      journal.event('info', 'ORDER_REJECTED', `${base} reason=${reason}`, { symbol: intent.symbol, side: intent.side, qty: intent.qty, reason, halted: this.halted });
-      return;
-    }
-    const id = this.broker.newOrderId();
-    this.ordersSubmitted += 1;
-    journal.event('info', 'ORDER_SUBMITTED', `id=${id} ${base} type=MARKET broker=paper`, { order_id: id, symbol: intent.symbol, side: intent.side, qty: intent.qty });
-    if (!quote) return;
-    const fill = this.broker.fill(id, intent, quote);
-    this.ordersFilled += 1;
-    journal.event('info', 'ORDER_FILLED', `id=${id} ${base} price=${fill.price} position=${fill.position}`, { order_id: id, symbol: intent.symbol, side: intent.side, qty: intent.qty, price: fill.price, position: fill.position });
+    if (decision) this.orders.onDecision(decision.symbol, decision.output, this.path.quote(decision.symbol));
   }
 
   private onKillSwitch(change: KillSwitchChange): void {
     const { journal, killSwitchFile, config } = this.options;
-    if (change.kind === 'check_failed') {
-      // A safety check that cannot run must not leave trading on.
-      this.state.set('kill_switch_check', 'HALTED');
-      journal.event('error', 'KILL_SWITCH_CHECK_FAILED', `cannot check ${killSwitchFile}: ${change.error}; trading HALTED`, { error: change.error });
-      return;
-    }
-    this.state.set('kill_switch_check', 'ACTIVE');
     if (change.kind === 'appeared') {
-      this.halted = true;
       this.state.set('kill_switch', 'HALTED');
       const note = change.content.trim() ? ` note="${change.content.trim().replace(/\s+/g, ' ').slice(0, 200)}"` : '';
       journal.event('warn', 'KILL_SWITCH_DETECTED', `${killSwitchFile} exists (detection_delay=${change.delayMs.toFixed(0)}ms)${note}`, { file: killSwitchFile, file_mtime_ms: change.fileMtimeMs, detected_ms: change.detectedMs, detection_delay_ms: round(change.delayMs, 1), note: change.content.trim() || null });
       journal.event('warn', 'TRADING_HALTED', 'no new orders accepted', { source: 'kill_switch' });
       journal.event('info', 'ORDERS_CANCELLED', 'working_orders=0 (paper fills are immediate)', { count: 0 });
-      const positions = this.broker.allPositions();
+      const positions = this.orders.broker.allPositions();
       journal.event('info', 'POSITIONS_HELD', `current positions maintained ${Object.entries(positions).map(([s, q]) => `${s}=${q}`).join(' ') || '(flat)'}`.trim(), { positions });
       journal.event('info', 'FEEDS_ACTIVE', `continue monitoring (no trading) symbols=${this.symbols.join(',')}`, { symbols: this.symbols });
       return;
     }
     journal.event('info', 'KILL_SWITCH_CLEARED', `${killSwitchFile} removed`, { file: killSwitchFile });
     if (config.kill_switch.allow_resume) {
-      this.halted = false;
       this.state.set('kill_switch', 'ACTIVE');
       journal.event('info', 'TRADING_RESUMED', 'orders accepted again (kill_switch.allow_resume: true)', {});
     } else {
@@ -282,9 +246,14 @@ export class Runner {
     const trend = this.memory.add(sample);
     const mb = (b: number): string => (b / 1048576).toFixed(1);
     this.options.journal.event('debug', 'MEMORY_SAMPLE', `rss=${mb(sample.rss)}MB heap_used=${mb(sample.heapUsed)}MB external=${mb(sample.external)}MB growth=${trend ? (trend.growth * 100).toFixed(2) : 'warming'}%`, { rss: sample.rss, heap_used: sample.heapUsed, external: sample.external, growth: trend ? round(trend.growth, 5) : null, slope_bytes_per_min: trend ? Math.round(trend.slopeBytesPerMin) : null });
-    if (trend && trend.growth > this.options.config.memory.max_growth) {
-      this.options.journal.event('warn', 'MEMORY_GROWTH_WARN', `rss growth ${(trend.growth * 100).toFixed(1)}% > ${(this.options.config.memory.max_growth * 100).toFixed(1)}%`, { growth: round(trend.growth, 5) });
+    const { max_growth, on_growth } = this.options.config.memory;
+    const over = trend !== undefined && trend.growth > max_growth;
+    if (over && !this.memoryWarned) {
+      this.options.journal.event('warn', 'MEMORY_GROWTH_WARN', `rss growth ${(trend.growth * 100).toFixed(1)}% > ${(max_growth * 100).toFixed(1)}%${on_growth === 'reduce' ? '; trading REDUCING' : ''}`, { growth: round(trend.growth, 5), max_growth });
+      if (on_growth === 'reduce') this.state.set('memory', 'REDUCING');
     }
+    if (!over && this.memoryWarned && on_growth === 'reduce') this.state.set('memory', 'ACTIVE');
+    this.memoryWarned = over;
   }
 
   private onParseIssue(issue: ParseIssue): void {
@@ -312,6 +281,13 @@ export class Runner {
     this.timers.push(setInterval(fn, ms));
   }
 
+  /** A safety check on its own timer, run at once and then every `ms`, failing closed. */
+  private supervise(name: string, ms: number, check: () => void): void {
+    this.supervisor.register(name, ms);
+    this.supervisor.run(name, check);
+    this.every(ms, () => this.supervisor.run(name, check));
+  }
+
   private allLatencies(): number[] {
     return [...this.path.counters.values()].flatMap((s) => s.latencies);
   }
@@ -327,7 +303,7 @@ export class Runner {
     return {
       durationMs: Math.round(this.options.now() - this.startMs),
       decisions,
-      orders: { submitted: this.ordersSubmitted, filled: this.ordersFilled, rejected: this.ordersRejected },
+      orders: { ...this.orders.counts },
       stalenessBreaches: this.breaches,
       disconnects: this.disconnects,
       parseErrors: this.parseErrors,

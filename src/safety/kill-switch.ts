@@ -1,18 +1,16 @@
 /**
  * Watches the kill-switch file by polling `stat` (fs.watch misses events on some filesystems and
  * cannot be trusted for safety). The file's mtime gives the detection delay recorded in the trace.
- * A failing check reports an error instead of silently assuming "no file".
+ * A check that cannot stat the file throws rather than assume "no file".
  */
 import { statSync } from 'node:fs';
 
 export type KillSwitchChange =
   | { kind: 'appeared'; detectedMs: number; fileMtimeMs: number; delayMs: number; content: string }
-  | { kind: 'removed'; detectedMs: number }
-  | { kind: 'check_failed'; detectedMs: number; error: string };
+  | { kind: 'removed'; detectedMs: number };
 
 export class KillSwitchPoller {
   private present = false;
-  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly path: string,
@@ -25,25 +23,10 @@ export class KillSwitchPoller {
     return this.present;
   }
 
-  start(intervalMs: number): void {
-    this.check();
-    this.timer = setInterval(() => this.check(), intervalMs);
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
+  /** One poll; throws when the file cannot be checked (the caller fails closed). */
   check(): void {
     const detectedMs = this.now();
-    let mtimeMs: number | undefined;
-    try {
-      mtimeMs = statSync(this.path, { throwIfNoEntry: false })?.mtimeMs;
-    } catch (err) {
-      this.onChange({ kind: 'check_failed', detectedMs, error: (err as Error).message });
-      return;
-    }
+    const mtimeMs = statSync(this.path, { throwIfNoEntry: false })?.mtimeMs;
     if (mtimeMs !== undefined && !this.present) {
       this.present = true;
       let content = '';

@@ -1,0 +1,65 @@
+/**
+ * Decisions to orders: a BUY/SELL sets a target position of ±order_qty, the difference becomes a
+ * market order, and every order passes the supervisor's freshness check and the risk gate before
+ * the paper broker sees it. HOLD never trades.
+ */
+import type { Config } from '../config/schema.js';
+import type { Flags } from '../config/flags.js';
+import type { DecisionOutput } from '../engine/strategy.js';
+import { PaperBroker } from '../engine/paper-broker.js';
+import { checkOrder, type OrderIntent } from '../engine/risk.js';
+import type { SafetySupervisor } from '../safety/supervisor.js';
+import type { TradingState } from '../safety/trading-state.js';
+import type { Journal } from '../trace/journal.js';
+
+export interface OrderCounts {
+  submitted: number;
+  filled: number;
+  rejected: number;
+}
+
+export class OrderRouter {
+  readonly broker = new PaperBroker();
+  readonly counts: OrderCounts = { submitted: 0, filled: 0, rejected: 0 };
+
+  constructor(
+    private readonly config: Config,
+    private readonly flags: Flags,
+    private readonly state: TradingState,
+    private readonly supervisor: SafetySupervisor,
+    private readonly journal: Journal,
+    /** Runs right before the gate (the kill-switch poll): an order never passes while the file exists. */
+    private readonly preTradeCheck: () => void,
+  ) {}
+
+  onDecision(symbol: string, output: DecisionOutput, quote: { bid: number; ask: number } | null): void {
+    if (output.action === 'HOLD') return;
+    const qty = this.config.risk.order_qty;
+    const target = output.action === 'BUY' ? qty : -qty;
+    const delta = target - this.broker.position(symbol);
+    if (delta === 0) return;
+    this.submit({ symbol, side: delta > 0 ? 'BUY' : 'SELL', qty: Math.abs(delta) }, quote);
+  }
+
+  private submit(intent: OrderIntent, quote: { bid: number; ask: number } | null): void {
+    const { journal } = this;
+    const base = `symbol=${intent.symbol} side=${intent.side} qty=${intent.qty}`;
+    this.preTradeCheck();
+    this.supervisor.ensureFresh();
+    const reason =
+      checkOrder(intent, { maxPositions: this.config.max_positions, paperOnly: this.flags.STAGING_MODE }, this.state, this.broker) ??
+      (quote ? undefined : 'NO_QUOTE');
+    if (reason || !quote) {
+      this.counts.rejected += 1;
+      const source = this.state.effective(intent.symbol).source;
+      journal.event('info', 'ORDER_REJECTED', `${base} reason=${reason ?? 'NO_QUOTE'}`, { symbol: intent.symbol, side: intent.side, qty: intent.qty, reason: reason ?? 'NO_QUOTE', state_source: source });
+      return;
+    }
+    const id = this.broker.newOrderId();
+    this.counts.submitted += 1;
+    journal.event('info', 'ORDER_SUBMITTED', `id=${id} ${base} type=MARKET broker=paper`, { order_id: id, symbol: intent.symbol, side: intent.side, qty: intent.qty });
+    const fill = this.broker.fill(id, intent, quote);
+    this.counts.filled += 1;
+    journal.event('info', 'ORDER_FILLED', `id=${id} ${base} price=${fill.price} position=${fill.position}`, { order_id: id, symbol: intent.symbol, side: intent.side, qty: intent.qty, price: fill.price, position: fill.position });
+  }
+}

@@ -1,0 +1,200 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.js';
+import { OrderRouter } from '../../src/runner/order-router.js';
+import { KillSwitchPoller, type KillSwitchChange } from '../../src/safety/kill-switch.js';
+import { StalenessWatchdog } from '../../src/safety/staleness.js';
+import { SafetySupervisor } from '../../src/safety/supervisor.js';
+import { TradingState } from '../../src/safety/trading-state.js';
+import { Journal } from '../../src/trace/journal.js';
+
+const tmp = (): string => mkdtempSync(join(tmpdir(), 'trader-safety-'));
+
+describe('TradingState', () => {
+  it('takes the most restrictive source, global and per symbol', () => {
+    const state = new TradingState();
+    expect(state.effective('SPY').level).toBe('ACTIVE');
+    state.set('staleness', 'HALTED', 'SPY');
+    expect(state.effective('SPY')).toEqual({ level: 'HALTED', source: 'staleness' });
+    expect(state.effective('QQQ').level).toBe('ACTIVE');
+    state.set('memory', 'REDUCING');
+    expect(state.effective('QQQ')).toEqual({ level: 'REDUCING', source: 'memory' });
+    state.set('kill_switch', 'HALTED');
+    state.set('memory', 'ACTIVE');
+    expect(state.effective('QQQ')).toEqual({ level: 'HALTED', source: 'kill_switch' });
+    // One source clearing never re-enables what another one stopped.
+    state.set('staleness', 'ACTIVE', 'SPY');
+    expect(state.effective('SPY').level).toBe('HALTED');
+  });
+});
+
+describe('StalenessWatchdog', () => {
+  it('breaches once per episode, per symbol, and recovers on data', () => {
+    const dog = new StalenessWatchdog((s) => (s === 'TSLA' ? 10_000 : 5000));
+    dog.watch('SPY', 0);
+    dog.watch('QQQ', 0);
+    dog.watch('TSLA', 0);
+    dog.onData('SPY', 1000, 990);
+    dog.onData('QQQ', 1000, 990);
+    dog.onData('TSLA', 1000, 990);
+    dog.onData('QQQ', 5500, 5490);
+    expect(dog.check(6500)).toEqual([{ kind: 'breach', symbol: 'SPY', ageMs: 5500, maxLagMs: 5000 }]);
+    expect(dog.check(7000)).toEqual([]);
+    expect(dog.isStale('QQQ')).toBe(false);
+    expect(dog.isStale('TSLA')).toBe(false);
+    expect(dog.onData('SPY', 8000, 7990)).toEqual({ kind: 'recovered', symbol: 'SPY', staleForMs: 1500, ageMs: 7000 });
+    expect(dog.isStale('SPY')).toBe(false);
+    expect(dog.check(11_500).map((c) => c.symbol)).toEqual(['QQQ', 'TSLA']);
+  });
+
+  it('counts a symbol that never sent data from when it was watched', () => {
+    const dog = new StalenessWatchdog(() => 5000);
+    dog.watch('XYZ', 1000);
+    expect(dog.check(6000)).toEqual([]);
+    expect(dog.check(6001)).toHaveLength(1);
+  });
+});
+
+describe('SafetySupervisor', () => {
+  it('halts trading when a check throws, and clears when it passes again', () => {
+    const state = new TradingState();
+    const log: string[] = [];
+    let now = 0;
+    const sup = new SafetySupervisor(state, () => now, { failed: (n, e) => log.push(`failed ${n} ${e}`), recovered: (n) => log.push(`recovered ${n}`), stale: (n) => log.push(`stale ${n}`) });
+    sup.register('kill_switch', 250);
+    sup.run('kill_switch', () => {
+      throw new Error('EACCES');
+    });
+    sup.run('kill_switch', () => {
+      throw new Error('EACCES');
+    });
+    expect(state.effective('SPY').level).toBe('HALTED');
+    expect(log).toEqual(['failed kill_switch EACCES']);
+    now = 100;
+    sup.run('kill_switch', () => undefined);
+    expect(state.effective('SPY').level).toBe('ACTIVE');
+    expect(log).toEqual(['failed kill_switch EACCES', 'recovered kill_switch']);
+  });
+
+  it('halts trading when a check stopped running', () => {
+    const state = new TradingState();
+    let now = 0;
+    const stale: string[] = [];
+    const sup = new SafetySupervisor(state, () => now, { failed: () => undefined, recovered: () => undefined, stale: (n) => stale.push(n) });
+    sup.register('kill_switch', 250);
+    now = 900;
+    expect(sup.ensureFresh()).toEqual([]);
+    now = 1200;
+    expect(sup.ensureFresh()).toEqual(['kill_switch']);
+    expect(state.effective().level).toBe('HALTED');
+    sup.ensureFresh();
+    expect(stale).toEqual(['kill_switch']);
+  });
+});
+
+describe('KillSwitchPoller', () => {
+  it('reports appearance with its detection delay, and removal', () => {
+    const dir = tmp();
+    const file = join(dir, 'FLAG_TRADING_HALTED');
+    const changes: KillSwitchChange[] = [];
+    let now = 1_000_000;
+    const poller = new KillSwitchPoller(file, (c) => changes.push(c), (p) => readFileSync(p, 'utf8'), () => now);
+    poller.check();
+    expect(changes).toEqual([]);
+    writeFileSync(file, 'halted_by=ops reason="drill"');
+    utimesSync(file, 999.8, 999.8);
+    poller.check();
+    poller.check();
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ kind: 'appeared', detectedMs: 1_000_000, content: 'halted_by=ops reason="drill"' });
+    const appeared = changes[0] as Extract<KillSwitchChange, { kind: 'appeared' }>;
+    expect(appeared.fileMtimeMs).toBeCloseTo(999_800, 0);
+    expect(appeared.delayMs).toBeCloseTo(200, 0);
+    rmSync(file);
+    now += 250;
+    poller.check();
+    expect(changes[1]).toEqual({ kind: 'removed', detectedMs: 1_000_250 });
+  });
+
+  it('throws when the file cannot be checked, so the caller fails closed', () => {
+    const dir = tmp();
+    writeFileSync(join(dir, 'not-a-dir'), '');
+    const poller = new KillSwitchPoller(join(dir, 'not-a-dir', 'HALT'), () => undefined, () => '');
+    expect(() => poller.check()).toThrow(/ENOTDIR/);
+  });
+});
+
+/** A seeded PRNG so a failing interleaving can be reproduced from its seed. */
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('orders after a halt (property over random interleavings)', () => {
+  it('accepts zero orders after the kill switch is detected, in 300 random runs', () => {
+    const config = parseConfig('t.yaml', 'symbols: [SPY, QQQ, TSLA]\nmax_positions: 2\n');
+    const symbols = ['SPY', 'QQQ', 'TSLA'];
+    let totalAfter = 0;
+    let exercised = 0;
+    let ordersBefore = 0;
+    let rejectedAfter = 0;
+    for (let seed = 1; seed <= 300; seed += 1) {
+      const rnd = mulberry32(seed);
+      const dir = tmp();
+      const killFile = join(dir, 'HALT');
+      let now = 0;
+      const journal = new Journal({ tracePath: join(dir, 't.jsonl'), logFormat: 'text', logLevel: 'info', timezone: 'UTC', now: () => now });
+      const state = new TradingState();
+      const sup = new SafetySupervisor(state, () => now, { failed: () => undefined, recovered: () => undefined, stale: () => undefined });
+      // allow_resume false: the halt latches, removing the file does not clear it.
+      const poller = new KillSwitchPoller(killFile, (c) => {
+        if (c.kind !== 'appeared') return;
+        state.set('kill_switch', 'HALTED');
+        journal.event('warn', 'KILL_SWITCH_DETECTED', '');
+      }, () => '', () => now);
+      sup.register('kill_switch', 250);
+      const router = new OrderRouter(config, { FLAG_MULTI_SYMBOL: true, FLAG_REALTIME: true, STAGING_MODE: true }, state, sup, journal, () => sup.run('kill_switch', () => poller.check()));
+      let halted = false;
+      for (let step = 0; step < 200; step += 1) {
+        now += Math.floor(rnd() * 300);
+        const r = rnd();
+        if (r < 0.05 && !halted) {
+          writeFileSync(killFile, '');
+          halted = true;
+        } else if (r < 0.08 && halted) {
+          rmSync(killFile, { force: true });
+        } else if (r < 0.2) {
+          sup.run('kill_switch', () => poller.check()); // the periodic poll
+        } else {
+          const symbol = symbols[Math.floor(rnd() * symbols.length)] ?? 'SPY';
+          const action = rnd() < 0.45 ? 'BUY' : rnd() < 0.9 ? 'SELL' : 'HOLD';
+          const mid = 100 + rnd();
+          router.onDecision(symbol, { action, confidence: 0.7 }, rnd() < 0.95 ? { bid: mid - 0.01, ask: mid + 0.01 } : null);
+        }
+      }
+      journal.close();
+      const events = readFileSync(join(dir, 't.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { event: string }).event);
+      rmSync(dir, { recursive: true, force: true });
+      const haltAt = events.indexOf('KILL_SWITCH_DETECTED');
+      if (haltAt < 0) continue;
+      exercised += 1;
+      const after = events.slice(haltAt);
+      totalAfter += after.filter((e) => e === 'ORDER_SUBMITTED' || e === 'ORDER_FILLED').length;
+      if (events.slice(0, haltAt).includes('ORDER_SUBMITTED')) ordersBefore += 1;
+      if (after.includes('ORDER_REJECTED')) rejectedAfter += 1;
+    }
+    // The property is only meaningful if runs traded before the halt and tried to after it.
+    expect(ordersBefore).toBeGreaterThan(100);
+    expect(rejectedAfter).toBeGreaterThan(100);
+    expect(exercised).toBeGreaterThan(150);
+    expect(totalAfter).toBe(0);
+  });
+});
