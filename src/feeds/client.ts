@@ -38,7 +38,10 @@ export class FeedClient {
   private socket: WebSocket | undefined;
   private readonly symbols: Set<string>;
   private connection = 0;
+  /** Connection attempts in the current outage (or before the first connection). */
   private attempt = 0;
+  /** Consecutive connections that closed before `stableAfterMs`: they escalate the backoff. */
+  private flaps = 0;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private pingTimer: NodeJS.Timeout | undefined;
@@ -130,6 +133,7 @@ export class FeedClient {
       this.sendAll(adapter.openMessages());
       if (this.symbols.size) this.sendAll(adapter.subscribeMessages([...this.symbols]));
       listener.onConnected({ url, connection, attempt: this.attempt, downtimeMs });
+      this.attempt = 0;
       const interval = this.options.pingIntervalMs ?? 5000;
       clearInterval(this.pingTimer);
       // A silent (half-open) socket never errors: if nothing, not even a pong, came back within
@@ -170,7 +174,7 @@ export class FeedClient {
       this.socket = undefined;
       if (opened) {
         this.downSince = Date.now();
-        if (this.downSince - this.connectedAt >= (this.options.stableAfterMs ?? 10_000)) this.attempt = 0;
+        this.flaps = this.downSince - this.connectedAt >= (this.options.stableAfterMs ?? 10_000) ? 0 : this.flaps + 1;
         listener.onDisconnected({ url, connection, code, reason: reasonBuf.toString() || closeCodeName(code) });
       }
       this.scheduleReconnect();
@@ -180,7 +184,8 @@ export class FeedClient {
   private scheduleReconnect(): void {
     if (this.stopped) return;
     const next = this.attempt + 1;
-    const delayMs = backoffDelay(next, this.options.backoff ?? DEFAULT_BACKOFF, Math.random());
+    // The first retry after a stable connection drops is immediate; flapping escalates the delay.
+    const delayMs = backoffDelay(next + this.flaps, this.options.backoff ?? DEFAULT_BACKOFF, Math.random());
     this.options.listener.onReconnectAttempt({ url: this.options.url, attempt: next, delayMs });
     this.retryTimer = setTimeout(() => this.connect(), delayMs);
   }
