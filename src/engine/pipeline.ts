@@ -15,9 +15,20 @@ export interface Decision {
   output: DecisionOutput;
   inputsDigest: string;
   outputDigest: string;
+  /** The bar may miss data: a sequence gap or a disconnect fell inside it or just before it. */
+  dataGap: boolean;
 }
 
-export type EventOutcome = 'accepted' | 'duplicate' | 'late';
+export type EventOutcome = 'accepted' | 'duplicate' | 'out_of_order' | 'late';
+
+export interface SequenceGap {
+  expected: number;
+  received: number;
+  missing: number;
+}
+
+/** How many recent sequence numbers are remembered to tell a duplicate from an out-of-order event. */
+const SEEN_WINDOW = 4096;
 
 export class SymbolPipeline {
   private readonly bars: BarBuilder;
@@ -26,6 +37,9 @@ export class SymbolPipeline {
   private volume = 0;
   private quote: { bid: number; ask: number } | null = null;
   private lastSeq = 0;
+  private readonly seen = new Set<number>();
+  private gapInOpenBar = false;
+  private gapInNextBar = false;
 
   constructor(
     readonly symbol: string,
@@ -36,15 +50,27 @@ export class SymbolPipeline {
   }
 
   /**
-   * Feeds one event. Deterministic ordering rule: an event whose seq is not above the last one
-   * seen is a duplicate and dropped; an event older than the open bar is late and dropped (a closed
-   * bar is never reopened). Returns the decision when the event closed a bar.
+   * Feeds one event. The ordering rule, deterministic and per symbol:
+   * - seq not above the highest seen: dropped, as `duplicate` when that seq was seen (within the
+   *   last 4096) and `out_of_order` otherwise — events are taken in the order received, a missing
+   *   event that arrives after its successors does not rewrite history;
+   * - seq more than one above the highest: accepted, and the gap is returned for the record;
+   * - exchange time before the open bar: dropped as `late` (a closed bar is never reopened).
+   * Events without a sequence (seq 0) are only subject to the time rule.
+   * Returns the decision when the event closed a bar.
    */
-  onEvent(event: MarketEvent): { outcome: EventOutcome; decision?: Decision } {
-    if (event.seq > 0 && event.seq <= this.lastSeq) return { outcome: 'duplicate' };
+  onEvent(event: MarketEvent): { outcome: EventOutcome; decision?: Decision; gap?: SequenceGap } {
+    let gap: SequenceGap | undefined;
+    if (event.seq > 0) {
+      if (event.seq <= this.lastSeq) return { outcome: this.seen.has(event.seq) ? 'duplicate' : 'out_of_order' };
+      if (this.lastSeq > 0 && event.seq > this.lastSeq + 1) {
+        gap = { expected: this.lastSeq + 1, received: event.seq, missing: event.seq - this.lastSeq - 1 };
+      }
+    }
     const open = this.bars.openBarStart;
     if (open !== undefined && event.exchTs < open) return { outcome: 'late' };
-    if (event.seq > 0) this.lastSeq = event.seq;
+    if (event.seq > 0) this.remember(event.seq);
+    if (gap) this.markDataGap();
 
     const closed = this.bars.add(event);
     const decision = closed ? this.decideOn(closed) : undefined;
@@ -55,7 +81,30 @@ export class SymbolPipeline {
     } else {
       this.quote = { bid: event.bid, ask: event.ask };
     }
-    return decision ? { outcome: 'accepted', decision } : { outcome: 'accepted' };
+    return { outcome: 'accepted', ...(decision ? { decision } : {}), ...(gap ? { gap } : {}) };
+  }
+
+  /**
+   * Data may be missing around now (a disconnect, a gap): the open bar and the next one are marked,
+   * since the missing events could belong to either.
+   */
+  markDataGap(): void {
+    this.gapInOpenBar = true;
+    this.gapInNextBar = true;
+  }
+
+  /** A new source (failover) numbers its events afresh. */
+  resetSequence(): void {
+    this.lastSeq = 0;
+    this.seen.clear();
+  }
+
+  private remember(seq: number): void {
+    this.lastSeq = seq;
+    this.seen.add(seq);
+    if (this.seen.size > 2 * SEEN_WINDOW) {
+      for (const old of this.seen) if (old <= seq - SEEN_WINDOW) this.seen.delete(old);
+    }
   }
 
   get currentQuote(): { bid: number; ask: number } | null {
@@ -73,6 +122,9 @@ export class SymbolPipeline {
       quote: this.quote ? { ...this.quote } : null,
     };
     const output = decide(inputs, this.params);
-    return { symbol: this.symbol, bar, inputs, output, inputsDigest: digest(inputs), outputDigest: digest(output) };
+    const dataGap = this.gapInOpenBar;
+    this.gapInOpenBar = this.gapInNextBar;
+    this.gapInNextBar = false;
+    return { symbol: this.symbol, bar, inputs, output, inputsDigest: digest(inputs), outputDigest: digest(output), dataGap };
   }
 }

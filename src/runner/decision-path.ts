@@ -12,6 +12,7 @@ import { round } from '../util/stats.js';
 export interface SymbolCounters {
   events: number;
   dropped: number;
+  gaps: number;
   decisions: number;
   skippedStale: number;
   latencies: number[];
@@ -40,11 +41,21 @@ export class DecisionPath {
     if (this.pipelines.has(symbol)) return;
     const { decision } = this.config;
     this.pipelines.set(symbol, new SymbolPipeline(symbol, decision.bar_interval, decision.strategy.params));
-    if (!this.counters.has(symbol)) this.counters.set(symbol, { events: 0, dropped: 0, decisions: 0, skippedStale: 0, latencies: [] });
+    if (!this.counters.has(symbol)) this.counters.set(symbol, { events: 0, dropped: 0, gaps: 0, decisions: 0, skippedStale: 0, latencies: [] });
   }
 
   remove(symbol: string): void {
     this.pipelines.delete(symbol);
+  }
+
+  /** A disconnect: every symbol's open and next bar may miss data. */
+  markDataGap(): void {
+    for (const pipeline of this.pipelines.values()) pipeline.markDataGap();
+  }
+
+  /** A different source (failover) numbers its events afresh. */
+  resetSequences(): void {
+    for (const pipeline of this.pipelines.values()) pipeline.resetSequence();
   }
 
   quote(symbol: string): { bid: number; ask: number } | null {
@@ -57,8 +68,13 @@ export class DecisionPath {
     const counters = this.counters.get(event.symbol);
     if (!pipeline || !counters) return undefined;
     counters.events += 1;
-    const { outcome, decision } = pipeline.onEvent(event);
+    const { outcome, decision, gap } = pipeline.onEvent(event);
+    // Dropped events are counted (RUN_SUMMARY), not logged one by one: a duplicate flood must not flood the trace.
     if (outcome !== 'accepted') counters.dropped += 1;
+    if (gap) {
+      counters.gaps += 1;
+      this.journal.event('warn', 'SEQUENCE_GAP', `symbol=${event.symbol} expected=${gap.expected} received=${gap.received} missing=${gap.missing}`, { symbol: event.symbol, ...gap });
+    }
     if (!decision) return undefined;
     const lagMs = recvMs - event.exchTs;
     if (lagMs > maxLagFor(this.config, event.symbol)) {
@@ -92,6 +108,7 @@ export class DecisionPath {
         inputs: decision.inputs,
         inputs_digest: decision.inputsDigest,
         output_digest: decision.outputDigest,
+        ...(decision.dataGap ? { data_gap: true } : {}),
       },
       now,
     );

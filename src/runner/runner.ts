@@ -174,6 +174,7 @@ export class Runner {
       onDisconnected: ({ url, connection, code, reason }) => {
         if (this.stopped) return;
         this.disconnects += 1;
+        this.path.markDataGap();
         journal.event('warn', 'WEBSOCKET_DISCONNECT', `url=${url} code=${code} reason="${reason}"`, { url, connection, code, reason });
       },
       onReconnectAttempt: ({ url, attempt, delayMs }) => {

@@ -66,6 +66,8 @@ export const decisionRecordSchema = z.object({
   inputs: decisionInputsSchema,
   inputs_digest: z.string(),
   output_digest: z.string(),
+  /** The bar may miss data (a sequence gap or a disconnect inside or just before it). */
+  data_gap: z.boolean().optional(),
 });
 
 /** Any other record: a log event with structured fields. */

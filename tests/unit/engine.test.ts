@@ -109,3 +109,27 @@ describe('SymbolPipeline', () => {
     expect(outcomes).toContain('late');
   });
 });
+
+describe('SymbolPipeline sequence rules', () => {
+  it('records gaps, drops duplicates and out-of-order events, and marks decisions near a gap', () => {
+    const p = new SymbolPipeline('SPY', 1000, PARAMS);
+    const r = (seq: number, offset: number) => p.onEvent(trade(seq, offset, 100));
+    expect(r(1, 0).outcome).toBe('accepted');
+    expect(r(2, 100).outcome).toBe('accepted');
+    expect(r(2, 150).outcome).toBe('duplicate');
+    const gapped = r(6, 200);
+    expect(gapped.gap).toEqual({ expected: 3, received: 6, missing: 3 });
+    expect(r(4, 210).outcome).toBe('out_of_order');
+    const first = r(7, 1000).decision; // closes bar 0, which had the gap
+    const second = r(8, 2000).decision; // closes bar 1, right after it
+    const third = r(9, 3000).decision; // clean
+    expect([first?.dataGap, second?.dataGap, third?.dataGap]).toEqual([true, true, false]);
+  });
+
+  it('starts numbering afresh after resetSequence (a new source)', () => {
+    const p = new SymbolPipeline('SPY', 1000, PARAMS);
+    p.onEvent(trade(500, 0, 100));
+    p.resetSequence();
+    expect(p.onEvent(trade(1, 10, 100))).toEqual({ outcome: 'accepted' });
+  });
+});
