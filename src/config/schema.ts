@@ -60,6 +60,30 @@ export const configSchema = z.strictObject({
           seed: z.number().int().default(1),
         })
         .prefault({}),
+      connection: z
+        .strictObject({
+          ping_interval: duration.default(5000),
+          ping_timeout: duration.default(5000),
+          handshake_timeout: duration.default(5000),
+          /** A connection that lived this long counts as stable: its drop is retried at once. */
+          stable_after: duration.default(10_000),
+          backoff_initial: duration.default(250),
+          backoff_max: duration.default(30_000),
+          backoff_factor: z.number().min(1).max(10).default(2),
+          backoff_jitter: z.number().min(0).max(1).default(0.2),
+        })
+        .prefault({}),
+      failover: z
+        .strictObject({
+          /** Switch to feeds.fallback once the primary has been down this long… */
+          after: duration.default(10_000),
+          /** …or has failed this many reconnect attempts in a row, whichever comes first. */
+          attempts: z.number().int().min(1).default(5),
+          /** Return to the primary once it has been connected for failback_after. */
+          failback: z.boolean().default(true),
+          failback_after: duration.default(30_000),
+        })
+        .prefault({}),
     })
     .prefault({}),
   decision: z

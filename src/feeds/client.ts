@@ -123,10 +123,11 @@ export class FeedClient {
     });
     this.socket = socket;
     let opened = false;
-    let alive = true;
+    let lastRecvMs = Date.now();
 
     socket.on('open', () => {
       opened = true;
+      lastRecvMs = Date.now();
       this.connectedAt = Date.now();
       const downtimeMs = this.downSince === undefined ? undefined : this.connectedAt - this.downSince;
       this.downSince = undefined;
@@ -135,27 +136,32 @@ export class FeedClient {
       listener.onConnected({ url, connection, attempt: this.attempt, downtimeMs });
       this.attempt = 0;
       const interval = this.options.pingIntervalMs ?? 5000;
+      const timeout = this.options.pingTimeoutMs ?? 5000;
+      let lastPingMs = Date.now();
       clearInterval(this.pingTimer);
-      // A silent (half-open) socket never errors: if nothing, not even a pong, came back within
-      // an interval, it is dead and only terminate() frees it.
+      // A silent (half-open) socket never errors: when nothing at all, not even a pong, has arrived
+      // for ping_interval + ping_timeout, it is dead and only terminate() frees it.
       this.pingTimer = setInterval(() => {
-        if (!alive) {
+        const now = Date.now();
+        if (now - lastRecvMs >= interval + timeout) {
           socket.terminate();
           return;
         }
-        alive = false;
-        socket.ping();
-      }, Math.max(interval, this.options.pingTimeoutMs ?? 0));
+        if (now - lastPingMs >= interval && now - lastRecvMs >= interval) {
+          lastPingMs = now;
+          socket.ping();
+        }
+      }, Math.max(20, Math.min(interval, timeout) / 4));
     });
     socket.on('pong', () => {
-      alive = true;
+      lastRecvMs = Date.now();
     });
     socket.on('ping', () => {
-      alive = true;
+      lastRecvMs = Date.now();
     });
     socket.on('message', (data, isBinary) => {
-      alive = true;
       this.frameRecvMs = Date.now();
+      lastRecvMs = this.frameRecvMs;
       this.frameRecvNs = process.hrtime.bigint();
       if (isBinary) {
         listener.onParseIssue({ kind: 'bad_shape', detail: 'binary frame' });

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { maxLagFor, type Config } from '../config/schema.js';
 import type { Flags } from '../config/flags.js';
-import { FeedClient, type FeedListener } from '../feeds/client.js';
-import type { ParseIssue, VenueAdapter } from '../feeds/adapter.js';
+import type { ParseIssue } from '../feeds/adapter.js';
+import { FeedSwitch, type FeedSource, type SourceRole, type SwitchListener } from './feed-switch.js';
 import type { MarketEvent } from '../feeds/events.js';
 import { STRATEGY } from '../engine/strategy.js';
 import { TradingState } from '../safety/trading-state.js';
@@ -29,9 +29,8 @@ export interface RunnerOptions {
   configDigest: string;
   symbols: string[];
   flags: Flags;
-  venue: string;
-  url: string;
-  adapter: VenueAdapter;
+  primary: FeedSource;
+  fallback?: FeedSource;
   killSwitchFile: string;
   journal: Journal;
   /** --record: every raw frame and symbol-set change goes here. */
@@ -60,7 +59,7 @@ export class Runner {
   private readonly killSwitch: KillSwitchPoller;
   private readonly memory: MemoryTracker;
   private readonly supervisor: SafetySupervisor;
-  private readonly client: FeedClient;
+  private readonly feeds: FeedSwitch;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly startMs: number;
   private deciding = true;
@@ -88,7 +87,7 @@ export class Runner {
     this.orders = new OrderRouter(config, options.flags, this.state, this.supervisor, journal, () => this.supervisor.run('kill_switch', () => this.killSwitch.check()));
     this.path = new DecisionPath(config, options.journal, options.now);
     for (const symbol of options.symbols) this.path.add(symbol);
-    this.client = new FeedClient({ url: options.url, adapter: options.adapter, symbols: options.symbols, listener: this.listener() });
+    this.feeds = new FeedSwitch(options.primary, options.fallback, options.symbols, config.feeds, this.listener(), options.now);
   }
 
   get symbols(): string[] {
@@ -97,13 +96,13 @@ export class Runner {
 
   start(): void {
     const { config, journal, flags } = this.options;
-    const record = buildRunRecord({ ...this.options, command: 'run', startMs: this.startMs });
+    const record = buildRunRecord({ ...this.options, venue: this.options.primary.venue, url: this.options.primary.url, command: 'run', startMs: this.startMs });
     journal.run(record);
     const flagText = Object.entries(flags).map(([k, v]) => `${k}=${v ? 1 : 0}`).join(' ');
-    journal.event('info', 'RUN_STARTED', `pid=${process.pid} symbols=${this.options.symbols.join(',')} feed=${this.options.venue} ${flagText} strategy=${STRATEGY.name}@${STRATEGY.version} bar_interval=${formatDuration(config.decision.bar_interval)}`, { run_id: record.run_id, symbols: this.options.symbols, flags });
+    journal.event('info', 'RUN_STARTED', `pid=${process.pid} symbols=${this.options.symbols.join(',')} feed=${this.options.primary.venue}${this.options.fallback ? ` fallback=${this.options.fallback.venue}` : ''} ${flagText} strategy=${STRATEGY.name}@${STRATEGY.version} bar_interval=${formatDuration(config.decision.bar_interval)}`, { run_id: record.run_id, symbols: this.options.symbols, flags });
 
     for (const symbol of this.options.symbols) this.staleness.watch(symbol, this.options.now());
-    this.client.start();
+    this.feeds.start();
     this.supervise('kill_switch', config.kill_switch.poll_interval, () => this.killSwitch.check());
     this.supervise('staleness', Math.min(250, config.staleness.heartbeat_interval), () => this.checkStaleness());
     this.supervise('memory', config.memory.sample_interval, () => this.sampleMemory());
@@ -125,13 +124,13 @@ export class Runner {
       this.staleness.watch(symbol, this.options.now());
       journal.event('info', 'SYMBOL_ADDED', `symbol=${symbol} symbols=${this.path.symbols.join(',')}`, { symbol });
     }
-    if (added.length) this.client.addSymbols(added);
+    if (added.length) this.feeds.addSymbols(added);
     for (const symbol of removed) {
       this.path.remove(symbol);
       this.staleness.unwatch(symbol);
       journal.event('info', 'SYMBOL_REMOVED', `symbol=${symbol} position=${this.orders.broker.position(symbol)} held`, { symbol, position: this.orders.broker.position(symbol) });
     }
-    if (removed.length) this.client.removeSymbols(removed);
+    if (removed.length) this.feeds.removeSymbols(removed);
     if (added.length || removed.length) this.options.capture?.symbols(this.options.now(), this.path.symbols);
     if (!added.length && !removed.length) journal.event('info', 'SYMBOLS_UNCHANGED', `symbols=${[...current].join(',')}`);
   }
@@ -143,7 +142,7 @@ export class Runner {
     this.stopped = true;
     this.deciding = false;
     for (const t of this.timers) clearInterval(t);
-    await this.client.stop();
+    await this.feeds.stop();
     const { journal } = this.options;
     this.flushParseErrors(true);
     const final = this.summary();
@@ -158,32 +157,41 @@ export class Runner {
     return final;
   }
 
-  private listener(): FeedListener {
+  private listener(): SwitchListener {
     const { journal } = this.options;
+    const tag = (role: SourceRole): string => (this.options.fallback ? ` source=${role}` : '');
     return {
       onEvent: (event, recvMs, recvNs) => this.onEvent(event, recvMs, recvNs),
       ...(this.options.capture ? { onFrame: (frame: string, recvMs: number, connection: number) => this.options.capture?.frame(recvMs, connection, frame) } : {}),
       onParseIssue: (issue) => this.onParseIssue(issue),
-      onConnected: ({ url, connection, attempt, downtimeMs }) => {
-        if (downtimeMs === undefined && connection === 1) {
-          journal.event('info', 'FEED_CONNECTED', `venue=${this.options.venue} url=${url} symbols=${this.client.subscribed.join(',')}`, { url, connection });
+      onConnected: ({ role, url, connection, attempt, downtimeMs, first }) => {
+        const venue = role === 'primary' ? this.options.primary.venue : (this.options.fallback?.venue ?? '');
+        if (first) {
+          journal.event('info', 'FEED_CONNECTED', `venue=${venue} url=${url} symbols=${this.feeds.subscribed.join(',')}${tag(role)}`, { url, connection, source: role, venue });
         } else {
-          journal.event('info', 'RECONNECT_SUCCESS', `url=${url} attempt=${attempt} downtime=${((downtimeMs ?? 0) / 1000).toFixed(2)}s resubscribed=${this.client.subscribed.join(',')}`, { url, connection, attempt, downtime_ms: downtimeMs ?? null, symbols: this.client.subscribed });
+          journal.event('info', 'RECONNECT_SUCCESS', `url=${url} attempt=${attempt} downtime=${((downtimeMs ?? 0) / 1000).toFixed(2)}s resubscribed=${this.feeds.subscribed.join(',')}${tag(role)}`, { url, connection, attempt, downtime_ms: downtimeMs ?? null, symbols: this.feeds.subscribed, source: role });
         }
       },
-      onDisconnected: ({ url, connection, code, reason }) => {
+      onDisconnected: ({ role, url, connection, code, reason, active }) => {
         if (this.stopped) return;
         this.disconnects += 1;
+        if (active) this.path.markDataGap();
+        journal.event('warn', 'WEBSOCKET_DISCONNECT', `url=${url} code=${code} reason="${reason}"${tag(role)}`, { url, connection, code, reason, source: role });
+      },
+      onReconnectAttempt: ({ role, url, attempt, delayMs }) => {
+        if (this.stopped) return;
+        journal.event('info', 'RECONNECT_ATTEMPT', `url=${url} attempt=${attempt} delay=${delayMs}ms${tag(role)}`, { url, attempt, delay_ms: delayMs, source: role });
+      },
+      onReconnectFailed: ({ role, url, attempt, error }) => {
+        if (this.stopped) return;
+        journal.event('warn', 'RECONNECT_FAILED', `url=${url} attempt=${attempt} cause="${error}"${tag(role)}`, { url, attempt, cause: error, source: role });
+      },
+      onSwitch: ({ from, to, reason }) => {
+        // A new source numbers its events afresh, and the switch itself may have lost data.
+        this.path.resetSequences();
         this.path.markDataGap();
-        journal.event('warn', 'WEBSOCKET_DISCONNECT', `url=${url} code=${code} reason="${reason}"`, { url, connection, code, reason });
-      },
-      onReconnectAttempt: ({ url, attempt, delayMs }) => {
-        if (this.stopped) return;
-        journal.event('info', 'RECONNECT_ATTEMPT', `url=${url} attempt=${attempt} delay=${delayMs}ms`, { url, attempt, delay_ms: delayMs });
-      },
-      onReconnectFailed: ({ url, attempt, error }) => {
-        if (this.stopped) return;
-        journal.event('warn', 'RECONNECT_FAILED', `url=${url} attempt=${attempt} cause="${error}"`, { url, attempt, cause: error });
+        const event = to === 'fallback' ? 'FEED_FAILOVER' : 'FEED_FAILBACK';
+        journal.event('warn', event, `from=${from} to=${to} reason="${reason}"`, { from, to, reason });
       },
     };
   }

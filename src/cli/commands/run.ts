@@ -10,6 +10,7 @@ import type { Config, Venue } from '../../config/schema.js';
 import { TraderError, usageError } from '../../errors.js';
 import { adapterFor, LIVE_VENUES, requireUrl } from '../../feeds/venues.js';
 import { startEmbeddedFeed, type EmbeddedFeed } from '../../runner/embedded-feed.js';
+import type { FeedSource } from '../../runner/feed-switch.js';
 import { Runner } from '../../runner/runner.js';
 import { rotateIfPresent } from '../../trace/files.js';
 import { Journal } from '../../trace/journal.js';
@@ -32,18 +33,34 @@ export async function run(flags: RunFlags): Promise<number> {
   if (!env.FLAG_REALTIME && LIVE_VENUES.has(venue)) {
     throw new TraderError('E_FLAG_REFUSED', `FLAG_REALTIME=0 refuses live feeds, got --feed ${venue}; use replay or synthetic`);
   }
-  const adapter = adapterFor(venue);
   if (flags.feedUrl !== undefined && !/^wss?:\/\/[^\s]+$/.test(flags.feedUrl)) {
     throw usageError(`--feed-url: expected a ws:// or wss:// URL, got "${flags.feedUrl}"`);
   }
+  const fallbackVenue = config.feeds.fallback?.venue;
+  if (!env.FLAG_REALTIME && fallbackVenue && LIVE_VENUES.has(fallbackVenue)) {
+    throw new TraderError('E_FLAG_REFUSED', `FLAG_REALTIME=0 refuses live feeds, got feeds.fallback.venue ${fallbackVenue} in ${flags.config}`);
+  }
 
-  let embedded: EmbeddedFeed | undefined;
-  let url: string;
-  if (venue === 'replay' || venue === 'synthetic') {
-    embedded = await startEmbeddedFeed(venue, config, symbols);
-    url = embedded.url;
-  } else {
-    url = requireUrl(venue, flags.feedUrl ?? config.feeds.primary.url);
+  const embedded: EmbeddedFeed[] = [];
+  const closeEmbedded = async (): Promise<void> => {
+    await Promise.all(embedded.map((e) => e.close()));
+  };
+  const resolveSource = async (v: Venue, explicitUrl: string | undefined): Promise<FeedSource> => {
+    const adapter = adapterFor(v);
+    if (v === 'replay' || v === 'synthetic') {
+      const feed = await startEmbeddedFeed(v, config, symbols);
+      embedded.push(feed);
+      return { venue: v, url: feed.url, adapter };
+    }
+    return { venue: v, url: requireUrl(v, explicitUrl), adapter };
+  };
+  const primary = await resolveSource(venue, flags.feedUrl ?? config.feeds.primary.url);
+  let fallback: FeedSource | undefined;
+  try {
+    fallback = config.feeds.fallback ? await resolveSource(config.feeds.fallback.venue, config.feeds.fallback.url) : undefined;
+  } catch (err) {
+    await closeEmbedded();
+    throw err;
   }
 
   const now = wallClock();
@@ -52,7 +69,7 @@ export async function run(flags: RunFlags): Promise<number> {
       const old = rotateIfPresent(path, now);
       if (old) process.stdout.write(`trader: kept the previous ${path} as ${old}\n`);
     } catch (err) {
-      await embedded?.close();
+      await closeEmbedded();
       throw usageError(`cannot prepare ${path}: ${(err as Error).message}`);
     }
   }
@@ -68,19 +85,19 @@ export async function run(flags: RunFlags): Promise<number> {
 
   const killSwitchFile = flags.killSwitchFile ?? config.kill_switch.file;
   const capture = flags.record
-    ? new CaptureWriter(flags.record, { type: 'capture', version: CAPTURE_VERSION, venue, url, symbols, config, started_at: new Date(now).toISOString() })
+    ? new CaptureWriter(flags.record, { type: 'capture', version: CAPTURE_VERSION, venue, url: primary.url, symbols, config, started_at: new Date(now).toISOString() })
     : undefined;
-  const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, venue, url, adapter, killSwitchFile, journal, now: wallClock, ...(capture ? { capture } : {}) });
+  const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile, journal, now: wallClock, ...(capture ? { capture } : {}) });
 
   mkdirSync(dirname(flags.pidFile), { recursive: true });
   writeFileSync(flags.pidFile, `${process.pid}\n`);
-  process.stdout.write(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue}${embedded ? ` at ${url}` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
+  process.stdout.write(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
   process.stdout.write(`trader run: log ${flags.logFile}, trace ${flags.traceFile}, kill switch ${killSwitchFile}\n`);
 
   runner.start();
   const reason = await waitForStop(flags.duration, () => reloadSymbols(flags.config, runner, journal, flags.symbols));
   await runner.stop(reason);
-  await embedded?.close();
+  await closeEmbedded();
   capture?.close();
   journal.close();
   rmSync(flags.pidFile, { force: true });
