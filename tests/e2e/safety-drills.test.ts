@@ -1,0 +1,115 @@
+/**
+ * The runbook's safety drills against the spawned CLI on the embedded replay feed: the kill
+ * switch mid-run, SIGUSR1 adding TSLA, a kill-switch check that cannot run.
+ */
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readLines, readTrace, startCli, tempDir, waitForLine } from '../helpers/cli.js';
+import { waitFor } from '../helpers/wait.js';
+
+const eventOf = (line: string): string => /^\[[\d:]+\] (?:WARN |ERROR |DEBUG )?([A-Z_]+)/.exec(line)?.[1] ?? '';
+
+function args(dir: string, config: string, extra: string[] = []): string[] {
+  return ['run', '--config', config, '--log-file', join(dir, 'run.log'), '--trace-file', join(dir, 'trace.jsonl'), '--pid-file', join(dir, 'pid'), '--kill-switch-file', join(dir, 'FLAG_TRADING_HALTED'), '--quiet', ...extra];
+}
+
+/** smoke.yaml with settings for a drill: `max_positions` high so orders flow before the halt. */
+function drillConfig(dir: string, extra = ''): string {
+  const path = join(dir, 'drill.yaml');
+  const base = readFileSync('config/smoke.yaml', 'utf8').replace(/^max_positions: .*$/m, 'max_positions: 5').replace(/^  params:\n    lookback_bars: 2$/m, '  params:\n      lookback_bars: 1\n      momentum_bps: 0.5\n      vwap_band_bps: 0.5');
+  writeFileSync(path, `${base}${extra}`);
+  return path;
+}
+
+describe('kill switch drill', () => {
+  it('halts in the runbook order, then accepts no order while feeds, heartbeats and decisions go on', async () => {
+    const dir = tempDir();
+    const running = startCli(args(dir, drillConfig(dir), ['--symbols', 'SPY,QQQ']));
+    const log = join(dir, 'run.log');
+    await waitForLine(log, /DECISION_LOGGED: symbol=QQQ/);
+    await waitFor(() => readLines(log).filter((l) => l.includes('DECISION_LOGGED')).length >= 4, 20_000);
+    writeFileSync(join(dir, 'FLAG_TRADING_HALTED'), 'drill\n');
+    await waitForLine(log, /FEEDS_ACTIVE/);
+    const afterHalt = (): string[] => {
+      const lines = readLines(log);
+      return lines.slice(lines.findIndex((l) => l.includes('KILL_SWITCH_DETECTED')));
+    };
+    // Keep running long enough for several bars after the halt.
+    await waitFor(() => afterHalt().filter((l) => l.includes('DECISION_LOGGED')).length >= 4, 20_000);
+    running.child.kill('SIGTERM');
+    expect((await running.exited).code).toBe(0);
+
+    const events = afterHalt().map(eventOf);
+    expect(events.slice(0, 5)).toEqual(['KILL_SWITCH_DETECTED', 'TRADING_HALTED', 'ORDERS_CANCELLED', 'POSITIONS_HELD', 'FEEDS_ACTIVE']);
+    expect(afterHalt()[0]).toMatch(/KILL_SWITCH_DETECTED: .*FLAG_TRADING_HALTED exists \(detection_delay=\d+ms\) note="drill"/);
+    expect(events).not.toContain('ORDER_SUBMITTED');
+    expect(events).not.toContain('ORDER_FILLED');
+    expect(events).toContain('HEARTBEAT_OK');
+    expect(events.filter((e) => e === 'DECISION_LOGGED').length).toBeGreaterThanOrEqual(4);
+    const rejected = afterHalt().filter((l) => l.includes('ORDER_REJECTED'));
+    for (const line of rejected) expect(line).toMatch(/reason=TRADING_HALTED$/);
+
+    const trace = readTrace(join(dir, 'trace.jsonl'));
+    const detected = trace.find((r) => r.event === 'KILL_SWITCH_DETECTED');
+    expect(detected?.detection_delay_ms).toBeGreaterThanOrEqual(0);
+    expect(detected?.detection_delay_ms).toBeLessThan(10_000);
+    // Orders did flow before the halt, so "none after" means something.
+    expect(trace.filter((r) => r.event === 'ORDER_SUBMITTED').length).toBeGreaterThan(0);
+  });
+});
+
+describe('SIGUSR1 adds a symbol from the config', () => {
+  it('subscribes TSLA on the live connection: SYMBOL_ADDED, then TSLA heartbeats and decisions', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'staging.yaml');
+    copyFileSync('config/smoke.yaml', config);
+    const running = startCli(args(dir, config, ['--symbols', 'SPY,QQQ']));
+    const log = join(dir, 'run.log');
+    await waitForLine(log, /DECISION_LOGGED: symbol=SPY/);
+    writeFileSync(config, readFileSync(config, 'utf8').replace('symbols: [SPY, QQQ]', 'symbols: [SPY, QQQ, TSLA]'));
+    running.child.kill('SIGUSR1');
+    await waitForLine(log, /SYMBOL_ADDED: symbol=TSLA/);
+    await waitForLine(log, /HEARTBEAT_OK: TSLA last_update=\d/);
+    await waitForLine(log, /DECISION_LOGGED: symbol=TSLA /, 30_000);
+    running.child.kill('SIGTERM');
+    expect((await running.exited).code).toBe(0);
+    const lines = readLines(log);
+    expect(lines.filter((l) => l.includes('WEBSOCKET_DISCONNECT'))).toEqual([]);
+    expect(lines.find((l) => l.includes('CONFIG_RELOADED'))).toMatch(/symbols=SPY,QQQ,TSLA/);
+  });
+
+  it('keeps running on its symbols when the reloaded config is invalid', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'staging.yaml');
+    copyFileSync('config/smoke.yaml', config);
+    const running = startCli(args(dir, config, ['--symbols', 'SPY']));
+    const log = join(dir, 'run.log');
+    await waitForLine(log, /HEARTBEAT_OK: SPY/);
+    writeFileSync(config, 'symbols: [SPY, tsla]\n');
+    running.child.kill('SIGUSR1');
+    await waitForLine(log, /CONFIG_RELOAD_FAILED: .*symbols\[1\]/);
+    running.child.kill('SIGTERM');
+    expect((await running.exited).code).toBe(0);
+  });
+});
+
+describe('a kill-switch check that cannot run', () => {
+  it('halts trading instead of assuming there is no file', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'plain-file'), '');
+    const a = args(dir, drillConfig(dir), ['--symbols', 'SPY,QQQ']);
+    a[a.indexOf('--kill-switch-file') + 1] = join(dir, 'plain-file', 'FLAG_TRADING_HALTED'); // ENOTDIR on every stat
+    const running = startCli(a);
+    const log = join(dir, 'run.log');
+    await waitForLine(log, /ERROR SAFETY_CHECK_FAILED: check=kill_switch/);
+    await waitFor(() => readLines(log).filter((l) => l.includes('DECISION_LOGGED')).length >= 6, 30_000);
+    running.child.kill('SIGTERM');
+    expect((await running.exited).code).toBe(0);
+    const events = readLines(log).map(eventOf);
+    expect(events).not.toContain('ORDER_SUBMITTED');
+    // Orders were attempted and refused, so the absence of submissions is the halt's doing.
+    expect(readLines(log).filter((l) => l.includes('ORDER_REJECTED')).every((l) => l.endsWith('reason=TRADING_HALTED'))).toBe(true);
+    expect(events).toContain('ORDER_REJECTED');
+  });
+});
