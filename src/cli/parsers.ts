@@ -37,3 +37,9 @@ export function integerArg(text: string): number {
   if (!/^-?\d+$/.test(text)) throw new InvalidArgumentError(`expected an integer, got "${text}".`);
   return Number(text);
 }
+
+export function rateArg(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`expected a probability from 0 to 1, got "${text}".`);
+  return n;
+}

@@ -5,7 +5,8 @@
 import { Command, Option } from 'commander';
 import { VENUES } from '../config/schema.js';
 import { TRADER_VERSION } from '../version.js';
-import { durationArg, integerArg, portArg, positiveNumberArg, symbolsArg } from './parsers.js';
+import { usageError } from '../errors.js';
+import { durationArg, integerArg, portArg, positiveNumberArg, rateArg, symbolsArg } from './parsers.js';
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('trader')
@@ -81,18 +82,42 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--rate <n>', 'synthetic events per second per symbol', positiveNumberArg, 50)
     .option('--seed <n>', 'synthetic generator seed', integerArg, 1)
     .addOption(new Option('--protocol <name>', 'wire protocol').choices(['native']).default('native'))
+    .option('--scenario <yaml>', 'faults from a YAML file (keys as below, snake_case); flags override it')
+    .option('--drop-every <time>', 'close every connection abruptly this often', durationArg)
+    .option('--stall-after <time>', 'stall (no data, no pongs, socket kept open) after this long', durationArg)
+    .option('--stall-for <time>', 'how long a stall lasts', durationArg)
+    .option('--malformed-rate <p>', 'per event, chance of an extra malformed frame (0-1)', rateArg)
+    .option('--gap-rate <p>', 'per event, chance it is withheld (a sequence gap)', rateArg)
+    .option('--duplicate-rate <p>', 'per event, chance it is sent twice', rateArg)
+    .option('--out-of-order-rate <p>', 'per event, chance it is sent after the next one', rateArg)
+    .option('--silent <list>', 'symbols that send no data (staleness drill)', symbolsArg)
+    .option('--fault-seed <n>', 'seed of the fault plan', integerArg)
     .action(async (opts: FeedServerFlags) => {
       const { feedServer } = await import('./commands/feed-server.js');
-      await feedServer({
-        port: opts.port,
-        host: opts.host,
-        speed: opts.speed,
-        loop: opts.loop,
-        fixtures: opts.fixtures,
-        protocol: opts.protocol,
-        ...(opts.symbols ? { symbols: opts.symbols } : {}),
-        ...(opts.synthetic ? { synthetic: { rate: opts.rate, seed: opts.seed } } : {}),
-      });
+      if ((opts.stallAfter === undefined) !== (opts.stallFor === undefined)) throw usageError('--stall-after and --stall-for go together');
+      setExitCode(
+        await feedServer({
+          port: opts.port,
+          host: opts.host,
+          speed: opts.speed,
+          loop: opts.loop,
+          fixtures: opts.fixtures,
+          protocol: opts.protocol,
+          ...(opts.symbols ? { symbols: opts.symbols } : {}),
+          ...(opts.synthetic ? { synthetic: { rate: opts.rate, seed: opts.seed } } : {}),
+          ...(opts.scenario ? { scenario: opts.scenario } : {}),
+          faults: {
+            ...(opts.dropEvery !== undefined ? { drop_every_ms: opts.dropEvery } : {}),
+            ...(opts.stallAfter !== undefined && opts.stallFor !== undefined ? { stall: { after_ms: opts.stallAfter, for_ms: opts.stallFor } } : {}),
+            ...(opts.malformedRate !== undefined ? { malformed_rate: opts.malformedRate } : {}),
+            ...(opts.gapRate !== undefined ? { gap_rate: opts.gapRate } : {}),
+            ...(opts.duplicateRate !== undefined ? { duplicate_rate: opts.duplicateRate } : {}),
+            ...(opts.outOfOrderRate !== undefined ? { out_of_order_rate: opts.outOfOrderRate } : {}),
+            ...(opts.silent ? { silent_symbols: opts.silent } : {}),
+            ...(opts.faultSeed !== undefined ? { seed: opts.faultSeed } : {}),
+          },
+        }),
+      );
     });
 
   return program;
@@ -124,4 +149,14 @@ interface FeedServerFlags {
   rate: number;
   seed: number;
   protocol: 'native';
+  scenario?: string;
+  dropEvery?: number;
+  stallAfter?: number;
+  stallFor?: number;
+  malformedRate?: number;
+  gapRate?: number;
+  duplicateRate?: number;
+  outOfOrderRate?: number;
+  silent?: string[];
+  faultSeed?: number;
 }

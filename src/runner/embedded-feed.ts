@@ -4,23 +4,18 @@
  * live venue uses, so the embedded path exercises everything but the network.
  */
 import type { Config } from '../config/schema.js';
-import { startFeedServer } from '../feeds/server/feed-server.js';
-import { ensureFixtures, loadFixtures } from '../fixtures/store.js';
+import { startFeedServer, type FeedServer } from '../feeds/server/feed-server.js';
+import { FixtureSource, SyntheticSource } from '../feeds/server/sources.js';
+import { SESSION } from '../fixtures/generator.js';
+import { ensureFixtures } from '../fixtures/store.js';
 
-export interface EmbeddedFeed {
-  url: string;
-  close(): Promise<void>;
-}
-
-export async function startEmbeddedFeed(venue: 'replay' | 'synthetic', config: Config, symbols: string[]): Promise<EmbeddedFeed> {
+export async function startEmbeddedFeed(venue: 'replay' | 'synthetic', config: Config): Promise<FeedServer> {
   if (venue === 'synthetic') {
     const { rate, seed } = config.feeds.synthetic;
-    return startFeedServer({ host: '127.0.0.1', port: 0, protocol: 'native', source: { kind: 'synthetic', rate, seed, symbols } });
+    return startFeedServer({ source: new SyntheticSource(rate, seed) });
   }
   const { fixtures, speed, loop } = config.feeds.replay;
-  await ensureFixtures(fixtures);
-  // Every fixture symbol is served, so a symbol added later with SIGUSR1 has data too.
-  const events = await loadFixtures(fixtures, undefined);
-  void symbols;
-  return startFeedServer({ host: '127.0.0.1', port: 0, protocol: 'native', speed, loop, source: { kind: 'fixtures', events } });
+  ensureFixtures(fixtures);
+  // Every fixture symbol is served (loaded on first subscription), so SIGUSR1 can add TSLA.
+  return startFeedServer({ source: new FixtureSource(fixtures, speed, loop, SESSION) });
 }

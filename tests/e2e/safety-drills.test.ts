@@ -14,11 +14,22 @@ function args(dir: string, config: string, extra: string[] = []): string[] {
   return ['run', '--config', config, '--log-file', join(dir, 'run.log'), '--trace-file', join(dir, 'trace.jsonl'), '--pid-file', join(dir, 'pid'), '--kill-switch-file', join(dir, 'FLAG_TRADING_HALTED'), '--quiet', ...extra];
 }
 
-/** smoke.yaml with settings for a drill: `max_positions` high so orders flow before the halt. */
+/** A fast drill config: replay at 20x, 1 s bars, thresholds low and max_positions high so orders flow. */
 function drillConfig(dir: string, extra = ''): string {
   const path = join(dir, 'drill.yaml');
-  const base = readFileSync('config/smoke.yaml', 'utf8').replace(/^max_positions: .*$/m, 'max_positions: 5').replace(/^  params:\n    lookback_bars: 2$/m, '  params:\n      lookback_bars: 1\n      momentum_bps: 0.5\n      vwap_band_bps: 0.5');
-  writeFileSync(path, `${base}${extra}`);
+  writeFileSync(
+    path,
+    `symbols: [SPY, QQQ]
+max_positions: 5
+log_level: INFO
+feeds:
+  replay: { speed: 20 }
+decision:
+  bar_interval: 1s
+  strategy:
+    params: { lookback_bars: 1, momentum_bps: 0.2, vwap_band_bps: 0.2 }
+${extra}`,
+  );
   return path;
 }
 

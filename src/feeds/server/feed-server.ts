@@ -1,0 +1,215 @@
+/**
+ * The market-data WebSocket server: the embedded replay feed inside `trader run` and the
+ * standalone `trader feed-server` for drills. Like a live venue it has one timeline shared by all
+ * connections (it starts at the first subscription), per-symbol sequence numbers that run
+ * server-wide (a client that reconnects sees a gap for what it missed), and exchange timestamps
+ * stamped at send time. A pacing loop sends every due event each tick, batched per client.
+ */
+import type { IncomingMessage } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { MarketEvent } from '../events.js';
+import { NATIVE_PROTOCOL_VERSION, toWire, type ServerControl } from '../protocol.js';
+import { FaultPlan, NO_FAULTS, type Faults } from './faults.js';
+import type { Source } from './sources.js';
+
+export interface FeedServerOptions {
+  host?: string;
+  port?: number;
+  source: Source;
+  protocol?: 'native';
+  faults?: Faults;
+  /** Start the timeline now instead of at the first subscription. */
+  startImmediately?: boolean;
+  tickMs?: number;
+}
+
+export interface FeedServerStats {
+  connections: number;
+  clients: number;
+  eventsSent: number;
+  framesSent: number;
+  malformedSent: number;
+  slowClientsDropped: number;
+  drops: number;
+}
+
+export interface FeedServer {
+  url: string;
+  port: number;
+  stats(): FeedServerStats;
+  close(): Promise<void>;
+}
+
+interface Client {
+  ws: WebSocket;
+  symbols: Set<string>;
+  batch: string[];
+}
+
+/** A client this far behind is not keeping up; it is dropped rather than buffered without bound. */
+const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+
+export async function startFeedServer(options: FeedServerOptions): Promise<FeedServer> {
+  const source = options.source;
+  const plan = new FaultPlan(options.faults ?? NO_FAULTS);
+  const startedMs = Date.now();
+  const clients = new Set<Client>();
+  const seqs = new Map<string, number>();
+  const stats: FeedServerStats = { connections: 0, clients: 0, eventsSent: 0, framesSent: 0, malformedSent: 0, slowClientsDropped: 0, drops: 0 };
+  let originMs: number | undefined = options.startImmediately ? startedMs : undefined;
+  let heldBack: { symbol: string; wire: string } | undefined;
+
+  const wss = new WebSocketServer({
+    host: options.host ?? '127.0.0.1',
+    port: options.port ?? 0,
+    perMessageDeflate: false,
+    // Pongs are answered by hand so a stall drill can withhold them.
+    autoPong: false,
+    verifyClient: (_info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
+      if (plan.refusingAt(Date.now() - startedMs)) done(false, 503, 'refusing connections (drill)');
+      else done(true);
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    wss.once('listening', resolve);
+    wss.once('error', reject);
+  });
+  const port = (wss.address() as { port: number }).port;
+
+  const send = (ws: WebSocket, msg: ServerControl): void => ws.send(JSON.stringify(msg));
+
+  wss.on('connection', (ws) => {
+    stats.connections += 1;
+    const client: Client = { ws, symbols: new Set(), batch: [] };
+    clients.add(client);
+    send(ws, { type: 'hello', protocol: NATIVE_PROTOCOL_VERSION, server: 'trader-feed-server', symbols: source.available() });
+    ws.on('ping', (data) => {
+      if (!plan.stalledAt(Date.now() - startedMs)) ws.pong(data);
+    });
+    ws.on('message', (data) => onMessage(client, data.toString()));
+    ws.on('close', () => clients.delete(client));
+    ws.on('error', () => clients.delete(client));
+  });
+
+  function onMessage(client: Client, text: string): void {
+    let msg: { op?: unknown; symbols?: unknown; id?: unknown };
+    try {
+      msg = JSON.parse(text) as typeof msg;
+    } catch {
+      send(client.ws, { type: 'error', message: 'frame is not JSON' });
+      return;
+    }
+    if (plan.stalledAt(Date.now() - startedMs)) return;
+    const symbols = Array.isArray(msg.symbols) ? msg.symbols.filter((s): s is string => typeof s === 'string') : [];
+    switch (msg.op) {
+      case 'subscribe': {
+        const unknown = symbols.filter((s) => !source.has(s));
+        for (const s of symbols) if (source.has(s)) client.symbols.add(s);
+        originMs ??= Date.now();
+        if (unknown.length) send(client.ws, { type: 'error', message: `unknown symbol${unknown.length > 1 ? 's' : ''} ${unknown.join(',')}` });
+        send(client.ws, { type: 'subscribed', symbols: [...client.symbols] });
+        return;
+      }
+      case 'unsubscribe':
+        for (const s of symbols) client.symbols.delete(s);
+        send(client.ws, { type: 'unsubscribed', symbols });
+        return;
+      case 'ping':
+        send(client.ws, { type: 'pong', id: typeof msg.id === 'number' ? msg.id : 0 });
+        return;
+      default:
+        send(client.ws, { type: 'error', message: `unknown op ${JSON.stringify(msg.op)}` });
+    }
+  }
+
+  const due: MarketEvent[] = [];
+  function tick(): void {
+    if (originMs === undefined || clients.size === 0) return;
+    const now = Date.now();
+    if (plan.stalledAt(now - startedMs)) return;
+    const wanted = new Set<string>();
+    for (const c of clients) for (const s of c.symbols) wanted.add(s);
+    for (const symbol of wanted) {
+      due.length = 0;
+      source.pull(symbol, originMs, now, due);
+      if (!due.length || plan.faults.silent_symbols.includes(symbol)) continue;
+      for (const event of due) publish(symbol, event, now);
+    }
+    for (const c of clients) flush(c);
+  }
+
+  function publish(symbol: string, event: MarketEvent, now: number): void {
+    const seq = (seqs.get(symbol) ?? 0) + 1;
+    seqs.set(symbol, seq);
+    if (plan.perEvent && plan.withhold()) return;
+    const wire = JSON.stringify(toWire({ ...event, seq, exchTs: now }));
+    if (plan.perEvent) {
+      const garbage = plan.malformed(event);
+      if (garbage !== undefined) {
+        stats.malformedSent += 1;
+        // Garbage goes out as its own frame, as a broken venue would send it.
+        for (const c of clients) if (c.symbols.has(symbol)) sendFrame(c, garbage);
+      }
+      if (heldBack === undefined && plan.holdBack()) {
+        heldBack = { symbol, wire };
+        return;
+      }
+    }
+    enqueue(symbol, wire);
+    if (plan.perEvent && plan.duplicate()) enqueue(symbol, wire);
+    if (heldBack && heldBack.wire !== wire) {
+      const late = heldBack;
+      heldBack = undefined;
+      enqueue(late.symbol, late.wire);
+    }
+  }
+
+  function enqueue(symbol: string, wire: string): void {
+    for (const c of clients) {
+      if (!c.symbols.has(symbol)) continue;
+      c.batch.push(wire);
+      stats.eventsSent += 1;
+    }
+  }
+
+  function flush(c: Client): void {
+    if (!c.batch.length) return;
+    const frame = c.batch.length === 1 ? (c.batch[0] as string) : `[${c.batch.join(',')}]`;
+    c.batch = [];
+    sendFrame(c, frame);
+  }
+
+  function sendFrame(c: Client, frame: string): void {
+    if (c.ws.readyState !== c.ws.OPEN) return;
+    if (c.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
+      stats.slowClientsDropped += 1;
+      c.ws.close(1013, 'client too slow');
+      clients.delete(c);
+      return;
+    }
+    c.ws.send(frame);
+    stats.framesSent += 1;
+  }
+
+  const dropAll = (): void => {
+    stats.drops += 1;
+    for (const c of clients) c.ws.terminate();
+  };
+
+  const timers: NodeJS.Timeout[] = [setInterval(tick, options.tickMs ?? 5)];
+  const faults = plan.faults;
+  if (faults.drop_every_ms !== undefined) timers.push(setInterval(dropAll, faults.drop_every_ms));
+  for (const at of faults.drop_at_ms) timers.push(setTimeout(dropAll, at));
+
+  return {
+    url: `ws://${options.host ?? '127.0.0.1'}:${port}`,
+    port,
+    stats: () => ({ ...stats, clients: clients.size }),
+    close: async () => {
+      for (const t of timers) clearInterval(t);
+      for (const c of clients) c.ws.terminate();
+      clients.clear();
+      await new Promise<void>((resolve) => wss.close(() => resolve()));
+    },
+  };
+}
