@@ -46,7 +46,7 @@ export interface RunSummary {
   stalenessBreaches: number;
   disconnects: number;
   parseErrors: number;
-  perSymbol: Record<string, { decisions: number; latency_avg_ms: number; latency_p95_ms: number; events: number }>;
+  perSymbol: Record<string, { decisions: number; latency_avg_ms: number; latency_p95_ms: number; events: number; dropped: number; gaps: number; skipped_stale: number }>;
 }
 
 const PARSE_ERROR_LOG_EVERY_MS = 1000;
@@ -307,7 +307,7 @@ export class Runner {
     for (const [symbol, s] of this.path.counters) {
       decisions += s.decisions;
       const lat = summarize(s.latencies);
-      perSymbol[symbol] = { decisions: s.decisions, latency_avg_ms: round(lat.avg, 3), latency_p95_ms: round(lat.p95, 3), events: s.events };
+      perSymbol[symbol] = { decisions: s.decisions, latency_avg_ms: round(lat.avg, 3), latency_p95_ms: round(lat.p95, 3), events: s.events, dropped: s.dropped, gaps: s.gaps, skipped_stale: s.skippedStale };
     }
     return {
       durationMs: Math.round(this.options.now() - this.startMs),

@@ -64,3 +64,15 @@ export async function waitForLine(path: string, pattern: RegExp, timeoutMs = 20_
   }, timeoutMs);
   return found ?? '';
 }
+
+/** Starts `trader feed-server` on a free port; resolves with its URL once it listens. */
+export async function startFeedServerCli(args: string[]): Promise<{ url: string; port: number; cli: RunningCli }> {
+  const cli = startCli(['feed-server', '--port', '0', ...args]);
+  let url = '';
+  await waitFor(() => {
+    url = /listening on (ws:\/\/[\d.]+:(\d+))/.exec(cli.stdout())?.[1] ?? '';
+    return url !== '' || cli.child.exitCode !== null;
+  }, 20_000);
+  if (!url) throw new Error(`feed-server did not start: ${cli.stderr()}`);
+  return { url, port: Number(url.split(':').pop()), cli };
+}

@@ -48,6 +48,8 @@ interface Client {
 
 /** A client this far behind is not keeping up; it is dropped rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+/** Keeps every frame far below a client's payload limit (ours is 1 MiB). */
+const MAX_EVENTS_PER_FRAME = 500;
 
 export async function startFeedServer(options: FeedServerOptions): Promise<FeedServer> {
   const source = options.source;
@@ -99,26 +101,29 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
       send(client.ws, { type: 'error', message: 'frame is not JSON' });
       return;
     }
-    if (plan.stalledAt(Date.now() - startedMs)) return;
+    // A stalled server still takes subscriptions in, it just answers nothing until the stall ends.
+    const reply = (m: ServerControl): void => {
+      if (!plan.stalledAt(Date.now() - startedMs)) send(client.ws, m);
+    };
     const symbols = Array.isArray(msg.symbols) ? msg.symbols.filter((s): s is string => typeof s === 'string') : [];
     switch (msg.op) {
       case 'subscribe': {
         const unknown = symbols.filter((s) => !source.has(s));
         for (const s of symbols) if (source.has(s)) client.symbols.add(s);
         originMs ??= Date.now();
-        if (unknown.length) send(client.ws, { type: 'error', message: `unknown symbol${unknown.length > 1 ? 's' : ''} ${unknown.join(',')}` });
-        send(client.ws, { type: 'subscribed', symbols: [...client.symbols] });
+        if (unknown.length) reply({ type: 'error', message: `unknown symbol${unknown.length > 1 ? 's' : ''} ${unknown.join(',')}` });
+        reply({ type: 'subscribed', symbols: [...client.symbols] });
         return;
       }
       case 'unsubscribe':
         for (const s of symbols) client.symbols.delete(s);
-        send(client.ws, { type: 'unsubscribed', symbols });
+        reply({ type: 'unsubscribed', symbols });
         return;
       case 'ping':
-        send(client.ws, { type: 'pong', id: typeof msg.id === 'number' ? msg.id : 0 });
+        reply({ type: 'pong', id: typeof msg.id === 'number' ? msg.id : 0 });
         return;
       default:
-        send(client.ws, { type: 'error', message: `unknown op ${JSON.stringify(msg.op)}` });
+        reply({ type: 'error', message: `unknown op ${JSON.stringify(msg.op)}` });
     }
   }
 
@@ -173,10 +178,12 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
   }
 
   function flush(c: Client): void {
-    if (!c.batch.length) return;
-    const frame = c.batch.length === 1 ? (c.batch[0] as string) : `[${c.batch.join(',')}]`;
+    // A burst (a catch-up after a stall, a fast replay) goes out in frames of bounded size.
+    for (let i = 0; i < c.batch.length; i += MAX_EVENTS_PER_FRAME) {
+      const chunk = c.batch.slice(i, i + MAX_EVENTS_PER_FRAME);
+      sendFrame(c, chunk.length === 1 ? (chunk[0] as string) : `[${chunk.join(',')}]`);
+    }
     c.batch = [];
-    sendFrame(c, frame);
   }
 
   function sendFrame(c: Client, frame: string): void {
