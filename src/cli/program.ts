@@ -37,6 +37,19 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     });
 
   program
+    .command('validate')
+    .alias('validate-determinism')
+    .description('re-execute every recorded decision and check determinism and cross-symbol independence')
+    .requiredOption('--trace <file>', 'the JSONL trace of a run')
+    .option('--symbols <list>', 'symbols to check (default: the run\'s symbols)', symbolsArg)
+    .option('--window <time>', 'only the trailing window ending at the last record (e.g. 5min)', durationArg)
+    .option('--json', 'print one JSON object instead of the lines')
+    .action(async (opts: { trace: string; symbols?: string[]; window?: number; json?: boolean }) => {
+      const { validate } = await import('./commands/validate.js');
+      setExitCode(await validate({ trace: opts.trace, json: opts.json === true, ...(opts.symbols ? { symbols: opts.symbols } : {}), ...(opts.window !== undefined ? { windowMs: opts.window } : {}) }));
+    });
+
+  program
     .command('halt')
     .description('create the kill-switch file (with who and why inside): the runner stops accepting orders')
     .option('--config <yaml>', 'config naming the kill-switch file', 'config/staging_multi.yaml')
