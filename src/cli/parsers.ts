@@ -1,6 +1,7 @@
 /** Commander option parsers: each turns text into a typed value or names the bad value. */
 import { InvalidArgumentError } from 'commander';
 import { SYMBOL_PATTERN } from '../feeds/events.js';
+import { CRITERIA, type CriterionId } from '../report/schema.js';
 import { DURATION_HELP, parseDuration } from '../util/duration.js';
 
 export function durationArg(text: string): number {
@@ -42,4 +43,11 @@ export function rateArg(text: string): number {
   const n = Number(text);
   if (text.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError(`expected a probability from 0 to 1, got "${text}".`);
   return n;
+}
+
+export function criteriaArg(text: string): CriterionId[] {
+  const ids = text.split(',').map((s) => s.trim());
+  const bad = ids.find((id) => !(CRITERIA as readonly string[]).includes(id));
+  if (bad !== undefined) throw new InvalidArgumentError(`expected criteria from ${CRITERIA.join(', ')}, got "${bad}".`);
+  return ids as CriterionId[];
 }

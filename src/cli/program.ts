@@ -4,9 +4,10 @@
  */
 import { Command, Option } from 'commander';
 import { VENUES } from '../config/schema.js';
+import { CRITERIA, type CriterionId } from '../report/schema.js';
 import { TRADER_VERSION } from '../version.js';
 import { usageError } from '../errors.js';
-import { durationArg, integerArg, portArg, positiveNumberArg, rateArg, symbolsArg } from './parsers.js';
+import { durationArg, integerArg, portArg, positiveNumberArg, rateArg, symbolsArg, criteriaArg } from './parsers.js';
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('trader')
@@ -47,6 +48,21 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(async (opts: { trace: string; symbols?: string[]; window?: number; json?: boolean }) => {
       const { validate } = await import('./commands/validate.js');
       setExitCode(await validate({ trace: opts.trace, json: opts.json === true, ...(opts.symbols ? { symbols: opts.symbols } : {}), ...(opts.window !== undefined ? { windowMs: opts.window } : {}) }));
+    });
+
+  program
+    .command('report')
+    .alias('generate-report')
+    .description('the post-run Go/No-Go report from the log and the trace')
+    .requiredOption('--log <file>', 'the human log of the run')
+    .requiredOption('--trace <file>', 'the JSONL trace of the run')
+    .option('--output <file>', 'the JSON report', 'reports/market_open_validation.json')
+    .option('--html <file>', 'also write an HTML page with charts')
+    .option('--smoke <file>', 'the smoke result to include', 'reports/smoke.json')
+    .option('--waive <list>', `criteria not exercised that may pass anyway: ${CRITERIA.join(',')}`, criteriaArg, [])
+    .action(async (opts: { log: string; trace: string; output: string; html?: string; smoke: string; waive: CriterionId[] }) => {
+      const { report } = await import('./commands/report.js');
+      setExitCode(await report({ log: opts.log, trace: opts.trace, output: opts.output, smoke: opts.smoke, waive: opts.waive, ...(opts.html ? { html: opts.html } : {}) }));
     });
 
   program

@@ -1,0 +1,172 @@
+/**
+ * Everything the report needs, gathered in one streaming pass over the trace: per-symbol
+ * decisions and latency, heartbeat lag, staleness windows, orders, the kill-switch timeline,
+ * disconnect/recovery pairs and memory samples. Determinism is delegated to the validate core.
+ */
+import { MemoryTracker } from '../safety/memory.js';
+import type { TraceRecord } from '../trace/reader.js';
+import type { RunRecord } from '../trace/schema.js';
+import { DeterminismChecker } from '../validate/determinism.js';
+
+export interface SymbolFigures {
+  decisions: number;
+  actions: { BUY: number; SELL: number; HOLD: number };
+  latencies: number[];
+  lagSum: number;
+  lagCount: number;
+  lagMax: number;
+  staleness: Array<{ from: string; to: string | null }>;
+  orders: { submitted: number; filled: number; rejected: number };
+}
+
+export interface Disconnect {
+  at: string;
+  source: string | undefined;
+  recoveredAt: string | null;
+  how: string | null;
+  downtimeMs: number | null;
+}
+
+/** At most this many points per symbol are kept for the HTML charts. */
+const SERIES_POINTS = 1500;
+
+export class ReportCollector {
+  readonly determinism: DeterminismChecker;
+  readonly symbols = new Map<string, SymbolFigures>();
+  readonly latencies: number[] = [];
+  readonly series = new Map<string, Array<[number, number]>>();
+  readonly memorySeries: Array<[number, number]> = [];
+  readonly disconnects: Disconnect[] = [];
+  readonly memory = new MemoryTracker(0, 0);
+  memorySamples = 0;
+  breaches = 0;
+  maxBreachAgeMs = 0;
+  killSwitch: { detectedAt: string | null; delayMs: number | null; ordersAfter: number; rejectedAfter: number; resumedAt: string | null } = { detectedAt: null, delayMs: null, ordersAfter: 0, rejectedAfter: 0, resumedAt: null };
+  endedAt: string | null = null;
+  private halted = false;
+  private seriesStride = 1;
+
+  constructor(readonly run: RunRecord) {
+    this.determinism = new DeterminismChecker(run);
+    for (const s of run.symbols) this.figures(s);
+  }
+
+  add(r: TraceRecord, line: number): void {
+    this.determinism.add(r, line);
+    const ts = String(r.ts);
+    const symbol = typeof r.symbol === 'string' ? r.symbol : undefined;
+    switch (r.event ?? r.type) {
+      case 'DECISION_LOGGED': {
+        if (!symbol) return;
+        const f = this.figures(symbol);
+        const latency = Number(r.latency_ms);
+        f.decisions += 1;
+        const action = r.action as keyof SymbolFigures['actions'];
+        if (action in f.actions) f.actions[action] += 1;
+        f.latencies.push(latency);
+        this.latencies.push(latency);
+        this.point(symbol, Date.parse(ts), latency);
+        return;
+      }
+      case 'HEARTBEAT_OK': {
+        if (!symbol || typeof r.lag_ms !== 'number') return;
+        const f = this.figures(symbol);
+        f.lagSum += r.lag_ms;
+        f.lagCount += 1;
+        f.lagMax = Math.max(f.lagMax, r.lag_ms);
+        return;
+      }
+      case 'STALENESS_BREACH':
+        this.breaches += 1;
+        this.maxBreachAgeMs = Math.max(this.maxBreachAgeMs, Number(r.age_ms) || 0);
+        if (symbol) this.figures(symbol).staleness.push({ from: ts, to: null });
+        return;
+      case 'STALENESS_RECOVERED': {
+        const open = symbol ? this.figures(symbol).staleness.find((w) => w.to === null) : undefined;
+        if (open) open.to = ts;
+        return;
+      }
+      case 'ORDER_SUBMITTED':
+      case 'ORDER_FILLED':
+      case 'ORDER_REJECTED': {
+        const kind = r.event === 'ORDER_SUBMITTED' ? 'submitted' : r.event === 'ORDER_FILLED' ? 'filled' : 'rejected';
+        if (symbol) this.figures(symbol).orders[kind] += 1;
+        if (this.halted && kind === 'rejected') this.killSwitch.rejectedAfter += 1;
+        else if (this.halted && kind === 'submitted') this.killSwitch.ordersAfter += 1;
+        return;
+      }
+      case 'KILL_SWITCH_DETECTED':
+        if (this.killSwitch.detectedAt === null) {
+          this.killSwitch.detectedAt = ts;
+          this.killSwitch.delayMs = typeof r.detection_delay_ms === 'number' ? r.detection_delay_ms : null;
+        }
+        this.halted = true;
+        return;
+      case 'TRADING_RESUMED':
+        this.halted = false;
+        this.killSwitch.resumedAt = ts;
+        return;
+      case 'WEBSOCKET_DISCONNECT':
+        this.disconnects.push({ at: ts, source: typeof r.source === 'string' ? r.source : undefined, recoveredAt: null, how: null, downtimeMs: null });
+        return;
+      case 'RECONNECT_SUCCESS': {
+        const open = this.disconnects.find((d) => d.recoveredAt === null && (d.source === undefined || d.source === r.source));
+        if (open) {
+          open.recoveredAt = ts;
+          open.how = 'reconnect';
+          open.downtimeMs = typeof r.downtime_ms === 'number' ? r.downtime_ms : null;
+        }
+        return;
+      }
+      case 'FEED_FAILOVER':
+        // The fallback took over: the primary's outage is covered, the run kept its data.
+        for (const d of this.disconnects) {
+          if (d.recoveredAt === null && d.source !== 'fallback') {
+            d.recoveredAt = ts;
+            d.how = 'failover';
+          }
+        }
+        return;
+      case 'MEMORY_SAMPLE': {
+        const at = Date.parse(ts);
+        const rss = Number(r.rss);
+        this.memorySeries.push([at, rss]);
+        if (this.memorySeries.length > 4 * SERIES_POINTS) this.memorySeries.splice(0, this.memorySeries.length - 4 * SERIES_POINTS);
+        // Samples the runner marked as warm-up (growth null) are not a baseline.
+        if (r.growth === null || r.growth === undefined) return;
+        this.memorySamples += 1;
+        this.memory.add({ atMs: at, rss, heapUsed: Number(r.heap_used), external: Number(r.external) });
+        return;
+      }
+      case 'RUN_STOPPED':
+        this.endedAt = ts;
+        return;
+      default:
+    }
+  }
+
+  private figures(symbol: string): SymbolFigures {
+    let f = this.symbols.get(symbol);
+    if (!f) {
+      f = { decisions: 0, actions: { BUY: 0, SELL: 0, HOLD: 0 }, latencies: [], lagSum: 0, lagCount: 0, lagMax: 0, staleness: [], orders: { submitted: 0, filled: 0, rejected: 0 } };
+      this.symbols.set(symbol, f);
+    }
+    return f;
+  }
+
+  /** Keeps a bounded latency series per symbol by doubling the stride when full. */
+  private point(symbol: string, at: number, latency: number): void {
+    let s = this.series.get(symbol);
+    if (!s) {
+      s = [];
+      this.series.set(symbol, s);
+    }
+    const f = this.symbols.get(symbol);
+    if (!f || f.decisions % this.seriesStride !== 0) return;
+    s.push([at, latency]);
+    if (s.length > SERIES_POINTS) {
+      this.seriesStride *= 2;
+      for (const [k, v] of this.series) this.series.set(k, v.filter((_, i) => i % 2 === 0));
+    }
+  }
+}

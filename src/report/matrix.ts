@@ -1,0 +1,59 @@
+/**
+ * The Go/No-Go matrix of SPEC.md: one criterion per row with its threshold, the observed figure
+ * and PASS / FAIL / NOT_EXERCISED (or WAIVED). GO only when every row passes or is waived: a
+ * criterion the run never exercised is not evidence of safety.
+ */
+import type { DeterminismResult } from '../validate/determinism.js';
+import type { ReportCollector } from './collect.js';
+import type { Criterion, CriterionId } from './schema.js';
+import { summarize } from '../util/stats.js';
+
+export const LIMITS = { latencyAvgMs: 150, killSwitchMs: 10_000, memoryGrowth: 0.05, minMemorySamples: 2 } as const;
+
+export interface MatrixInputs {
+  c: ReportCollector;
+  determinism: DeterminismResult;
+  errorLines: number;
+  smoke: { passed: boolean; path: string } | undefined;
+  waive: CriterionId[];
+}
+
+export function buildMatrix({ c, determinism, errorLines, smoke, waive }: MatrixInputs): { criteria: Criterion[]; decision: 'GO' | 'NO-GO'; reasons: string[] } {
+  const rows: Criterion[] = [];
+  const row = (id: CriterionId, title: string, threshold: string, observed: string, status: Criterion['status']): void => {
+    rows.push({ id, title, threshold, observed, status: waive.includes(id) && status !== 'PASS' ? 'WAIVED' : status });
+  };
+
+  row('staleness', 'Zero staleness breaches', '0 breaches (> max_lag 5 s)', `${c.breaches} breaches${c.breaches ? `, longest age ${(c.maxBreachAgeMs / 1000).toFixed(1)} s` : ''}`, c.breaches === 0 ? 'PASS' : 'FAIL');
+
+  const decisions = determinism.symbols.reduce((n, s) => n + s.decisions, 0);
+  const inconsistencies = determinism.symbols.reduce((n, s) => n + s.inconsistencies, 0);
+  const silent = determinism.symbols.filter((s) => s.decisions === 0).map((s) => s.symbol);
+  row(
+    'determinism',
+    'All decisions deterministic, symbols independent',
+    '0 inconsistencies, independence PASS',
+    `${decisions} decisions, ${inconsistencies} inconsistencies, independence ${determinism.independence.pass ? 'PASS' : 'FAIL'}${silent.length ? `; no decisions for ${silent.join(',')}` : ''}`,
+    decisions === 0 ? 'NOT_EXERCISED' : inconsistencies === 0 && determinism.independence.pass ? 'PASS' : 'FAIL',
+  );
+
+  const lat = summarize(c.latencies);
+  row('latency', 'Feed → decision latency', `avg < ${LIMITS.latencyAvgMs} ms`, lat.count ? `avg ${lat.avg.toFixed(2)} ms (p50 ${lat.p50.toFixed(1)}, p95 ${lat.p95.toFixed(1)}, p99 ${lat.p99.toFixed(1)}, max ${lat.max.toFixed(1)})` : 'no decisions', lat.count === 0 ? 'NOT_EXERCISED' : lat.avg < LIMITS.latencyAvgMs ? 'PASS' : 'FAIL');
+
+  const ks = c.killSwitch;
+  const ksOk = ks.delayMs !== null && ks.delayMs < LIMITS.killSwitchMs && ks.ordersAfter === 0;
+  row('kill_switch', 'Kill switch halts trading', `detected < ${LIMITS.killSwitchMs / 1000} s, 0 orders accepted after`, ks.detectedAt === null ? 'not triggered during the run' : `detected after ${ks.delayMs === null ? '?' : `${Math.round(ks.delayMs)} ms`}, ${ks.ordersAfter} orders accepted after, ${ks.rejectedAfter} rejected`, ks.detectedAt === null ? 'NOT_EXERCISED' : ksOk ? 'PASS' : 'FAIL');
+
+  row('errors', 'Zero ERROR/EXCEPTION lines in the log', '0 lines', `${errorLines} lines`, errorLines === 0 ? 'PASS' : 'FAIL');
+
+  const open = c.disconnects.filter((d) => d.recoveredAt === null);
+  row('reconnects', 'Every WEBSOCKET_DISCONNECT followed by RECONNECT_SUCCESS', 'all recovered', `${c.disconnects.length} disconnects, ${c.disconnects.length - open.length} recovered`, open.length === 0 ? 'PASS' : 'FAIL');
+
+  const trend = c.memory.trend();
+  row('memory', 'Memory stable', `RSS growth < ${LIMITS.memoryGrowth * 100} %`, trend && c.memorySamples >= LIMITS.minMemorySamples ? `growth ${(trend.growth * 100).toFixed(2)} % over ${c.memorySamples} samples, slope ${(trend.slopeBytesPerMin / 1048576).toFixed(2)} MiB/min` : `${c.memorySamples} post-warm-up samples`, !trend || c.memorySamples < LIMITS.minMemorySamples ? 'NOT_EXERCISED' : trend.growth < LIMITS.memoryGrowth ? 'PASS' : 'FAIL');
+
+  row('smoke', 'No CI regression (make smoke)', 'smoke PASS', smoke ? `${smoke.passed ? 'PASS' : 'FAIL'} (${smoke.path})` : 'no smoke result found', smoke === undefined ? 'NOT_EXERCISED' : smoke.passed ? 'PASS' : 'FAIL');
+
+  const reasons = rows.filter((r) => r.status === 'FAIL' || r.status === 'NOT_EXERCISED').map((r) => `${r.id}: ${r.status}`);
+  return { criteria: rows, decision: reasons.length === 0 ? 'GO' : 'NO-GO', reasons };
+}

@@ -1,0 +1,53 @@
+/** The report JSON written to --output: its shape, checked by the tests and documented in README. */
+import { z } from 'zod';
+
+export const CRITERIA = ['staleness', 'determinism', 'latency', 'kill_switch', 'errors', 'reconnects', 'memory', 'smoke'] as const;
+export type CriterionId = (typeof CRITERIA)[number];
+
+const latency = z.object({ count: z.number(), avg: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() });
+
+export const criterionSchema = z.object({
+  id: z.enum(CRITERIA),
+  title: z.string(),
+  threshold: z.string(),
+  observed: z.string(),
+  status: z.enum(['PASS', 'FAIL', 'NOT_EXERCISED', 'WAIVED']),
+});
+
+export const reportSchema = z.object({
+  report_version: z.literal(1),
+  generated_at: z.string(),
+  trader_version: z.string(),
+  inputs: z.object({ log: z.string(), trace: z.string(), smoke: z.string().nullable(), cut_last_line: z.boolean() }),
+  run: z.object({ run_id: z.string(), started_at: z.string(), ended_at: z.string().nullable(), duration_s: z.number().nullable(), symbols: z.array(z.string()), flags: z.record(z.string(), z.boolean()), strategy: z.string(), config_digest: z.string() }),
+  decision: z.enum(['GO', 'NO-GO']),
+  reasons: z.array(z.string()),
+  waived: z.array(z.enum(CRITERIA)),
+  criteria: z.array(criterionSchema),
+  latency_ms: latency,
+  per_symbol: z.record(
+    z.string(),
+    z.object({
+      decisions: z.number(),
+      actions: z.object({ BUY: z.number(), SELL: z.number(), HOLD: z.number() }),
+      latency_ms: latency,
+      lag_ms: z.object({ avg: z.number(), max: z.number() }),
+      staleness_windows: z.array(z.object({ from: z.string(), to: z.string().nullable() })),
+      orders: z.object({ submitted: z.number(), filled: z.number(), rejected: z.number() }),
+      inconsistencies: z.number(),
+    }),
+  ),
+  kill_switch: z.object({
+    detected_at: z.string().nullable(),
+    detection_delay_ms: z.number().nullable(),
+    orders_after_halt: z.number(),
+    rejected_after_halt: z.number(),
+    resumed_at: z.string().nullable(),
+  }),
+  reconnects: z.array(z.object({ disconnected_at: z.string(), recovered_at: z.string().nullable(), how: z.string().nullable(), downtime_ms: z.number().nullable() })),
+  memory: z.object({ samples: z.number(), baseline_rss: z.number().nullable(), last_rss: z.number().nullable(), growth: z.number().nullable(), slope_bytes_per_min: z.number().nullable() }),
+  errors: z.object({ count: z.number(), first: z.array(z.string()) }),
+});
+
+export type Report = z.infer<typeof reportSchema>;
+export type Criterion = z.infer<typeof criterionSchema>;
