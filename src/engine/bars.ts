@@ -41,7 +41,8 @@ export class BarBuilder {
       const price = priceOf(event);
       if (price === undefined) return closed;
       this.current = {
-        bar: { start, end: start + this.intervalMs, open: price, high: price, low: price, close: price, volume: 0, vwap: price, trades: 0, quotes: 0 },
+        // Keys in sorted order: decision inputs are digested as canonical JSON, and this makes that cheap.
+        bar: { close: price, end: start + this.intervalMs, high: price, low: price, open: price, quotes: 0, start, trades: 0, volume: 0, vwap: price },
         notional: 0,
       };
     }

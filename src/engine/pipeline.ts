@@ -114,12 +114,13 @@ export class SymbolPipeline {
   private decideOn(bar: Bar): Decision {
     this.history.push(bar);
     if (this.history.length > this.params.lookback_bars + 1) this.history.shift();
+    // Keys in sorted order (see canonicalJson): the digest is then a single native stringify.
     const inputs: DecisionInputs = {
-      symbol: this.symbol,
       bars: this.history.map((b) => ({ ...b })),
-      session_vwap: this.volume > 0 ? round6(this.notional / this.volume) : bar.close,
+      quote: this.quote ? { ask: this.quote.ask, bid: this.quote.bid } : null,
       session_volume: this.volume,
-      quote: this.quote ? { ...this.quote } : null,
+      session_vwap: this.volume > 0 ? round6(this.notional / this.volume) : bar.close,
+      symbol: this.symbol,
     };
     const output = decide(inputs, this.params);
     const dataGap = this.gapInOpenBar;

@@ -51,8 +51,8 @@ export class ReportCollector {
     for (const s of run.symbols) this.figures(s);
   }
 
-  add(r: TraceRecord, line: number): void {
-    this.determinism.add(r, line);
+  add(r: TraceRecord, line: number, raw: string): void {
+    this.determinism.add(r, line, raw);
     const ts = String(r.ts);
     const symbol = typeof r.symbol === 'string' ? r.symbol : undefined;
     switch (r.event ?? r.type) {

@@ -4,7 +4,7 @@
  * line (a killed run) reported and tolerated, anything else that does not parse refused.
  */
 import { createReadStream, statSync } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { StringDecoder } from 'node:string_decoder';
 import { inputError } from '../errors.js';
 import { runRecordSchema, type RunRecord } from './schema.js';
 
@@ -19,14 +19,13 @@ export type TraceRecord = Record<string, unknown> & { type: string };
 
 /**
  * Reads the run record, hands it to `start`, then calls what `start` returned for every later
- * record in file order.
+ * record in file order, with the record's raw line.
  */
-export async function scanTrace(path: string, start: (run: RunRecord) => (record: TraceRecord, line: number) => void): Promise<TraceScan> {
+export async function scanTrace(path: string, start: (run: RunRecord) => (record: TraceRecord, line: number, raw: string) => void): Promise<TraceScan> {
   const stat = statSync(path, { throwIfNoEntry: false });
   if (!stat?.isFile()) throw inputError(`${path}: no such trace file`);
-  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity });
   let run: RunRecord | undefined;
-  let onRecord: ((record: TraceRecord, line: number) => void) | undefined;
+  let onRecord: ((record: TraceRecord, line: number, raw: string) => void) | undefined;
   let lineNo = 0;
   let records = 0;
   let pending: string | undefined;
@@ -52,16 +51,37 @@ export async function scanTrace(path: string, start: (run: RunRecord) => (record
       throw inputError(`${path}:${n}: a record without a "type"`);
     }
     records += 1;
-    onRecord?.(value as TraceRecord, n);
+    onRecord?.(value as TraceRecord, n, text);
     return true;
   };
-  for await (const line of lines) {
+  await forEachLine(path, (line) => {
     lineNo += 1;
     if (pending !== undefined) handle(pending, pendingNo, false);
     pending = line;
     pendingNo = lineNo;
-  }
+  });
   const cutLastLine = pending !== undefined && !handle(pending, pendingNo, true);
   if (!run) throw inputError(`${path}: not a trader trace (empty file)`);
   return { run, records, cutLastLine };
+}
+
+/**
+ * Calls `onLine` for each line of a file, streamed in 1 MiB chunks and split with indexOf, with no
+ * await per line: several times cheaper than node:readline on large traces, and memory stays at
+ * one chunk plus one line.
+ */
+async function forEachLine(path: string, onLine: (line: string) => void): Promise<void> {
+  const decoder = new StringDecoder('utf8');
+  let rest = '';
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
+    const text = rest + decoder.write(chunk as Buffer);
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+      onLine(text.charCodeAt(nl - 1) === 13 ? text.slice(from, nl - 1) : text.slice(from, nl));
+      from = nl + 1;
+    }
+    rest = text.slice(from);
+  }
+  rest += decoder.end();
+  if (rest !== '') onLine(rest);
 }

@@ -2,10 +2,29 @@ import { createHash } from 'node:crypto';
 
 /**
  * JSON with object keys sorted at every level, so equal values always give equal text and
- * digests do not depend on property insertion order.
+ * digests do not depend on property insertion order. The runner builds decision inputs with
+ * their keys already in order, so the common case is a check (no allocation) and one native
+ * JSON.stringify; anything else is sorted first.
  */
 export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
+  return JSON.stringify(isCanonical(value) ? value : sortKeys(value));
+}
+
+function isCanonical(value: unknown): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isCanonical(item)) return false;
+    return true;
+  }
+  let previous: string | undefined;
+  for (const key in value) {
+    if (previous !== undefined && key <= previous) return false;
+    // Integer-like keys are iterated first whatever their insertion order; let sortKeys decide.
+    if (previous === undefined && /^\d/.test(key)) return false;
+    if (!isCanonical((value as Record<string, unknown>)[key])) return false;
+    previous = key;
+  }
+  return true;
 }
 
 function sortKeys(value: unknown): unknown {

@@ -13,7 +13,8 @@ import { decide, STRATEGY } from '../engine/strategy.js';
 import { inputError } from '../errors.js';
 import type { TraceRecord } from '../trace/reader.js';
 import { decisionRecordSchema, type DecisionRecord, type RunRecord } from '../trace/schema.js';
-import { canonicalJson, digest } from '../util/canonical.js';
+import { canonicalJson, digest, sha256Hex } from '../util/canonical.js';
+import type { Bar } from '../engine/bars.js';
 
 export interface Problem {
   line: number;
@@ -46,7 +47,7 @@ export class DeterminismChecker {
   private readonly params: StrategyParams;
   private readonly perSymbol = new Map<string, SymbolResult>();
   private readonly outputsByInputs = new Map<number, number>();
-  private readonly chain = new Map<string, { bars: string[]; volume: number }>();
+  private readonly chain = new Map<string, { bars: Bar[]; volume: number }>();
   private readonly problems: Problem[] = [];
   private independenceViolations = 0;
   private readonly runSymbols: string[];
@@ -60,7 +61,8 @@ export class DeterminismChecker {
     for (const s of options.symbols ?? []) this.result(s);
   }
 
-  add(record: TraceRecord, line: number): void {
+  /** `raw`, the record's line as written, lets the inputs digest be checked without re-serializing. */
+  add(record: TraceRecord, line: number, raw?: string): void {
     if (record.type === 'decision_skipped' && typeof record.symbol === 'string') {
       // A skipped decision still moved the symbol's bar history on; the chain restarts.
       this.chain.delete(record.symbol);
@@ -73,14 +75,16 @@ export class DeterminismChecker {
       this.chain.delete(symbol);
       return;
     }
-    const parsed = decisionRecordSchema.safeParse(record);
     const result = this.result(symbol);
     result.decisions += 1;
-    if (!parsed.success) {
-      this.fail(result, line, `not a decision record: ${parsed.error.issues[0]?.path.join('.')}: ${parsed.error.issues[0]?.message}`);
+    // Hand-checked fast path for the common case; the schema only explains what is wrong.
+    if (!looksLikeDecision(record)) {
+      const parsed = decisionRecordSchema.safeParse(record);
+      const issue = parsed.success ? undefined : parsed.error.issues[0];
+      this.fail(result, line, `not a decision record: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'malformed inputs'}`);
       return;
     }
-    this.check(parsed.data, result, line);
+    this.check(record, result, line, raw);
   }
 
   result(symbol: string): SymbolResult {
@@ -99,9 +103,10 @@ export class DeterminismChecker {
     return { symbols, independence, problems: this.problems, pass };
   }
 
-  private check(d: DecisionRecord, result: SymbolResult, line: number): void {
+  private check(d: DecisionRecord, result: SymbolResult, line: number, raw: string | undefined): void {
     const output = decide(d.inputs, this.params);
-    const inputsDigest = digest(d.inputs);
+    const inputsText = (raw !== undefined ? recordedInputsText(raw) : undefined) ?? canonicalJson(d.inputs);
+    const inputsDigest = sha256Hex(inputsText);
     const outputDigest = digest(output);
     if (output.action !== d.action || output.confidence !== d.confidence) {
       this.fail(result, line, `recorded ${d.action} ${d.confidence}, re-execution gives ${output.action} ${output.confidence}`);
@@ -117,13 +122,12 @@ export class DeterminismChecker {
     if (seen === undefined) this.outputsByInputs.set(key, value);
     else if (seen !== value) this.fail(result, line, 'the same inputs gave a different output earlier in the trace');
 
-    this.checkIndependence(d, result, line);
+    this.checkIndependence(d, inputsText, result, line);
   }
 
-  private checkIndependence(d: DecisionRecord, result: SymbolResult, line: number): void {
-    const text = canonicalJson(d.inputs);
+  private checkIndependence(d: DecisionRecord, text: string, result: SymbolResult, line: number): void {
     const foreign = d.inputs.symbol !== d.symbol ? d.inputs.symbol : this.runSymbols.find((s) => s !== d.symbol && text.includes(`"${s}"`));
-    const bars = d.inputs.bars.map((b) => canonicalJson(b));
+    const bars = d.inputs.bars;
     const prev = this.chain.get(d.symbol);
     let broken: string | undefined;
     if (foreign !== undefined) broken = `inputs carry ${foreign} data`;
@@ -131,7 +135,7 @@ export class DeterminismChecker {
     else if (prev) {
       const earlier = bars.slice(0, -1);
       const tail = prev.bars.slice(prev.bars.length - earlier.length);
-      if (earlier.length > prev.bars.length || earlier.some((b, i) => b !== tail[i])) broken = 'bars do not continue the previous decision of this symbol';
+      if (earlier.length > prev.bars.length || earlier.some((b, i) => !sameBar(b, tail[i]))) broken = 'bars do not continue the previous decision of this symbol';
     }
     this.chain.set(d.symbol, { bars, volume: d.inputs.session_volume });
     if (broken) {
@@ -144,4 +148,32 @@ export class DeterminismChecker {
     result.inconsistencies += 1;
     if (this.problems.length < MAX_PROBLEMS_KEPT) this.problems.push({ line, symbol: result.symbol, what });
   }
+}
+
+const BAR_FIELDS = ['start', 'end', 'open', 'high', 'low', 'close', 'volume', 'vwap', 'trades', 'quotes'] as const;
+
+function sameBar(a: Bar, b: Bar | undefined): boolean {
+  return b !== undefined && BAR_FIELDS.every((k) => a[k] === b[k]);
+}
+
+const isNum = (v: unknown): v is number => typeof v === 'number';
+
+/** The shape check of a decision record, by hand: zod per record would dominate validate's time. */
+function looksLikeDecision(r: TraceRecord): r is TraceRecord & DecisionRecord {
+  const inputs = r.inputs as DecisionRecord['inputs'] | undefined;
+  if (typeof r.symbol !== 'string' || typeof r.action !== 'string' || !isNum(r.confidence) || typeof r.inputs_digest !== 'string' || typeof r.output_digest !== 'string') return false;
+  if (!inputs || typeof inputs !== 'object' || typeof inputs.symbol !== 'string' || !Array.isArray(inputs.bars) || !isNum(inputs.session_vwap) || !isNum(inputs.session_volume)) return false;
+  if (inputs.quote !== null && (typeof inputs.quote !== 'object' || !isNum(inputs.quote.bid) || !isNum(inputs.quote.ask))) return false;
+  return inputs.bars.every((b) => b !== null && typeof b === 'object' && BAR_FIELDS.every((k) => isNum(b[k])));
+}
+
+/**
+ * The inputs exactly as the runner wrote them (it writes them in canonical key order, followed by
+ * inputs_digest). Hashing this text checks the recorded digest against the recorded inputs
+ * without re-serializing them; any edit of the inputs, even a reordering, changes the hash.
+ */
+function recordedInputsText(raw: string): string | undefined {
+  const start = raw.indexOf('"inputs":{');
+  const end = raw.indexOf(',"inputs_digest":', start);
+  return start < 0 || end < 0 ? undefined : raw.slice(start + 9, end);
 }

@@ -30,7 +30,7 @@ export async function report(opts: ReportOptions): Promise<number> {
   const scan = await scanTrace(opts.trace, (run) => {
     const c = new ReportCollector(run);
     collector = c;
-    return (record, line) => c.add(record, line);
+    return (record, line, raw) => c.add(record, line, raw);
   });
   const c = collector as ReportCollector | undefined;
   if (!c) throw inputError(`${opts.trace}: not a trader trace`);

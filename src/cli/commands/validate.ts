@@ -22,7 +22,7 @@ export async function validate(opts: ValidateOptions): Promise<number> {
   const scan = await scanTrace(opts.trace, (run) => {
     const c = new DeterminismChecker(run, { symbols: opts.symbols ?? run.symbols, ...(fromMs !== undefined ? { fromMs } : {}) });
     checker = c;
-    return (record, line) => c.add(record, line);
+    return (record, line, raw) => c.add(record, line, raw);
   });
   const result = (checker as DeterminismChecker | undefined)?.finish() ?? { symbols: [], independence: { pass: true, violations: 0 }, problems: [], pass: false };
   const out = (line: string): void => {

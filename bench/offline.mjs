@@ -1,0 +1,87 @@
+#!/usr/bin/env node
+// Offline speed: builds a trace of N decisions (default 1,000,000; BENCH_DECISIONS to change) as
+// the runner writes them, then times the runbook's grep | jq | awk latency pipeline, `trader
+// report` and `trader validate` on it, with peak RSS from /usr/bin/time when present.
+// Run after `make build`: node bench/offline.mjs. Writes bench/results/offline.json.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { decide, STRATEGY } from '../dist/engine/strategy.js';
+import { digest } from '../dist/util/canonical.js';
+
+const N = Number(process.env.BENCH_DECISIONS ?? 1_000_000);
+const SYMBOLS = ['SPY', 'QQQ', 'TSLA', 'BTC-USD'];
+const PARAMS = { lookback_bars: 3, momentum_bps: 2, vwap_band_bps: 1 };
+const dir = mkdtempSync(join(tmpdir(), 'trader-bench-'));
+const trace = join(dir, 'trace.jsonl');
+const log = join(dir, 'run.log');
+
+function build() {
+  const fd = openSync(trace, 'w');
+  const t0 = Date.UTC(2025, 7, 25, 13, 30);
+  writeSync(fd, JSON.stringify({ type: 'run', ts: new Date(t0).toISOString(), schema_version: 1, trader_version: 'bench', run_id: 'bench', pid: 1, started_at: new Date(t0).toISOString(), command: 'run', config: { path: 'bench', digest: 'x' }, strategy: { name: STRATEGY.name, version: STRATEGY.version, params: PARAMS }, bar_interval_ms: 1000, symbols: SYMBOLS, flags: { FLAG_MULTI_SYMBOL: true, FLAG_REALTIME: true, STAGING_MODE: true }, feed: { venue: 'replay', url: 'ws://127.0.0.1:1' }, timezone: 'America/New_York', thresholds: { max_lag_ms: 5000, max_positions: 1, kill_switch_file: 'FLAG_TRADING_HALTED' } }) + '\n');
+  const state = new Map(SYMBOLS.map((s, i) => [s, { price: 100 * (i + 1), bars: [], volume: 0, notional: 0 }]));
+  let chunk = [];
+  let seed = 1;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (let i = 0; i < N; i += 1) {
+    const symbol = SYMBOLS[i % SYMBOLS.length];
+    const s = state.get(symbol);
+    const start = t0 + Math.floor(i / SYMBOLS.length) * 1000;
+    const close = Math.round((s.price *= 1 + (rnd() - 0.5) * 0.002) * 100) / 100;
+    const volume = 100 + Math.floor(rnd() * 5000);
+    s.volume += volume;
+    s.notional += close * volume;
+    s.bars.push({ close, end: start + 1000, high: close, low: close, open: close, quotes: 30, start, trades: 10, volume, vwap: close });
+    if (s.bars.length > PARAMS.lookback_bars + 1) s.bars.shift();
+    // Same key order as the runner writes (sorted), so the canonical digest takes its fast path.
+    const inputs = { bars: s.bars.map((b) => ({ ...b })), quote: { ask: close + 0.01, bid: close - 0.01 }, session_volume: s.volume, session_vwap: Math.round((s.notional / s.volume) * 1e6) / 1e6, symbol };
+    const output = decide(inputs, PARAMS);
+    const latency = Math.round((0.5 + rnd() * 3) * 1000) / 1000;
+    chunk.push(JSON.stringify({ type: 'decision', ts: new Date(start + 1000).toISOString(), event: 'DECISION_LOGGED', msg: `DECISION_LOGGED: symbol=${symbol} action=${output.action} confidence=${output.confidence.toFixed(2)} latency=${latency.toFixed(1)}ms`, symbol, action: output.action, confidence: output.confidence, latency_ms: latency, processing_us: 150, bar_start: start, bar_end: start + 1000, trigger_seq: i, trigger_ts: start + 1000, inputs, inputs_digest: digest(inputs), output_digest: digest(output) }));
+    if (i % SYMBOLS.length === 0) chunk.push(JSON.stringify({ type: 'heartbeat_ok', ts: new Date(start).toISOString(), event: 'HEARTBEAT_OK', level: 'info', msg: `HEARTBEAT_OK: ${symbol} last_update=0.0s lag=1ms`, symbol, last_update_ms: 1, lag_ms: 1 }));
+    if (chunk.length >= 5000) {
+      writeSync(fd, chunk.join('\n') + '\n');
+      chunk = [];
+    }
+  }
+  if (chunk.length) writeSync(fd, chunk.join('\n') + '\n');
+  closeSync(fd);
+  writeFileSync(log, '[09:30:00] RUN_STARTED: bench\n');
+}
+
+const hasTime = existsSync('/usr/bin/time');
+function timed(label, cmd) {
+  const argv = hasTime ? ['/usr/bin/time', '-f', '%e %M', 'bash', '-c', cmd] : ['bash', '-c', cmd];
+  const t = process.hrtime.bigint();
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8', maxBuffer: 1 << 26 });
+  const wall = Number(process.hrtime.bigint() - t) / 1e9;
+  const timeLine = hasTime ? r.stderr.trim().split('\n').pop() : '';
+  const peakMb = hasTime ? Number(timeLine.split(' ')[1]) / 1024 : null;
+  console.log(`${label.padEnd(10)} ${wall.toFixed(2)} s${peakMb ? `, peak RSS ${peakMb.toFixed(0)} MB` : ''} (exit ${r.status})`);
+  return { wall_s: Number(wall.toFixed(3)), peak_rss_mb: peakMb === null ? null : Number(peakMb.toFixed(1)), exit: r.status, out: r.stdout };
+}
+
+const t = Date.now();
+build();
+const size = statSync(trace).size;
+console.log(`built ${N} decisions, ${(size / 1048576).toFixed(0)} MB in ${((Date.now() - t) / 1000).toFixed(1)} s (${cpus().length} cores: ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB)`);
+const pipeline = timed('pipeline', `grep "latency=" ${trace} | jq '.latency_ms' | awk '{sum+=$1; count++} END {print "Avg latency:", sum/count "ms"}'`);
+const report = timed('report', `node bin/trader.js report --log ${log} --trace ${trace} --output ${join(dir, 'r.json')} --smoke ${join(dir, 'none.json')} --waive kill_switch,memory,smoke`);
+const validate = timed('validate', `node bin/trader.js validate --trace ${trace}`);
+const result = {
+  date: new Date().toISOString(),
+  machine: { cores: cpus().length, cpu: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
+  decisions: N,
+  trace_mb: Math.round(size / 1048576),
+  pipeline: { wall_s: pipeline.wall_s, peak_rss_mb: pipeline.peak_rss_mb, printed: pipeline.out.trim() },
+  report: { wall_s: report.wall_s, peak_rss_mb: report.peak_rss_mb, exit: report.exit },
+  validate: { wall_s: validate.wall_s, peak_rss_mb: validate.peak_rss_mb, exit: validate.exit },
+  speedup: { report: Number((pipeline.wall_s / report.wall_s).toFixed(2)), validate: Number((pipeline.wall_s / validate.wall_s).toFixed(2)) },
+};
+console.log(`speed-up vs pipeline: report ${result.speedup.report}x, validate ${result.speedup.validate}x`);
+mkdirSync('bench/results', { recursive: true });
+writeFileSync('bench/results/offline.json', JSON.stringify(result, null, 2) + '\n');
+if (process.env.BENCH_KEEP) console.log(`kept ${trace}`);
+else rmSync(dir, { recursive: true, force: true });
