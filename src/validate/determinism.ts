@@ -15,6 +15,7 @@ import type { TraceRecord } from '../trace/reader.js';
 import { decisionRecordSchema, type DecisionRecord, type RunRecord } from '../trace/schema.js';
 import { canonicalJson, digest, sha256Hex } from '../util/canonical.js';
 import type { Bar } from '../engine/bars.js';
+import { DigestTable } from './digest-table.js';
 
 export interface Problem {
   line: number;
@@ -46,7 +47,7 @@ export interface CheckerOptions {
 export class DeterminismChecker {
   private readonly params: StrategyParams;
   private readonly perSymbol = new Map<string, SymbolResult>();
-  private readonly outputsByInputs = new Map<number, number>();
+  private readonly outputsByInputs = new DigestTable();
   private readonly chain = new Map<string, { bars: Bar[]; volume: number }>();
   private readonly problems: Problem[] = [];
   private independenceViolations = 0;
@@ -115,12 +116,8 @@ export class DeterminismChecker {
     } else if (outputDigest !== d.output_digest) {
       this.fail(result, line, 'output_digest does not match the recorded output');
     }
-    // Equal inputs → equal outputs, across the whole trace; 52-bit digest prefixes keep this small.
-    const key = Number.parseInt(d.inputs_digest.slice(0, 13), 16);
-    const value = Number.parseInt(d.output_digest.slice(0, 13), 16);
-    const seen = this.outputsByInputs.get(key);
-    if (seen === undefined) this.outputsByInputs.set(key, value);
-    else if (seen !== value) this.fail(result, line, 'the same inputs gave a different output earlier in the trace');
+    // Equal inputs → equal outputs, across the whole trace.
+    if (!this.outputsByInputs.check(d.inputs_digest, d.output_digest)) this.fail(result, line, 'the same inputs gave a different output earlier in the trace');
 
     this.checkIndependence(d, inputsText, result, line);
   }

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { reportSchema } from '../../src/report/schema.js';
-import { readLines, readTrace, runCli, startCli, tempDir, waitForLine } from '../helpers/cli.js';
+import { readLines, readTrace, runCli, startCli, tempDir, waitForLine, writeDrillConfig } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 
 let dir: string;
@@ -20,20 +20,8 @@ beforeAll(async () => {
   log = join(dir, 'run.log');
   trace = join(dir, 'trace.jsonl');
   capture = join(dir, 'capture.jsonl');
-  writeFileSync(
-    join(dir, 'drill.yaml'),
-    `symbols: [SPY, QQQ]
-max_positions: 2
-feeds:
-  replay: { speed: 20 }
-decision:
-  bar_interval: 1s
-  strategy:
-    params: { lookback_bars: 1, momentum_bps: 0.2, vwap_band_bps: 0.2 }
-memory: { sample_interval: 500ms, warmup: 2s }
-`,
-  );
-  const run = startCli(['run', '--config', join(dir, 'drill.yaml'), '--log-file', log, '--trace-file', trace, '--record', capture, '--pid-file', join(dir, 'pid'), '--kill-switch-file', join(dir, 'HALT'), '--quiet']);
+  const config = writeDrillConfig(dir, 'memory: { sample_interval: 500ms, warmup: 2s }\n');
+  const run = startCli(['run', '--config', config, '--log-file', log, '--trace-file', trace, '--record', capture, '--pid-file', join(dir, 'pid'), '--kill-switch-file', join(dir, 'HALT'), '--quiet']);
   await waitFor(() => readLines(log).filter((l) => l.includes('ORDER_FILLED')).length >= 1 && readLines(log).filter((l) => l.includes('DECISION_LOGGED')).length >= 8, 30_000);
   writeFileSync(join(dir, 'HALT'), '');
   await waitForLine(log, /FEEDS_ACTIVE/);

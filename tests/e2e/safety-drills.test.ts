@@ -5,7 +5,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLines, readTrace, startCli, tempDir, waitForLine } from '../helpers/cli.js';
+import { readLines, readTrace, startCli, tempDir, waitForLine, writeDrillConfig } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 
 const eventOf = (line: string): string => /^\[[\d:]+\] (?:WARN |ERROR |DEBUG )?([A-Z_]+)/.exec(line)?.[1] ?? '';
@@ -14,29 +14,10 @@ function args(dir: string, config: string, extra: string[] = []): string[] {
   return ['run', '--config', config, '--log-file', join(dir, 'run.log'), '--trace-file', join(dir, 'trace.jsonl'), '--pid-file', join(dir, 'pid'), '--kill-switch-file', join(dir, 'FLAG_TRADING_HALTED'), '--quiet', ...extra];
 }
 
-/** A fast drill config: replay at 20x, 1 s bars, thresholds low and max_positions high so orders flow. */
-function drillConfig(dir: string, extra = ''): string {
-  const path = join(dir, 'drill.yaml');
-  writeFileSync(
-    path,
-    `symbols: [SPY, QQQ]
-max_positions: 5
-log_level: INFO
-feeds:
-  replay: { speed: 20 }
-decision:
-  bar_interval: 1s
-  strategy:
-    params: { lookback_bars: 1, momentum_bps: 0.2, vwap_band_bps: 0.2 }
-${extra}`,
-  );
-  return path;
-}
-
 describe('kill switch drill', () => {
   it('halts in the runbook order, then accepts no order while feeds, heartbeats and decisions go on', async () => {
     const dir = tempDir();
-    const running = startCli(args(dir, drillConfig(dir), ['--symbols', 'SPY,QQQ']));
+    const running = startCli(args(dir, writeDrillConfig(dir), ['--symbols', 'SPY,QQQ']));
     const log = join(dir, 'run.log');
     await waitForLine(log, /DECISION_LOGGED: symbol=QQQ/);
     await waitFor(() => readLines(log).filter((l) => l.includes('DECISION_LOGGED')).length >= 4, 20_000);
@@ -109,7 +90,7 @@ describe('a kill-switch check that cannot run', () => {
   it('halts trading instead of assuming there is no file', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'plain-file'), '');
-    const a = args(dir, drillConfig(dir), ['--symbols', 'SPY,QQQ']);
+    const a = args(dir, writeDrillConfig(dir), ['--symbols', 'SPY,QQQ']);
     a[a.indexOf('--kill-switch-file') + 1] = join(dir, 'plain-file', 'FLAG_TRADING_HALTED'); // ENOTDIR on every stat
     const running = startCli(a);
     const log = join(dir, 'run.log');

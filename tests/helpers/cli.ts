@@ -3,7 +3,7 @@
  * script would. `make test` builds before it tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { waitFor } from './wait.js';
@@ -75,4 +75,25 @@ export async function startFeedServerCli(args: string[]): Promise<{ url: string;
   }, 20_000);
   if (!url) throw new Error(`feed-server did not start: ${cli.stderr()}`);
   return { url, port: Number(url.split(':').pop()), cli };
+}
+
+/**
+ * A fast drill config in `dir`: replay at 20x, 1 s bars, low strategy thresholds and room for
+ * two positions so orders flow; `extra` is appended YAML.
+ */
+export function writeDrillConfig(dir: string, extra = ''): string {
+  const path = join(dir, 'drill.yaml');
+  writeFileSync(
+    path,
+    `symbols: [SPY, QQQ]
+max_positions: 2
+feeds:
+  replay: { speed: 20 }
+decision:
+  bar_interval: 1s
+  strategy:
+    params: { lookback_bars: 1, momentum_bps: 0.2, vwap_band_bps: 0.2 }
+${extra}`,
+  );
+  return path;
 }

@@ -9,6 +9,7 @@ import { StalenessWatchdog } from '../../src/safety/staleness.js';
 import { SafetySupervisor } from '../../src/safety/supervisor.js';
 import { TradingState } from '../../src/safety/trading-state.js';
 import { Journal } from '../../src/trace/journal.js';
+import { mulberry32 } from '../../src/fixtures/generator.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'trader-safety-'));
 
@@ -125,18 +126,6 @@ describe('KillSwitchPoller', () => {
     expect(() => poller.check()).toThrow(/ENOTDIR/);
   });
 });
-
-/** A seeded PRNG so a failing interleaving can be reproduced from its seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('orders after a halt (property over random interleavings)', () => {
   it('accepts zero orders after the kill switch is detected, in 300 random runs', () => {
