@@ -38,7 +38,7 @@ lint: typecheck
 
 # vitest's own summary, then one plain `N passed, N failed` line that any CI reader understands.
 unit: build
-	npx vitest run --reporter=default --reporter=json --outputFile=reports/vitest.json; rc=$$?; \
+	@npx vitest run --reporter=default --reporter=json --outputFile=reports/vitest.json; rc=$$?; \
 	  jq -r '"\(.numPassedTests) passed, \(.numFailedTests) failed"' reports/vitest.json 2>/dev/null; exit $$rc
 
 test: build typecheck unit smoke
