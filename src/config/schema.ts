@@ -131,6 +131,12 @@ export const configSchema = z.strictObject({
   risk: z
     .strictObject({
       order_qty: z.number().positive().default(1),
+      /** No single order above this quantity. */
+      max_order_qty: z.number().positive().default(1000),
+      /** No position whose notional (|qty| × price) would exceed this, per symbol. */
+      max_notional: z.number().positive().default(1_000_000),
+      /** The same symbol, side and quantity again within this window is a duplicate and refused. */
+      duplicate_window: duration.default(1000),
     })
     .prefault({}),
 });

@@ -12,11 +12,19 @@ export interface OrderIntent {
   qty: number;
 }
 
-export type RejectReason = 'TRADING_HALTED' | 'TRADING_REDUCING' | 'MAX_POSITIONS' | 'NO_QUOTE' | 'NOT_PAPER';
+export type RejectReason = 'TRADING_HALTED' | 'TRADING_REDUCING' | 'MAX_POSITIONS' | 'MAX_ORDER_QTY' | 'MAX_NOTIONAL' | 'DUPLICATE_ORDER' | 'NO_QUOTE' | 'NOT_PAPER';
 
 export interface RiskLimits {
   maxPositions: number;
+  maxOrderQty: number;
+  maxNotional: number;
   paperOnly: boolean;
+}
+
+/** What the gate knows of the order's context: the price it would trade at, and whether an identical order just went out. */
+export interface OrderContext {
+  price: number;
+  duplicateOfRecent: boolean;
 }
 
 export interface Book {
@@ -25,7 +33,7 @@ export interface Book {
   isPaper: boolean;
 }
 
-export function checkOrder(intent: OrderIntent, limits: RiskLimits, state: TradingState, book: Book): RejectReason | undefined {
+export function checkOrder(intent: OrderIntent, context: OrderContext, limits: RiskLimits, state: TradingState, book: Book): RejectReason | undefined {
   const current = book.position(intent.symbol);
   const next = current + (intent.side === 'BUY' ? intent.qty : -intent.qty);
   const level = state.effective(intent.symbol).level;
@@ -33,6 +41,9 @@ export function checkOrder(intent: OrderIntent, limits: RiskLimits, state: Tradi
   // REDUCING lets positions shrink toward flat and nothing else.
   if (level === 'REDUCING' && Math.abs(next) >= Math.abs(current)) return 'TRADING_REDUCING';
   if (limits.paperOnly && !book.isPaper) return 'NOT_PAPER';
+  if (intent.qty > limits.maxOrderQty) return 'MAX_ORDER_QTY';
+  if (Math.abs(next) * context.price > limits.maxNotional && Math.abs(next) >= Math.abs(current)) return 'MAX_NOTIONAL';
   if (current === 0 && next !== 0 && book.openPositions() >= limits.maxPositions) return 'MAX_POSITIONS';
+  if (context.duplicateOfRecent) return 'DUPLICATE_ORDER';
   return undefined;
 }

@@ -21,6 +21,7 @@ export interface OrderCounts {
 export class OrderRouter {
   readonly broker = new PaperBroker();
   readonly counts: OrderCounts = { submitted: 0, filled: 0, rejected: 0 };
+  private readonly lastSent = new Map<string, number>();
 
   constructor(
     private readonly config: Config,
@@ -30,6 +31,7 @@ export class OrderRouter {
     private readonly journal: Journal,
     /** Runs right before the gate (the kill-switch poll): an order never passes while the file exists. */
     private readonly preTradeCheck: () => void,
+    private readonly now: () => number,
   ) {}
 
   onDecision(symbol: string, output: DecisionOutput, quote: { bid: number; ask: number } | null): void {
@@ -46,9 +48,13 @@ export class OrderRouter {
     const base = `symbol=${intent.symbol} side=${intent.side} qty=${intent.qty}`;
     this.preTradeCheck();
     this.supervisor.ensureFresh();
-    const reason =
-      checkOrder(intent, { maxPositions: this.config.max_positions, paperOnly: this.flags.STAGING_MODE }, this.state, this.broker) ??
-      (quote ? undefined : 'NO_QUOTE');
+    const { risk } = this.config;
+    const key = `${intent.symbol}:${intent.side}:${intent.qty}`;
+    const sentAt = this.lastSent.get(key);
+    const now = this.now();
+    const context = { price: quote ? (intent.side === 'BUY' ? quote.ask : quote.bid) : 0, duplicateOfRecent: sentAt !== undefined && now - sentAt < risk.duplicate_window };
+    const limits = { maxPositions: this.config.max_positions, maxOrderQty: risk.max_order_qty, maxNotional: risk.max_notional, paperOnly: this.flags.STAGING_MODE };
+    const reason = checkOrder(intent, context, limits, this.state, this.broker) ?? (quote ? undefined : 'NO_QUOTE');
     if (reason || !quote) {
       this.counts.rejected += 1;
       const source = this.state.effective(intent.symbol).source;
@@ -56,6 +62,7 @@ export class OrderRouter {
       return;
     }
     const id = this.broker.newOrderId();
+    this.lastSent.set(key, now);
     this.counts.submitted += 1;
     journal.event('info', 'ORDER_SUBMITTED', `id=${id} ${base} type=MARKET broker=paper`, { order_id: id, symbol: intent.symbol, side: intent.side, qty: intent.qty });
     const fill = this.broker.fill(id, intent, quote);

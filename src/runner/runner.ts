@@ -84,7 +84,7 @@ export class Runner {
       recovered: (name) => journal.event('info', 'SAFETY_CHECK_RECOVERED', `check=${name}`, { check: name }),
       stale: (name, lastOkMs) => journal.event('error', 'SAFETY_CHECK_STALLED', `check=${name} last_ok=${((options.now() - lastOkMs) / 1000).toFixed(1)}s ago; trading HALTED`, { check: name, last_ok_ms: lastOkMs }),
     });
-    this.orders = new OrderRouter(config, options.flags, this.state, this.supervisor, journal, () => this.supervisor.run('kill_switch', () => this.killSwitch.check()));
+    this.orders = new OrderRouter(config, options.flags, this.state, this.supervisor, journal, () => this.supervisor.run('kill_switch', () => this.killSwitch.check()), options.now);
     this.path = new DecisionPath(config, options.journal, options.now);
     for (const symbol of options.symbols) this.path.add(symbol);
     this.feeds = new FeedSwitch(options.primary, options.fallback, options.symbols, config.feeds, this.listener(), options.now);

@@ -5,7 +5,7 @@
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLines, readTrace, startCli, tempDir, waitForLine, writeDrillConfig } from '../helpers/cli.js';
+import { readLines, readTrace, runCli, startCli, startFeedServerCli, tempDir, waitForLine, writeDrillConfig } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 
 const eventOf = (line: string): string => /^\[[\d:]+\] (?:WARN |ERROR |DEBUG )?([A-Z_]+)/.exec(line)?.[1] ?? '';
@@ -103,5 +103,111 @@ describe('a kill-switch check that cannot run', () => {
     // Orders were attempted and refused, so the absence of submissions is the halt's doing.
     expect(readLines(log).filter((l) => l.includes('ORDER_REJECTED')).every((l) => l.endsWith('reason=TRADING_HALTED'))).toBe(true);
     expect(events).toContain('ORDER_REJECTED');
+  });
+});
+
+describe('staleness drills against a standalone feed-server', () => {
+  it('breaches only the silent symbol; the others keep their heartbeats', async () => {
+    const dir = tempDir();
+    const feed = await startFeedServerCli(['--speed', '20', '--silent', 'QQQ']);
+    const run = startCli(args(dir, writeDrillConfig(dir, 'staleness: { max_lag: 1s }\n'), ['--feed', 'native', '--feed-url', feed.url]));
+    const log = join(dir, 'run.log');
+    await waitForLine(log, /STALENESS_BREACH: QQQ/);
+    const at = readLines(log).length;
+    await waitFor(() => readLines(log).slice(at).filter((l) => l.includes('HEARTBEAT_OK: SPY')).length >= 3, 20_000);
+    run.child.kill('SIGTERM');
+    feed.cli.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
+    await feed.cli.exited;
+    const lines = readLines(log);
+    expect(lines.filter((l) => l.includes('STALENESS_BREACH'))).toHaveLength(1);
+    expect(lines.some((l) => l.includes('DECISION_LOGGED: symbol=QQQ'))).toBe(false);
+    expect(lines.some((l) => l.includes('DECISION_LOGGED: symbol=SPY'))).toBe(true);
+  });
+
+  it('breaches every symbol when the feed freezes (SIGSTOP), and recovers when it resumes', async () => {
+    const dir = tempDir();
+    const feed = await startFeedServerCli(['--speed', '20']);
+    // Pings are slow so the frozen socket is not torn down before the data watchdog speaks.
+    const run = startCli(args(dir, writeDrillConfig(dir, 'staleness: { max_lag: 1s }\n', '  connection: { ping_interval: 30s, ping_timeout: 30s }\n'), ['--feed', 'native', '--feed-url', feed.url]));
+    const log = join(dir, 'run.log');
+    await waitForLine(log, /DECISION_LOGGED: symbol=QQQ/);
+    feed.cli.child.kill('SIGSTOP');
+    await waitFor(() => ['SPY', 'QQQ'].every((s) => readLines(log).some((l) => l.includes(`STALENESS_BREACH: ${s}`))), 20_000);
+    feed.cli.child.kill('SIGCONT');
+    await waitFor(() => ['SPY', 'QQQ'].every((s) => readLines(log).some((l) => l.includes(`STALENESS_RECOVERED: ${s}`))), 20_000);
+    run.child.kill('SIGTERM');
+    feed.cli.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
+    await feed.cli.exited;
+  });
+});
+
+describe('trader halt / resume', () => {
+  it('halts a running runner with who and why, and resume clears without resuming by default', async () => {
+    const dir = tempDir();
+    const halt = join(dir, 'FLAG_TRADING_HALTED');
+    const run = startCli(args(dir, writeDrillConfig(dir), ['--symbols', 'SPY,QQQ']));
+    const log = join(dir, 'run.log');
+    await waitForLine(log, /HEARTBEAT_OK: SPY/);
+    const h = await runCli(['halt', '--kill-switch-file', halt, '--reason', 'drill at T+15']);
+    expect(h.code).toBe(0);
+    expect(readFileSync(halt, 'utf8')).toMatch(/^halted_by=\S+@\S+ at=\S+ reason="drill at T\+15"\n$/);
+    await waitForLine(log, /KILL_SWITCH_DETECTED: .*note="halted_by=.* reason="drill at T\+15""/);
+    expect((await runCli(['halt', '--kill-switch-file', halt])).stdout).toMatch(/already halted/);
+    expect((await runCli(['resume', '--kill-switch-file', halt])).code).toBe(0);
+    await waitForLine(log, /KILL_SWITCH_CLEARED/);
+    await waitForLine(log, /TRADING_STILL_HALTED/);
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
+    expect(readLines(log).some((l) => l.includes('TRADING_RESUMED'))).toBe(false);
+  });
+
+  it('resumes trading after removal when kill_switch.allow_resume is true', async () => {
+    const dir = tempDir();
+    const halt = join(dir, 'FLAG_TRADING_HALTED');
+    const run = startCli(args(dir, writeDrillConfig(dir, 'kill_switch: { allow_resume: true }\n'), ['--symbols', 'SPY,QQQ']));
+    const log = join(dir, 'run.log');
+    await waitForLine(log, /HEARTBEAT_OK: SPY/);
+    writeFileSync(halt, '');
+    await waitForLine(log, /TRADING_HALTED/);
+    await runCli(['resume', '--kill-switch-file', halt]);
+    await waitForLine(log, /TRADING_RESUMED/);
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
+  });
+});
+
+describe('SIGUSR1 removes a symbol the config no longer lists', () => {
+  it('unsubscribes it (SYMBOL_REMOVED, position held) and stops its heartbeats', async () => {
+    const dir = tempDir();
+    const config = writeDrillConfig(dir);
+    const run = startCli(args(dir, config));
+    const log = join(dir, 'run.log');
+    await waitForLine(log, /HEARTBEAT_OK: QQQ/);
+    writeFileSync(config, readFileSync(config, 'utf8').replace('symbols: [SPY, QQQ]', 'symbols: [SPY]'));
+    run.child.kill('SIGUSR1');
+    await waitForLine(log, /SYMBOL_REMOVED: symbol=QQQ position=-?\d+ held/);
+    const at = readLines(log).length;
+    await waitFor(() => readLines(log).slice(at).filter((l) => l.includes('HEARTBEAT_OK: SPY')).length >= 2, 20_000);
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
+    expect(readLines(log).slice(at).some((l) => l.includes('HEARTBEAT_OK: QQQ'))).toBe(false);
+  });
+});
+
+describe('feature flags', () => {
+  it('FLAG_REALTIME=0 refuses live venues with exit 2 and names the flag', async () => {
+    const r = await runCli(['run', '--feed', 'binance', '--feed-url', 'ws://127.0.0.1:1'], { env: { FLAG_REALTIME: '0' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/FLAG_REALTIME=0 refuses live feeds, got --feed binance/);
+  });
+
+  it('records every flag\'s effective value in RUN_STARTED and the run record', async () => {
+    const dir = tempDir();
+    const r = await runCli(args(dir, writeDrillConfig(dir), ['--symbols', 'SPY', '--duration', '1s']), { env: { FLAG_MULTI_SYMBOL: '0', STAGING_MODE: '1', FLAG_REALTIME: '0' } });
+    expect(r.code).toBe(0);
+    expect(readLines(join(dir, 'run.log'))[0]).toMatch(/RUN_STARTED: .*FLAG_MULTI_SYMBOL=0 FLAG_REALTIME=0 STAGING_MODE=1/);
+    expect(readTrace(join(dir, 'trace.jsonl'))[0]?.flags).toEqual({ FLAG_MULTI_SYMBOL: false, FLAG_REALTIME: false, STAGING_MODE: true });
   });
 });

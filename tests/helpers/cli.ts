@@ -79,9 +79,9 @@ export async function startFeedServerCli(args: string[]): Promise<{ url: string;
 
 /**
  * A fast drill config in `dir`: replay at 20x, 1 s bars, low strategy thresholds and room for
- * two positions so orders flow; `extra` is appended YAML.
+ * two positions so orders flow; `extra` is appended YAML, `feeds` more keys under `feeds:`.
  */
-export function writeDrillConfig(dir: string, extra = ''): string {
+export function writeDrillConfig(dir: string, extra = '', feeds = ''): string {
   const path = join(dir, 'drill.yaml');
   writeFileSync(
     path,
@@ -89,7 +89,7 @@ export function writeDrillConfig(dir: string, extra = ''): string {
 max_positions: 2
 feeds:
   replay: { speed: 20 }
-decision:
+${feeds}decision:
   bar_interval: 1s
   strategy:
     params: { lookback_bars: 1, momentum_bps: 0.2, vwap_band_bps: 0.2 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { OrderRouter } from '../../src/runner/order-router.js';
+import { checkOrder } from '../../src/engine/risk.js';
 import { KillSwitchPoller, type KillSwitchChange } from '../../src/safety/kill-switch.js';
 import { StalenessWatchdog } from '../../src/safety/staleness.js';
 import { SafetySupervisor } from '../../src/safety/supervisor.js';
@@ -150,7 +151,7 @@ describe('orders after a halt (property over random interleavings)', () => {
         journal.event('warn', 'KILL_SWITCH_DETECTED', '');
       }, () => '', () => now);
       sup.register('kill_switch', 250);
-      const router = new OrderRouter(config, { FLAG_MULTI_SYMBOL: true, FLAG_REALTIME: true, STAGING_MODE: true }, state, sup, journal, () => sup.run('kill_switch', () => poller.check()));
+      const router = new OrderRouter(config, { FLAG_MULTI_SYMBOL: true, FLAG_REALTIME: true, STAGING_MODE: true }, state, sup, journal, () => sup.run('kill_switch', () => poller.check()), () => now);
       let halted = false;
       for (let step = 0; step < 200; step += 1) {
         now += Math.floor(rnd() * 300);
@@ -185,5 +186,32 @@ describe('orders after a halt (property over random interleavings)', () => {
     expect(rejectedAfter).toBeGreaterThan(100);
     expect(exercised).toBeGreaterThan(150);
     expect(totalAfter).toBe(0);
+  });
+});
+
+describe('risk gate', () => {
+  const limits = { maxPositions: 1, maxOrderQty: 10, maxNotional: 5000, paperOnly: true };
+  const book = (positions: Record<string, number>, isPaper = true) => ({
+    position: (s: string) => positions[s] ?? 0,
+    openPositions: () => Object.values(positions).filter((q) => q !== 0).length,
+    isPaper,
+  });
+  const ok = { price: 100, duplicateOfRecent: false };
+  const buy = (qty: number, symbol = 'SPY') => ({ symbol, side: 'BUY' as const, qty });
+
+  it('names the first rule an order breaks', () => {
+    const state = new TradingState();
+    expect(checkOrder(buy(1), ok, limits, state, book({}))).toBeUndefined();
+    expect(checkOrder(buy(11), ok, limits, state, book({}))).toBe('MAX_ORDER_QTY');
+    expect(checkOrder(buy(10), { ...ok, price: 600 }, limits, state, book({}))).toBe('MAX_NOTIONAL');
+    expect(checkOrder(buy(1, 'QQQ'), ok, limits, state, book({ SPY: 1 }))).toBe('MAX_POSITIONS');
+    expect(checkOrder(buy(1), { ...ok, duplicateOfRecent: true }, limits, state, book({}))).toBe('DUPLICATE_ORDER');
+    expect(checkOrder(buy(1), ok, limits, state, book({}, false))).toBe('NOT_PAPER');
+    state.set('memory', 'REDUCING');
+    expect(checkOrder(buy(1), ok, limits, state, book({}))).toBe('TRADING_REDUCING');
+    // REDUCING still lets a position shrink.
+    expect(checkOrder({ symbol: 'SPY', side: 'SELL', qty: 1 }, ok, limits, state, book({ SPY: 2 }))).toBeUndefined();
+    state.set('kill_switch', 'HALTED');
+    expect(checkOrder({ symbol: 'SPY', side: 'SELL', qty: 1 }, ok, limits, state, book({ SPY: 2 }))).toBe('TRADING_HALTED');
   });
 });
