@@ -120,6 +120,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--duplicate-rate <p>', 'per event, chance it is sent twice', rateArg)
     .option('--out-of-order-rate <p>', 'per event, chance it is sent after the next one', rateArg)
     .option('--silent <list>', 'symbols that send no data (staleness drill)', symbolsArg)
+    .option('--rotate-every <time>', 'announce a connection rotation this often (make-before-break drill)', durationArg)
+    .option('--delay-connections <time>', 'hold each new connection this long before accepting it', durationArg)
     .option('--fault-seed <n>', 'seed of the fault plan', integerArg)
     .action(async (opts: FeedServerFlags) => {
       const { feedServer } = await import('./commands/feed-server.js');
@@ -143,6 +145,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
             ...(opts.duplicateRate !== undefined ? { duplicate_rate: opts.duplicateRate } : {}),
             ...(opts.outOfOrderRate !== undefined ? { out_of_order_rate: opts.outOfOrderRate } : {}),
             ...(opts.silent ? { silent_symbols: opts.silent } : {}),
+            ...(opts.rotateEvery !== undefined ? { rotate_every_ms: opts.rotateEvery } : {}),
+            ...(opts.delayConnections !== undefined ? { delay_connections_ms: opts.delayConnections } : {}),
             ...(opts.faultSeed !== undefined ? { seed: opts.faultSeed } : {}),
           },
         }),
@@ -187,5 +191,7 @@ interface FeedServerFlags {
   duplicateRate?: number;
   outOfOrderRate?: number;
   silent?: string[];
+  rotateEvery?: number;
+  delayConnections?: number;
   faultSeed?: number;
 }

@@ -18,6 +18,8 @@ export interface FrameSink {
   issue(issue: ParseIssue): void;
   /** The venue confirmed the subscription set (or part of it). */
   subscribed?(symbols: string[]): void;
+  /** The venue announced it will close this connection (a rotation): move to a fresh one first. */
+  rotate?(reason: string): void;
 }
 
 export interface VenueAdapter {

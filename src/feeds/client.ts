@@ -16,6 +16,8 @@ export interface FeedListener {
   onDisconnected(info: { url: string; connection: number; code: number; reason: string }): void;
   onReconnectAttempt(info: { url: string; attempt: number; delayMs: number }): void;
   onReconnectFailed(info: { url: string; attempt: number; error: string }): void;
+  /** A venue-announced rotation completed: the new socket was up before the old one closed. */
+  onRotated?(info: { url: string; from: number; to: number; reason: string }): void;
   /** Every raw text frame, for --record; optional because it costs a copy. */
   onFrame?(frame: string, recvMs: number, connection: number): void;
 }
@@ -50,6 +52,7 @@ export class FeedClient {
   private readonly sink: FrameSink;
   private frameRecvMs = 0;
   private frameRecvNs = 0n;
+  private rotating: { old: WebSocket; from: number; reason: string } | undefined;
 
   constructor(private readonly options: FeedClientOptions) {
     this.symbols = new Set(options.symbols);
@@ -57,6 +60,7 @@ export class FeedClient {
     this.sink = {
       event: (event) => listener.onEvent(event, this.frameRecvMs, this.frameRecvNs),
       issue: (issue) => listener.onParseIssue(issue),
+      rotate: (reason) => this.rotate(reason),
     };
   }
 
@@ -110,6 +114,14 @@ export class FeedClient {
     });
   }
 
+  /** Make-before-break: connect and subscribe a new socket, close the old one once it is up. */
+  private rotate(reason: string): void {
+    const old = this.socket;
+    if (!old || this.rotating || this.stopped) return;
+    this.rotating = { old, from: this.connection, reason };
+    this.connect();
+  }
+
   private connect(): void {
     if (this.stopped) return;
     this.attempt += 1;
@@ -133,7 +145,14 @@ export class FeedClient {
       this.downSince = undefined;
       this.sendAll(adapter.openMessages());
       if (this.symbols.size) this.sendAll(adapter.subscribeMessages([...this.symbols]));
-      listener.onConnected({ url, connection, attempt: this.attempt, downtimeMs });
+      const rotation = this.rotating;
+      this.rotating = undefined;
+      if (rotation) {
+        rotation.old.close(1000, 'rotated');
+        listener.onRotated?.({ url, from: rotation.from, to: connection, reason: rotation.reason });
+      } else {
+        listener.onConnected({ url, connection, attempt: this.attempt, downtimeMs });
+      }
       this.attempt = 0;
       const interval = this.options.pingIntervalMs ?? 5000;
       const timeout = this.options.pingTimeoutMs ?? 5000;

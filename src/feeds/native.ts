@@ -62,6 +62,9 @@ function parseMessage(msg: unknown, sink: FrameSink): void {
     case 'subscribed':
       if (Array.isArray(m.symbols)) sink.subscribed?.(m.symbols.filter((s): s is string => typeof s === 'string'));
       return;
+    case 'reconnect':
+      sink.rotate?.(typeof m.reason === 'string' ? m.reason : 'venue rotation');
+      return;
     case 'error':
       sink.issue({ kind: 'venue_error', detail: typeof m.message === 'string' ? m.message : 'error frame' });
       return;

@@ -15,6 +15,7 @@
  *   {"type":"quote","sym":"SPY","seq":13,"ts":1756128600124,"bp":641.19,"bs":300,"ap":641.21,"as":200}
  *   {"type":"pong","id":7}
  *   {"type":"error","message":"unknown symbol XYZ"}
+ *   {"type":"reconnect","reason":"rotation"}          this connection closes soon: open a new one
  *
  * `ts` is the exchange timestamp in epoch ms (the replay server stamps it at send time), `seq` a
  * per-symbol sequence number starting at 1 for each connection's subscription.
@@ -55,7 +56,8 @@ export type ServerControl =
   | { type: 'subscribed'; symbols: string[] }
   | { type: 'unsubscribed'; symbols: string[] }
   | { type: 'pong'; id: number }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'reconnect'; reason: string };
 
 export function toWire(event: MarketEvent): WireEvent {
   return event.kind === 'trade'

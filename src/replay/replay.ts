@@ -35,7 +35,6 @@ export async function replayCapture(path: string, keep: string[] | undefined, fl
   let frames = 0;
   let lineNo = 0;
   let pending: string | undefined;
-  let lastConnection: number | undefined;
   let sink: FrameSink | undefined;
   let parse: ((frame: string, sink: FrameSink) => void) | undefined;
   const wanted = keep ? new Set(keep) : undefined;
@@ -105,16 +104,17 @@ export async function replayCapture(path: string, keep: string[] | undefined, fl
       };
       return;
     }
-    const e = entry as { t?: unknown; c?: unknown; f?: unknown; symbols?: unknown };
+    const e = entry as { t?: unknown; f?: unknown; symbols?: unknown; mark?: unknown };
     if (typeof e.t !== 'number') throw inputError(`${path}:${n}: capture entry without a receipt time "t"`);
     clock = e.t;
     if (typeof e.f === 'string' && parse && sink) {
       frames += 1;
-      const connection = typeof e.c === 'number' ? e.c : 0;
-      // A new connection id means the live run reconnected here: mark the data gap as it did.
-      if (lastConnection !== undefined && connection !== lastConnection) path_?.markDataGap();
-      lastConnection = connection;
       parse(e.f, sink);
+    } else if (e.mark === 'data_gap') {
+      path_?.markDataGap();
+    } else if (e.mark === 'source_switch') {
+      path_?.resetSequences();
+      path_?.markDataGap();
     } else if (Array.isArray(e.symbols)) {
       setSymbols(e.symbols.filter((s): s is string => typeof s === 'string'));
     } else {

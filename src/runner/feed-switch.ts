@@ -24,6 +24,7 @@ export interface SwitchListener {
   onDisconnected(info: { role: SourceRole; url: string; connection: number; code: number; reason: string; active: boolean }): void;
   onReconnectAttempt(info: { role: SourceRole; url: string; attempt: number; delayMs: number }): void;
   onReconnectFailed(info: { role: SourceRole; url: string; attempt: number; error: string }): void;
+  onRotated(info: { role: SourceRole; url: string; from: number; to: number; reason: string }): void;
   onSwitch(info: { from: SourceRole; to: SourceRole; reason: string }): void;
 }
 
@@ -133,6 +134,7 @@ export class FeedSwitch {
         l.onDisconnected({ ...info, role, connection: info.connection + offset, active: isActive() });
       },
       onReconnectAttempt: (info) => l.onReconnectAttempt({ ...info, role }),
+      onRotated: (info) => l.onRotated({ ...info, role, from: info.from + offset, to: info.to + offset }),
       onReconnectFailed: (info) => {
         if (health) health.failedAttempts += 1;
         l.onReconnectFailed({ ...info, role });

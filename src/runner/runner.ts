@@ -175,7 +175,10 @@ export class Runner {
       onDisconnected: ({ role, url, connection, code, reason, active }) => {
         if (this.stopped) return;
         this.disconnects += 1;
-        if (active) this.path.markDataGap();
+        if (active) {
+          this.path.markDataGap();
+          this.options.capture?.mark(this.options.now(), 'data_gap');
+        }
         journal.event('warn', 'WEBSOCKET_DISCONNECT', `url=${url} code=${code} reason="${reason}"${tag(role)}`, { url, connection, code, reason, source: role });
       },
       onReconnectAttempt: ({ role, url, attempt, delayMs }) => {
@@ -186,10 +189,14 @@ export class Runner {
         if (this.stopped) return;
         journal.event('warn', 'RECONNECT_FAILED', `url=${url} attempt=${attempt} cause="${error}"${tag(role)}`, { url, attempt, cause: error, source: role });
       },
+      onRotated: ({ role, url, from, to, reason }) => {
+        journal.event('info', 'FEED_ROTATED', `url=${url} from_connection=${from} to_connection=${to} reason="${reason}"${tag(role)}`, { url, from, to, reason, source: role });
+      },
       onSwitch: ({ from, to, reason }) => {
         // A new source numbers its events afresh, and the switch itself may have lost data.
         this.path.resetSequences();
         this.path.markDataGap();
+        this.options.capture?.mark(this.options.now(), 'source_switch');
         const event = to === 'fallback' ? 'FEED_FAILOVER' : 'FEED_FAILBACK';
         journal.event('warn', event, `from=${from} to=${to} reason="${reason}"`, { from, to, reason });
       },

@@ -6,6 +6,8 @@
  *   {"type":"capture","version":1,"venue":"replay","url":"ws://…","symbols":["SPY"],"config":{…},"started_at":"…"}
  *   {"t":1756128600123.4,"c":1,"f":"{\"type\":\"trade\",…}"}
  *   {"t":1756128660000.1,"symbols":["SPY","TSLA"]}
+ *   {"t":1756128661000.0,"mark":"data_gap"}          a disconnect: bars around it may miss data
+ *   {"t":1756128662000.0,"mark":"source_switch"}     failover/failback: sequences start afresh
  *
  * Frames are buffered and flushed every 200 ms or 64 KiB: a capture is a debugging aid, and the
  * per-frame cost of a synchronous write would land on the hot path.
@@ -26,7 +28,7 @@ export const captureHeaderSchema = z.object({
 });
 export type CaptureHeader = z.infer<typeof captureHeaderSchema>;
 
-export type CaptureEntry = { t: number; c: number; f: string } | { t: number; symbols: string[] };
+export type CaptureMark = 'data_gap' | 'source_switch';
 
 const FLUSH_BYTES = 64 * 1024;
 const FLUSH_MS = 200;
@@ -50,6 +52,10 @@ export class CaptureWriter {
 
   symbols(atMs: number, symbols: string[]): void {
     this.push(`${JSON.stringify({ t: atMs, symbols })}\n`);
+  }
+
+  mark(atMs: number, mark: CaptureMark): void {
+    this.push(`${JSON.stringify({ t: atMs, mark })}\n`);
   }
 
   close(): void {

@@ -154,3 +154,40 @@ describe('failover', () => {
     await stop(run, fallback.cli, back.cli);
   });
 });
+
+describe('venue-announced rotation and scenario files', () => {
+  it('moves to a new socket before the old one closes: FEED_ROTATED, no disconnect, decisions go on', async () => {
+    const dir = tempDir();
+    const feed = await startFeedServerCli(['--speed', '20', '--rotate-every', '1s', '--delay-connections', '200ms']);
+    const run = runner(dir, config(dir, ''), ['--feed', 'native', '--feed-url', feed.url, '--record', join(dir, 'capture.jsonl')]);
+    await waitFor(() => events(dir).filter((e) => e === 'FEED_ROTATED').length >= 3, 30_000);
+    await waitFor(() => {
+      const evs = events(dir);
+      return evs.slice(evs.lastIndexOf('FEED_ROTATED')).includes('DECISION_LOGGED');
+    }, 20_000);
+    await stop(run, feed.cli);
+    const evs = events(dir);
+    expect(evs).not.toContain('WEBSOCKET_DISCONNECT');
+    expect(evs).not.toContain('RECONNECT_ATTEMPT');
+    // Frames from the two overlapping sockets did not change a decision: replay agrees.
+    const replayed = join(dir, 'replayed.jsonl');
+    expect((await runCli(['replay', '--capture', join(dir, 'capture.jsonl'), '--trace-file', replayed])).code).toBe(0);
+    const digests = (p: string): string[] => readTrace(p).filter((r) => r.type === 'decision').map((r) => `${String(r.symbol)} ${String(r.output_digest)} ${String(r.data_gap ?? false)}`);
+    expect(digests(replayed)).toEqual(digests(join(dir, 'trace.jsonl')));
+  });
+
+  it('runs a repeatable drill from a YAML scenario, and names a bad scenario key', async () => {
+    const dir = tempDir();
+    const scenario = join(dir, 'drill.yaml');
+    writeFileSync(scenario, 'seed: 3\ndrop_at_ms: [1500, 3000]\nduplicate_rate: 0.01\n');
+    const feed = await startFeedServerCli(['--speed', '20', '--scenario', scenario]);
+    expect(feed.cli.stdout()).toMatch(/faults drop_at_ms=\[1500,3000\] duplicate_rate=0\.01/);
+    const run = runner(dir, config(dir, ''), ['--feed', 'native', '--feed-url', feed.url]);
+    await waitFor(() => events(dir).filter((e) => e === 'RECONNECT_SUCCESS').length >= 2, 30_000);
+    await stop(run, feed.cli);
+    writeFileSync(scenario, 'drop_evry_ms: 100\n');
+    const bad = await runCli(['feed-server', '--port', '0', '--scenario', scenario]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/drill\.yaml: unknown key "drop_evry_ms"/);
+  });
+});

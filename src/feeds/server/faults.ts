@@ -28,6 +28,10 @@ export const faultsSchema = z.strictObject({
   out_of_order_rate: rate.default(0),
   /** These symbols stop sending data (subscriptions still succeed): a staleness drill. */
   silent_symbols: z.array(z.string().refine((s) => SYMBOL_PATTERN.test(s), 'expected a ticker')).default([]),
+  /** Announce a rotation ({"type":"reconnect"}) to every connection this often, closing each 2 s later (1012). */
+  rotate_every_ms: ms.optional(),
+  /** Hold every new connection's handshake this long before accepting it. */
+  delay_connections_ms: z.number().int().min(0).default(0),
   /** After `after_ms`, refuse new connections (HTTP 503) for `for_ms`. */
   refuse: z.strictObject({ after_ms: z.number().int().min(0), for_ms: ms }).optional(),
 });

@@ -48,6 +48,8 @@ interface Client {
 
 /** A client this far behind is not keeping up; it is dropped rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 32 * 1024 * 1024;
+/** How long a connection told to rotate may stay before the server closes it. */
+const ROTATION_GRACE_MS = 2000;
 /** Keeps every frame far below a client's payload limit (ours is 1 MiB). */
 const MAX_EVENTS_PER_FRAME = 500;
 
@@ -69,6 +71,7 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
     autoPong: false,
     verifyClient: (_info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
       if (plan.refusingAt(Date.now() - startedMs)) done(false, 503, 'refusing connections (drill)');
+      else if (plan.faults.delay_connections_ms > 0) setTimeout(() => done(true), plan.faults.delay_connections_ms);
       else done(true);
     },
   });
@@ -207,6 +210,17 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
   const faults = plan.faults;
   if (faults.drop_every_ms !== undefined) timers.push(setInterval(dropAll, faults.drop_every_ms));
   for (const at of faults.drop_at_ms) timers.push(setTimeout(dropAll, at));
+  if (faults.rotate_every_ms !== undefined) {
+    timers.push(
+      setInterval(() => {
+        for (const c of clients) {
+          send(c.ws, { type: 'reconnect', reason: 'rotation' });
+          // Not tracked: closing an already-gone socket later is harmless, and close() terminates all.
+          setTimeout(() => c.ws.close(1012, 'rotated'), ROTATION_GRACE_MS).unref();
+        }
+      }, faults.rotate_every_ms),
+    );
+  }
 
   return {
     url: `ws://${options.host ?? '127.0.0.1'}:${port}`,
