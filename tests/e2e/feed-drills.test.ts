@@ -5,24 +5,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLines, readTrace, runCli, startCli, startFeedServerCli, tempDir, waitForLine, type RunningCli } from '../helpers/cli.js';
+import { readLines, readTrace, runCli, startCli, startFeedServerCli, tempDir, waitForLine, writeDrillConfig, type RunningCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { nativeAdapter } from '../../src/feeds/native.js';
-
-function config(dir: string, body: string): string {
-  const path = join(dir, 'drill.yaml');
-  writeFileSync(
-    path,
-    `symbols: [SPY, QQQ]
-max_positions: 2
-decision:
-  bar_interval: 1s
-  strategy:
-    params: { lookback_bars: 1 }
-${body}`,
-  );
-  return path;
-}
 
 function runner(dir: string, cfg: string, extra: string[] = []): RunningCli {
   return startCli(['run', '--config', cfg, '--log-file', join(dir, 'run.log'), '--trace-file', join(dir, 'trace.jsonl'), '--pid-file', join(dir, 'pid'), '--kill-switch-file', join(dir, 'HALT'), '--quiet', ...extra]);
@@ -39,7 +24,7 @@ describe('reconnection drills', () => {
   it('rides through 20 drops: every WEBSOCKET_DISCONNECT paired with RECONNECT_SUCCESS, every symbol resubscribed', async () => {
     const dir = tempDir();
     const feed = await startFeedServerCli(['--speed', '20', '--drop-every', '250ms']);
-    const run = runner(dir, config(dir, 'feeds:\n  connection: { stable_after: 100ms }\n'), ['--feed', 'native', '--feed-url', feed.url]);
+    const run = runner(dir, writeDrillConfig(dir, '', '  connection: { stable_after: 100ms }\n'), ['--feed', 'native', '--feed-url', feed.url]);
     await waitFor(() => events(dir).filter((e) => e === 'RECONNECT_SUCCESS').length >= 20, 40_000);
     await stop(run, feed.cli);
     const evs = events(dir).filter((e) => e === 'WEBSOCKET_DISCONNECT' || e === 'RECONNECT_SUCCESS');
@@ -56,7 +41,7 @@ describe('reconnection drills', () => {
   it('detects a stalled connection that never closes with ping/pong, and reconnects', async () => {
     const dir = tempDir();
     const feed = await startFeedServerCli(['--speed', '20', '--stall-after', '2s', '--stall-for', '5s']);
-    const run = runner(dir, config(dir, 'feeds:\n  connection: { ping_interval: 300ms, ping_timeout: 300ms }\n'), ['--feed', 'native', '--feed-url', feed.url]);
+    const run = runner(dir, writeDrillConfig(dir, '', '  connection: { ping_interval: 300ms, ping_timeout: 300ms }\n'), ['--feed', 'native', '--feed-url', feed.url]);
     const log = join(dir, 'run.log');
     await waitForLine(log, /WEBSOCKET_DISCONNECT: .*code=1006/, 30_000);
     await waitFor(() => {
@@ -78,7 +63,7 @@ describe('bad data drills', () => {
     const dir = tempDir();
     const feed = await startFeedServerCli(['--speed', '20', '--malformed-rate', '0.3']);
     const capture = join(dir, 'capture.jsonl');
-    const run = runner(dir, config(dir, ''), ['--feed', 'native', '--feed-url', feed.url, '--record', capture]);
+    const run = runner(dir, writeDrillConfig(dir), ['--feed', 'native', '--feed-url', feed.url, '--record', capture]);
     await waitFor(() => readTrace(join(dir, 'trace.jsonl')).filter((r) => r.type === 'decision').length >= 10, 30_000);
     await stop(run, feed.cli);
     const trace = readTrace(join(dir, 'trace.jsonl'));
@@ -112,7 +97,7 @@ describe('bad data drills', () => {
   it('records sequence gaps and drops duplicates', async () => {
     const dir = tempDir();
     const feed = await startFeedServerCli(['--speed', '20', '--gap-rate', '0.01', '--duplicate-rate', '0.01', '--out-of-order-rate', '0.01']);
-    const run = runner(dir, config(dir, ''), ['--feed', 'native', '--feed-url', feed.url]);
+    const run = runner(dir, writeDrillConfig(dir), ['--feed', 'native', '--feed-url', feed.url]);
     await waitFor(() => readTrace(join(dir, 'trace.jsonl')).filter((r) => r.event === 'SEQUENCE_GAP').length >= 20, 30_000);
     await waitFor(() => readTrace(join(dir, 'trace.jsonl')).filter((r) => r.type === 'decision').length >= 6, 30_000);
     await stop(run, feed.cli);
@@ -131,8 +116,7 @@ describe('failover', () => {
     const dir = tempDir();
     const primary = await startFeedServerCli(['--speed', '20']);
     const fallback = await startFeedServerCli(['--speed', '20']);
-    const cfg = config(dir, `feeds:
-  primary: { venue: native, url: "${primary.url}" }
+    const cfg = writeDrillConfig(dir, '', `  primary: { venue: native, url: "${primary.url}" }
   fallback: { venue: native, url: "${fallback.url}" }
   connection: { backoff_initial: 100ms, backoff_max: 300ms }
   failover: { after: 1s, attempts: 100, failback: true, failback_after: 1s }
@@ -159,7 +143,7 @@ describe('venue-announced rotation and scenario files', () => {
   it('moves to a new socket before the old one closes: FEED_ROTATED, no disconnect, decisions go on', async () => {
     const dir = tempDir();
     const feed = await startFeedServerCli(['--speed', '20', '--rotate-every', '1s', '--delay-connections', '200ms']);
-    const run = runner(dir, config(dir, ''), ['--feed', 'native', '--feed-url', feed.url, '--record', join(dir, 'capture.jsonl')]);
+    const run = runner(dir, writeDrillConfig(dir), ['--feed', 'native', '--feed-url', feed.url, '--record', join(dir, 'capture.jsonl')]);
     await waitFor(() => events(dir).filter((e) => e === 'FEED_ROTATED').length >= 3, 30_000);
     await waitFor(() => {
       const evs = events(dir);
@@ -182,7 +166,7 @@ describe('venue-announced rotation and scenario files', () => {
     writeFileSync(scenario, 'seed: 3\ndrop_at_ms: [1500, 3000]\nduplicate_rate: 0.01\n');
     const feed = await startFeedServerCli(['--speed', '20', '--scenario', scenario]);
     expect(feed.cli.stdout()).toMatch(/faults drop_at_ms=\[1500,3000\] duplicate_rate=0\.01/);
-    const run = runner(dir, config(dir, ''), ['--feed', 'native', '--feed-url', feed.url]);
+    const run = runner(dir, writeDrillConfig(dir), ['--feed', 'native', '--feed-url', feed.url]);
     await waitFor(() => events(dir).filter((e) => e === 'RECONNECT_SUCCESS').length >= 2, 30_000);
     await stop(run, feed.cli);
     writeFileSync(scenario, 'drop_evry_ms: 100\n');
