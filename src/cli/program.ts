@@ -120,6 +120,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--duplicate-rate <p>', 'per event, chance it is sent twice', rateArg)
     .option('--out-of-order-rate <p>', 'per event, chance it is sent after the next one', rateArg)
     .option('--silent <list>', 'symbols that send no data (staleness drill)', symbolsArg)
+    .option('--oversize-every <time>', 'send a 2 MiB garbage frame this often', durationArg)
     .option('--rotate-every <time>', 'announce a connection rotation this often (make-before-break drill)', durationArg)
     .option('--delay-connections <time>', 'hold each new connection this long before accepting it', durationArg)
     .option('--fault-seed <n>', 'seed of the fault plan', integerArg)
@@ -146,6 +147,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
             ...(opts.outOfOrderRate !== undefined ? { out_of_order_rate: opts.outOfOrderRate } : {}),
             ...(opts.silent ? { silent_symbols: opts.silent } : {}),
             ...(opts.rotateEvery !== undefined ? { rotate_every_ms: opts.rotateEvery } : {}),
+            ...(opts.oversizeEvery !== undefined ? { oversize_every_ms: opts.oversizeEvery } : {}),
             ...(opts.delayConnections !== undefined ? { delay_connections_ms: opts.delayConnections } : {}),
             ...(opts.faultSeed !== undefined ? { seed: opts.faultSeed } : {}),
           },
@@ -192,6 +194,7 @@ interface FeedServerFlags {
   outOfOrderRate?: number;
   silent?: string[];
   rotateEvery?: number;
+  oversizeEvery?: number;
   delayConnections?: number;
   faultSeed?: number;
 }

@@ -131,7 +131,9 @@ export class FeedClient {
     const socket = new WebSocket(url, {
       perMessageDeflate: false,
       handshakeTimeout: this.options.handshakeTimeoutMs ?? 5000,
-      maxPayload: this.options.maxFrameBytes ?? 1 << 20,
+      // The socket takes frames up to 64 MiB so an oversize one is a counted parse issue, not a
+      // dropped connection; anything past maxFrameBytes is never parsed.
+      maxPayload: 64 << 20,
     });
     this.socket = socket;
     let opened = false;
@@ -184,6 +186,11 @@ export class FeedClient {
       this.frameRecvNs = process.hrtime.bigint();
       if (isBinary) {
         listener.onParseIssue({ kind: 'bad_shape', detail: 'binary frame' });
+        return;
+      }
+      const bytes = Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data instanceof ArrayBuffer ? data.byteLength : data.length;
+      if (bytes > (this.options.maxFrameBytes ?? 1 << 20)) {
+        listener.onParseIssue({ kind: 'oversize', detail: `frame of ${bytes} bytes` });
         return;
       }
       const frame = data.toString();

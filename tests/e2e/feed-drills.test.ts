@@ -61,7 +61,7 @@ describe('reconnection drills', () => {
 describe('bad data drills', () => {
   it('survives thousands of malformed frames: counted, logged rate-limited, decisions unchanged', async () => {
     const dir = tempDir();
-    const feed = await startFeedServerCli(['--speed', '20', '--malformed-rate', '0.3']);
+    const feed = await startFeedServerCli(['--speed', '20', '--malformed-rate', '0.3', '--oversize-every', '500ms']);
     const capture = join(dir, 'capture.jsonl');
     const run = runner(dir, writeDrillConfig(dir), ['--feed', 'native', '--feed-url', feed.url, '--record', capture]);
     await waitFor(() => readTrace(join(dir, 'trace.jsonl')).filter((r) => r.type === 'decision').length >= 10, 30_000);
@@ -72,6 +72,9 @@ describe('bad data drills', () => {
     const parseLines = trace.filter((r) => r.event === 'FEED_PARSE_ERROR');
     expect(parseLines.length).toBeGreaterThan(0);
     expect(parseLines.length).toBeLessThan(summary.parseErrors / 20);
+    // Oversize frames are counted, not a reason to drop the connection.
+    expect(parseLines.some((r) => (r.by_kind as Record<string, number>).oversize > 0)).toBe(true);
+    expect(trace.some((r) => r.event === 'WEBSOCKET_DISCONNECT')).toBe(false);
 
     // The same frames without the garbage give the same decisions.
     const clean = join(dir, 'clean.jsonl');

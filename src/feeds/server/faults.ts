@@ -20,6 +20,8 @@ export const faultsSchema = z.strictObject({
   stall: z.strictObject({ after_ms: z.number().int().min(0), for_ms: ms }).optional(),
   /** Per event, the chance of an extra malformed frame (bad JSON, wrong shapes, bad numbers, unknown symbols). */
   malformed_rate: rate.default(0),
+  /** Send a 2 MiB garbage frame (over the client's 1 MiB frame limit) this often. */
+  oversize_every_ms: ms.optional(),
   /** Per event, the chance it is withheld while its seq is spent: the client sees a gap. */
   gap_rate: rate.default(0),
   /** Per event, the chance it is sent twice. */

@@ -210,6 +210,15 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
   const faults = plan.faults;
   if (faults.drop_every_ms !== undefined) timers.push(setInterval(dropAll, faults.drop_every_ms));
   for (const at of faults.drop_at_ms) timers.push(setTimeout(dropAll, at));
+  if (faults.oversize_every_ms !== undefined) {
+    const huge = `{"type":"trade","sym":"SPY","pad":"${'x'.repeat(2 << 20)}"}`;
+    timers.push(
+      setInterval(() => {
+        for (const c of clients) if (c.symbols.size) sendFrame(c, huge);
+        stats.malformedSent += 1;
+      }, faults.oversize_every_ms),
+    );
+  }
   if (faults.rotate_every_ms !== undefined) {
     timers.push(
       setInterval(() => {
