@@ -1,13 +1,16 @@
 /** The native protocol (src/feeds/protocol.ts): our feed-server and the embedded replay feed. */
 import { isFiniteNumber, type FrameSink, type VenueAdapter } from './adapter.js';
+import type { ClientMessage } from './protocol.js';
 
 export const nativeAdapter: VenueAdapter = {
   venue: 'native',
   openMessages: () => [],
-  subscribeMessages: (symbols) => [JSON.stringify({ op: 'subscribe', symbols })],
-  unsubscribeMessages: (symbols) => [JSON.stringify({ op: 'unsubscribe', symbols })],
+  subscribeMessages: (symbols) => [encode({ op: 'subscribe', symbols })],
+  unsubscribeMessages: (symbols) => [encode({ op: 'unsubscribe', symbols })],
   parse: parseNativeFrame,
 };
+
+const encode = (msg: ClientMessage): string => JSON.stringify(msg);
 
 function parseNativeFrame(frame: string, sink: FrameSink): void {
   let msg: unknown;

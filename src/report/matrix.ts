@@ -8,7 +8,7 @@ import type { ReportCollector } from './collect.js';
 import type { Criterion, CriterionId } from './schema.js';
 import { summarize } from '../util/stats.js';
 
-export const LIMITS = { latencyAvgMs: 150, killSwitchMs: 10_000, memoryGrowth: 0.05, minMemorySamples: 2 } as const;
+const LIMITS = { latencyAvgMs: 150, killSwitchMs: 10_000, memoryGrowth: 0.05, minMemorySamples: 2 } as const;
 
 export interface MatrixInputs {
   c: ReportCollector;

@@ -6,7 +6,7 @@ export type CriterionId = (typeof CRITERIA)[number];
 
 const latency = z.object({ count: z.number(), avg: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() });
 
-export const criterionSchema = z.object({
+const criterionSchema = z.object({
   id: z.enum(CRITERIA),
   title: z.string(),
   threshold: z.string(),

@@ -22,7 +22,7 @@ const bar = z.object({
   quotes: z.number(),
 });
 
-export const decisionInputsSchema = z.object({
+const decisionInputsSchema = z.object({
   symbol: z.string(),
   bars: z.array(bar),
   session_vwap: z.number(),
@@ -70,18 +70,8 @@ export const decisionRecordSchema = z.object({
   data_gap: z.boolean().optional(),
 });
 
-/** Any other record: a log event with structured fields. */
-export const eventRecordSchema = z.looseObject({
-  type: z.string(),
-  ts: z.string(),
-  event: z.string(),
-  msg: z.string(),
-  level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
-});
-
 export type RunRecord = z.infer<typeof runRecordSchema>;
 export type DecisionRecord = z.infer<typeof decisionRecordSchema>;
-export type EventRecord = z.infer<typeof eventRecordSchema>;
 
 /** The trace `type` of a log event: the event name in lower case, decisions being `decision`. */
 export function recordType(event: string): string {

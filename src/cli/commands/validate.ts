@@ -38,7 +38,7 @@ export async function validate(opts: ValidateOptions): Promise<number> {
   return result.pass ? 0 : 1;
 }
 
-export function printResult(result: DeterminismResult, write: (line: string) => void): void {
+function printResult(result: DeterminismResult, write: (line: string) => void): void {
   for (const s of result.symbols) {
     const ok = s.inconsistencies === 0 && s.decisions > 0;
     write(`${ok ? '✅' : '❌'} ${s.symbol}: ${s.decisions} decisions, ${s.inconsistencies} inconsistencies`);
