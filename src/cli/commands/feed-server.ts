@@ -36,14 +36,22 @@ export async function feedServer(opts: FeedServerCommandOptions): Promise<number
     const unknown = (opts.symbols ?? []).filter((s) => !fixtures.has(s));
     if (unknown.length) throw inputError(`--symbols: no fixtures for ${unknown.join(',')} in ${opts.fixtures} (have ${fixtures.available().join(',')})`);
     source = opts.symbols ? restrict(fixtures, opts.symbols) : fixtures;
+    // Loaded now, not at the first subscription: a damaged file stops the command before it listens.
+    for (const symbol of source.available()) source.open(symbol);
   }
   const server = await startFeedServer({ host: opts.host, port: opts.port, source, protocol: opts.protocol, faults });
   const what = opts.synthetic ? `synthetic ${opts.synthetic.rate}/s seed ${opts.synthetic.seed}` : `fixtures, speed ${opts.speed}x${opts.loop ? ', looping' : ''}`;
   const active = Object.entries(faults).filter(([k, v]) => k !== 'seed' && v !== undefined && v !== 0 && !(Array.isArray(v) && v.length === 0));
   process.stdout.write(`feed-server listening on ${server.url} (${what}, symbols ${source.available().join(',') || 'any'}, protocol ${opts.protocol}${active.length ? `, faults ${active.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''})\n`);
   await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    // Either signal ends the wait; the other's handler goes too, so nothing outlives the server.
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
   });
   const stats = server.stats();
   await server.close();
@@ -78,6 +86,7 @@ function restrict(source: FixtureSource, symbols: string[]): Source {
     kind: source.kind,
     has: (s) => symbols.includes(s),
     available: () => symbols,
+    open: (symbol) => source.open(symbol),
     pull: (symbol, origin, now, out) => source.pull(symbol, origin, now, out),
   };
 }

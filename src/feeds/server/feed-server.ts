@@ -3,20 +3,27 @@
  * standalone `trader feed-server` for drills. Like a live venue it has one timeline shared by all
  * connections (it starts at the first subscription), per-symbol sequence numbers that run
  * server-wide (a client that reconnects sees a gap for what it missed), and exchange timestamps
- * stamped at send time. A pacing loop sends every due event each tick, batched per client.
+ * stamped at send time. A pacing loop sends every due event each tick, merged across symbols in
+ * event-time order and batched per client. The timeline of a symbol runs from its first
+ * subscription whether or not anyone is still listening, so a client that was away misses data
+ * (and sees the seq gap) instead of receiving a stale backlog.
+ *
+ * Fault injection hooks in at three points only: the handshake (verifyClient), `publish` (per
+ * event: gaps, duplicates, reordering, garbage) and the timers (drops, rotation, oversize frames).
  */
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { MarketEvent } from '../events.js';
-import { NATIVE_PROTOCOL_VERSION, toWire, type ServerControl } from '../protocol.js';
+import { NATIVE_PROTOCOL_VERSION, type ServerControl } from '../protocol.js';
+import { codecFor, type ServerProtocol } from './encoders.js';
 import { FaultPlan, NO_FAULTS, type Faults } from './faults.js';
-import type { Source } from './sources.js';
+import type { Due, Source } from './sources.js';
 
 export interface FeedServerOptions {
   host?: string;
   port?: number;
   source: Source;
-  protocol?: 'native';
+  protocol?: ServerProtocol;
   faults?: Faults;
   /** Start the timeline now instead of at the first subscription. */
   startImmediately?: boolean;
@@ -55,9 +62,13 @@ const MAX_EVENTS_PER_FRAME = 500;
 
 export async function startFeedServer(options: FeedServerOptions): Promise<FeedServer> {
   const source = options.source;
+  const codec = codecFor(options.protocol ?? 'native');
   const plan = new FaultPlan(options.faults ?? NO_FAULTS);
+  const silent = new Set(plan.faults.silent_symbols);
   const startedMs = Date.now();
   const clients = new Set<Client>();
+  /** Symbols whose timeline is running: everything ever subscribed. */
+  const live = new Set<string>();
   const seqs = new Map<string, number>();
   const stats: FeedServerStats = { connections: 0, clients: 0, eventsSent: 0, framesSent: 0, malformedSent: 0, slowClientsDropped: 0, drops: 0 };
   let originMs: number | undefined = options.startImmediately ? startedMs : undefined;
@@ -112,9 +123,21 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
     switch (msg.op) {
       case 'subscribe': {
         const unknown = symbols.filter((s) => !source.has(s));
-        for (const s of symbols) if (source.has(s)) client.symbols.add(s);
+        const broken: string[] = [];
+        for (const s of symbols) {
+          if (!source.has(s)) continue;
+          try {
+            source.open(s);
+          } catch (err) {
+            broken.push(`${s}: ${(err as Error).message}`);
+            continue;
+          }
+          client.symbols.add(s);
+          live.add(s);
+        }
         originMs ??= Date.now();
         if (unknown.length) reply({ type: 'error', message: `unknown symbol${unknown.length > 1 ? 's' : ''} ${unknown.join(',')}` });
+        for (const problem of broken) reply({ type: 'error', message: `cannot serve ${problem}` });
         reply({ type: 'subscribed', symbols: [...client.symbols] });
         return;
       }
@@ -130,27 +153,32 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
     }
   }
 
-  const due: MarketEvent[] = [];
+  const due: Due[] = [];
+  const byDueTime = (a: Due, b: Due): number => a.atMs - b.atMs;
   function tick(): void {
-    if (originMs === undefined || clients.size === 0) return;
+    if (originMs === undefined || live.size === 0) return;
     const now = Date.now();
     if (plan.stalledAt(now - startedMs)) return;
-    const wanted = new Set<string>();
-    for (const c of clients) for (const s of c.symbols) wanted.add(s);
-    for (const symbol of wanted) {
-      due.length = 0;
+    due.length = 0;
+    for (const symbol of live) {
+      const from = due.length;
       source.pull(symbol, originMs, now, due);
-      if (!due.length || plan.faults.silent_symbols.includes(symbol)) continue;
-      for (const event of due) publish(symbol, event, now);
+      if (silent.has(symbol)) due.length = from;
     }
-    for (const c of clients) flush(c);
+    // Each symbol's run is already in order; a stable sort merges them and keeps symbol order on ties.
+    if (live.size > 1) due.sort(byDueTime);
+    for (const d of due) publish(d.event, now);
+    for (const c of clients) if (c.batch.length) flush(c);
   }
 
-  function publish(symbol: string, event: MarketEvent, now: number): void {
+  function publish(event: MarketEvent, now: number): void {
+    const symbol = event.symbol;
     const seq = (seqs.get(symbol) ?? 0) + 1;
     seqs.set(symbol, seq);
+    // Nobody listening: the seq is spent all the same, which is how a returning client sees its gap.
+    if (!listened(symbol)) return;
     if (plan.perEvent && plan.withhold()) return;
-    const wire = JSON.stringify(toWire({ ...event, seq, exchTs: now }));
+    const wire = codec.encode({ ...event, seq, exchTs: now });
     if (plan.perEvent) {
       const garbage = plan.malformed(event);
       if (garbage !== undefined) {
@@ -172,6 +200,11 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
     }
   }
 
+  function listened(symbol: string): boolean {
+    for (const c of clients) if (c.symbols.has(symbol)) return true;
+    return false;
+  }
+
   function enqueue(symbol: string, wire: string): void {
     for (const c of clients) {
       if (!c.symbols.has(symbol)) continue;
@@ -183,8 +216,7 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
   function flush(c: Client): void {
     // A burst (a catch-up after a stall, a fast replay) goes out in frames of bounded size.
     for (let i = 0; i < c.batch.length; i += MAX_EVENTS_PER_FRAME) {
-      const chunk = c.batch.slice(i, i + MAX_EVENTS_PER_FRAME);
-      sendFrame(c, chunk.length === 1 ? (chunk[0] as string) : `[${chunk.join(',')}]`);
+      sendFrame(c, codec.frame(c.batch.slice(i, i + MAX_EVENTS_PER_FRAME)));
     }
     c.batch = [];
   }

@@ -1,24 +1,37 @@
 /**
  * Where the feed server's events come from. Both sources answer one question per tick: which of
- * this symbol's events are due by now? Fixtures replay a recorded session on a shared timeline
- * (at `speed`×, looping); the synthetic source generates a seeded stream in wall time.
+ * this symbol's events are due by now, and when was each one due? Fixtures replay a recorded
+ * session on a shared timeline (at `speed`×, optionally looping); the synthetic source generates a
+ * seeded stream in wall time. The due time lets the server merge symbols into event-time order.
  */
 import type { MarketEvent } from '../events.js';
 import { generateEvents } from '../../fixtures/generator.js';
 import { fixtureSymbols, loadFixture } from '../../fixtures/store.js';
 
+/** An event and the wall-clock ms at which the timeline reached it. */
+export interface Due {
+  event: MarketEvent;
+  atMs: number;
+}
+
 export interface Source {
   readonly kind: string;
   has(symbol: string): boolean;
   available(): string[];
-  /** Appends the symbol's events due at wall time `nowMs` (timeline started at `originMs`). */
-  pull(symbol: string, originMs: number, nowMs: number, out: MarketEvent[]): void;
+  /**
+   * Makes a symbol ready to serve, or throws an input error saying why it cannot be: called at
+   * subscription, so a damaged fixture is an error frame, never an exception in the pacing loop.
+   */
+  open(symbol: string): void;
+  /** Appends the symbol's events due at wall time `nowMs` (timeline started at `originMs`), in order. */
+  pull(symbol: string, originMs: number, nowMs: number, out: Due[]): void;
 }
 
 interface Cursor {
   events: MarketEvent[];
   index: number;
   cycle: number;
+  done: boolean;
 }
 
 export class FixtureSource implements Source {
@@ -38,7 +51,7 @@ export class FixtureSource implements Source {
     this.symbols = new Set(preloaded ? preloaded.keys() : fixtureSymbols(dir));
     this.sessionStartMs = session.startMs;
     this.durationMs = session.endMs - session.startMs;
-    for (const [symbol, events] of preloaded ?? []) this.cursors.set(symbol, { events, index: -1, cycle: 0 });
+    for (const [symbol, events] of preloaded ?? []) this.cursors.set(symbol, { events, index: -1, cycle: 0, done: false });
   }
 
   has(symbol: string): boolean {
@@ -49,31 +62,50 @@ export class FixtureSource implements Source {
     return [...this.symbols];
   }
 
-  pull(symbol: string, originMs: number, nowMs: number, out: MarketEvent[]): void {
+  open(symbol: string): void {
+    this.cursor(symbol);
+  }
+
+  pull(symbol: string, originMs: number, nowMs: number, out: Due[]): void {
+    const cursor = this.cursor(symbol);
+    if (cursor.done) return;
     const elapsed = (nowMs - originMs) * this.speed;
     const cycle = Math.floor(elapsed / this.durationMs);
-    if (!this.loop && cycle > 0) return;
     const position = this.sessionStartMs + (elapsed % this.durationMs);
-    const cursor = this.cursor(symbol);
     if (cursor.index < 0) {
-      // A symbol subscribed mid-session starts at the market's present, like a live venue.
+      // A symbol first subscribed mid-session starts at the market's present, like a live venue.
       cursor.index = lowerBound(cursor.events, position);
       cursor.cycle = cycle;
     }
-    if (cursor.cycle < cycle) {
-      while (cursor.index < cursor.events.length) out.push(cursor.events[cursor.index++] as MarketEvent);
+    // Crossing the end of the session: what was left of the old cycle is due first.
+    while (cursor.cycle < cycle) {
+      this.drain(cursor, Number.POSITIVE_INFINITY, originMs, out);
+      if (!this.loop) {
+        cursor.done = true;
+        return;
+      }
       cursor.index = 0;
-      cursor.cycle = cycle;
+      cursor.cycle += 1;
     }
+    this.drain(cursor, position, originMs, out);
+  }
+
+  private drain(cursor: Cursor, upToTs: number, originMs: number, out: Due[]): void {
     const events = cursor.events;
-    while (cursor.index < events.length && (events[cursor.index] as MarketEvent).exchTs <= position) out.push(events[cursor.index++] as MarketEvent);
+    const cycleStartMs = originMs + (cursor.cycle * this.durationMs) / this.speed;
+    while (cursor.index < events.length) {
+      const event = events[cursor.index] as MarketEvent;
+      if (event.exchTs > upToTs) return;
+      out.push({ event, atMs: cycleStartMs + (event.exchTs - this.sessionStartMs) / this.speed });
+      cursor.index += 1;
+    }
   }
 
   /** Loads a symbol's fixture on first use; index -1 means "not positioned yet". */
   private cursor(symbol: string): Cursor {
     let cursor = this.cursors.get(symbol);
     if (!cursor) {
-      cursor = { events: loadFixture(this.dir, symbol), index: -1, cycle: 0 };
+      cursor = { events: loadFixture(this.dir, symbol), index: -1, cycle: 0, done: false };
       this.cursors.set(symbol, cursor);
     }
     return cursor;
@@ -95,6 +127,7 @@ export class SyntheticSource implements Source {
   readonly kind = 'synthetic';
   private readonly streams = new Map<string, { gen: Generator<MarketEvent>; next: MarketEvent | undefined }>();
 
+  /** `symbols` undefined: any ticker is served, unknown ones with a default equity profile. */
   constructor(
     private readonly rate: number,
     private readonly seed: number,
@@ -109,15 +142,20 @@ export class SyntheticSource implements Source {
     return this.symbols ?? [];
   }
 
-  pull(symbol: string, originMs: number, nowMs: number, out: MarketEvent[]): void {
+  open(): void {
+    // Generated on demand: nothing to load or check.
+  }
+
+  pull(symbol: string, originMs: number, nowMs: number, out: Due[]): void {
     let stream = this.streams.get(symbol);
     if (!stream) {
-      const gen = generateEvents({ symbol, seed: this.seed, startMs: originMs, endMs: Number.POSITIVE_INFINITY, constantRate: this.rate });
+      // Started at the present rather than at the timeline's origin: no backlog burst for a late symbol.
+      const gen = generateEvents({ symbol, seed: this.seed, startMs: Math.max(originMs, nowMs), endMs: Number.POSITIVE_INFINITY, constantRate: this.rate });
       stream = { gen, next: gen.next().value ?? undefined };
       this.streams.set(symbol, stream);
     }
     while (stream.next && stream.next.exchTs <= nowMs) {
-      out.push(stream.next);
+      out.push({ event: stream.next, atMs: stream.next.exchTs });
       stream.next = stream.gen.next().value ?? undefined;
     }
   }
