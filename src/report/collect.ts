@@ -1,12 +1,12 @@
 /**
- * Everything the report needs, gathered in one streaming pass over the trace: per-symbol
- * decisions and latency, heartbeat lag, staleness windows, orders, the kill-switch timeline,
- * disconnect/recovery pairs and memory samples. Determinism is delegated to the validate core.
+ * Everything the report needs, folded in chunk by chunk in file order: per-symbol decisions and
+ * latency, heartbeat lag (summed where the chunk was read, see chunk-figures.ts), staleness
+ * windows, orders, the kill-switch timeline, disconnect/recovery pairs and memory samples.
+ * Determinism is the validate core's job.
  */
 import { MemoryTracker } from '../safety/memory.js';
-import type { TraceRecord } from '../trace/reader.js';
-import type { RunRecord } from '../trace/schema.js';
-import { DeterminismChecker } from '../validate/determinism.js';
+import type { RunRecord, TraceRecord } from '../trace/schema.js';
+import type { ChunkFigures } from './chunk-figures.js';
 
 export interface SymbolFigures {
   decisions: number;
@@ -31,7 +31,6 @@ export interface Disconnect {
 const SERIES_POINTS = 1500;
 
 export class ReportCollector {
-  readonly determinism: DeterminismChecker;
   readonly symbols = new Map<string, SymbolFigures>();
   readonly latencies: number[] = [];
   readonly series = new Map<string, Array<[number, number]>>();
@@ -47,35 +46,33 @@ export class ReportCollector {
   private seriesStride = 1;
 
   constructor(readonly run: RunRecord) {
-    this.determinism = new DeterminismChecker(run);
     for (const s of run.symbols) this.figures(s);
   }
 
-  add(r: TraceRecord, line: number, raw: string): void {
-    this.determinism.add(r, line, raw);
+  /** Folds in the next chunk (chunks come in file order). */
+  merge(chunk: ChunkFigures): void {
+    for (const part of chunk.symbols) {
+      const f = this.figures(part.symbol);
+      for (const k of ['BUY', 'SELL', 'HOLD'] as const) f.actions[k] += part.actions[k];
+      for (let i = 0; i < part.latencies.length; i += 1) {
+        const latency = part.latencies[i] as number;
+        f.decisions += 1;
+        f.latencies.push(latency);
+        this.latencies.push(latency);
+        this.point(part.symbol, part.at[i] as number, latency);
+      }
+      f.lagSum += part.lagSum;
+      f.lagCount += part.lagCount;
+      f.lagMax = Math.max(f.lagMax, part.lagMax);
+    }
+    for (const raw of chunk.others) this.add(JSON.parse(raw) as TraceRecord);
+  }
+
+  /** Every record but decisions and heartbeats, which chunk-figures.ts sums. */
+  private add(r: TraceRecord): void {
     const ts = String(r.ts);
     const symbol = typeof r.symbol === 'string' ? r.symbol : undefined;
     switch (r.event ?? r.type) {
-      case 'DECISION_LOGGED': {
-        if (!symbol) return;
-        const f = this.figures(symbol);
-        const latency = Number(r.latency_ms);
-        f.decisions += 1;
-        const action = r.action as keyof SymbolFigures['actions'];
-        if (action in f.actions) f.actions[action] += 1;
-        f.latencies.push(latency);
-        this.latencies.push(latency);
-        this.point(symbol, Date.parse(ts), latency);
-        return;
-      }
-      case 'HEARTBEAT_OK': {
-        if (!symbol || typeof r.lag_ms !== 'number') return;
-        const f = this.figures(symbol);
-        f.lagSum += r.lag_ms;
-        f.lagCount += 1;
-        f.lagMax = Math.max(f.lagMax, r.lag_ms);
-        return;
-      }
       case 'STALENESS_BREACH':
         this.breaches += 1;
         this.maxBreachAgeMs = Math.max(this.maxBreachAgeMs, Number(r.age_ms) || 0);

@@ -13,12 +13,14 @@ const LIMITS = { latencyAvgMs: 150, killSwitchMs: 10_000, memoryGrowth: 0.05, mi
 export interface MatrixInputs {
   c: ReportCollector;
   determinism: DeterminismResult;
+  /** The decisions were re-executed (--reexecute), not only their digests checked. */
+  reexecuted: boolean;
   errorLines: number;
   smoke: { passed: boolean; path: string } | undefined;
   waive: CriterionId[];
 }
 
-export function buildMatrix({ c, determinism, errorLines, smoke, waive }: MatrixInputs): { criteria: Criterion[]; decision: 'GO' | 'NO-GO'; reasons: string[] } {
+export function buildMatrix({ c, determinism, reexecuted, errorLines, smoke, waive }: MatrixInputs): { criteria: Criterion[]; decision: 'GO' | 'NO-GO'; reasons: string[] } {
   const rows: Criterion[] = [];
   const row = (id: CriterionId, title: string, threshold: string, observed: string, status: Criterion['status']): void => {
     rows.push({ id, title, threshold, observed, status: waive.includes(id) && status !== 'PASS' ? 'WAIVED' : status });
@@ -33,7 +35,7 @@ export function buildMatrix({ c, determinism, errorLines, smoke, waive }: Matrix
     'determinism',
     'All decisions deterministic, symbols independent',
     '0 inconsistencies, independence PASS',
-    `${decisions} decisions, ${inconsistencies} inconsistencies, independence ${determinism.independence.pass ? 'PASS' : 'FAIL'}${silent.length ? `; no decisions for ${silent.join(',')}` : ''}`,
+    `${decisions} decisions ${reexecuted ? 're-executed' : 'digest-checked'}, ${inconsistencies} inconsistencies, independence ${determinism.independence.pass ? 'PASS' : 'FAIL'}${silent.length ? `; no decisions for ${silent.join(',')}` : ''}`,
     decisions === 0 ? 'NOT_EXERCISED' : inconsistencies === 0 && determinism.independence.pass ? 'PASS' : 'FAIL',
   );
 

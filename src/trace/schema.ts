@@ -9,7 +9,7 @@ import { z } from 'zod';
 
 export const TRACE_SCHEMA_VERSION = 1;
 
-const bar = z.object({
+const bar = z.strictObject({
   start: z.number(),
   end: z.number(),
   open: z.number(),
@@ -22,12 +22,12 @@ const bar = z.object({
   quotes: z.number(),
 });
 
-const decisionInputsSchema = z.object({
+const decisionInputsSchema = z.strictObject({
   symbol: z.string(),
   bars: z.array(bar),
   session_vwap: z.number(),
   session_volume: z.number(),
-  quote: z.object({ bid: z.number(), ask: z.number() }).nullable(),
+  quote: z.strictObject({ bid: z.number(), ask: z.number() }).nullable(),
 });
 
 export const runRecordSchema = z.object({
@@ -77,3 +77,6 @@ export type DecisionRecord = z.infer<typeof decisionRecordSchema>;
 export function recordType(event: string): string {
   return event === 'DECISION_LOGGED' ? 'decision' : event.toLowerCase();
 }
+
+/** Any record after the run record, as the offline readers see it before a closer look. */
+export type TraceRecord = Record<string, unknown> & { type: string };

@@ -1,6 +1,8 @@
 /**
- * The determinism check, as an accumulator fed one trace record at a time (validate and report
- * both stream the trace once through it). For each decision it:
+ * The determinism check, in two halves so it can run on several cores. A ChunkChecker is fed the
+ * records of one chunk of the trace (on any thread) and does the per-decision work; the
+ * DeterminismChecker folds the chunks' findings in file order and does what needs earlier
+ * records. Together, for each decision:
  *  - re-executes the recorded strategy on the recorded inputs and compares action and confidence;
  *  - recomputes inputs_digest and output_digest from the record;
  *  - checks that equal inputs never gave different outputs anywhere in the trace;
@@ -9,13 +11,13 @@
  *    the session volume never shrinks), so each symbol's decisions follow from its own data alone.
  */
 import type { StrategyParams } from '../config/schema.js';
-import { decide, STRATEGY } from '../engine/strategy.js';
+import { decide, STRATEGY, type DecisionOutput } from '../engine/strategy.js';
 import { inputError } from '../errors.js';
-import type { TraceRecord } from '../trace/reader.js';
-import { decisionRecordSchema, type DecisionRecord, type RunRecord } from '../trace/schema.js';
+import type { TraceRecord } from '../trace/schema.js';
+import type { DecisionRecord, RunRecord } from '../trace/schema.js';
 import { canonicalJson, digest, sha256Hex } from '../util/canonical.js';
 import type { Bar } from '../engine/bars.js';
-import { DigestTable } from './digest-table.js';
+import { DigestTable, digestKey } from './digest-table.js';
 
 export interface Problem {
   line: number;
@@ -42,73 +44,105 @@ export interface CheckerOptions {
   symbols?: string[];
   /** Only decisions at or after this time (ISO `ts`) count; for --window. */
   fromMs?: number;
+  /**
+   * Check the recorded digests only (the report's default): no re-execution and no bar chaining,
+   * so the inputs need not be parsed. See ChunkChecker.checkDigests.
+   */
+  digestsOnly?: boolean;
 }
 
-export class DeterminismChecker {
+interface ChainState {
+  bars: Bar[];
+  volume: number;
+}
+
+/** A chunk's first decision of a symbol whose predecessor, if any, is in an earlier chunk. */
+interface ChainHead extends ChainState {
+  symbol: string;
+  line: number;
+}
+
+/**
+ * What a checker run over one chunk of the trace hands back (line numbers local to the chunk):
+ * everything that needs no earlier record, plus what the merge must check against earlier chunks
+ * (chain heads, and every inputs → output pair for the trace-wide table). Structured-clone safe.
+ */
+export interface ChunkDeterminism {
+  perSymbol: SymbolResult[];
+  independenceViolations: number;
+  problems: Problem[];
+  heads: ChainHead[];
+  /** Each touched symbol's chain at the chunk's end; null when it was reset. */
+  tails: Array<[string, ChainState | null]>;
+  pairs: { count: number; hi: Uint32Array; lo: Uint32Array; out: Uint32Array; line: Uint32Array; symbol: Uint16Array; symbols: string[] };
+}
+
+/** The per-record half: everything a chunk can check without the records before it. */
+export class ChunkChecker {
   private readonly params: StrategyParams;
   private readonly perSymbol = new Map<string, SymbolResult>();
-  private readonly outputsByInputs = new DigestTable();
-  private readonly chain = new Map<string, { bars: Bar[]; volume: number }>();
+  private readonly chain = new Map<string, ChainState>();
   private readonly problems: Problem[] = [];
   private independenceViolations = 0;
-  private readonly runSymbols: string[];
+  private readonly outputDigests = new Map<string, string>();
+  /** Symbols whose chain is known from inside the chunk (a decision or a reset seen). */
+  private readonly known = new Set<string>();
+  private readonly heads: ChainHead[] = [];
+  private readonly pairs = new PairBuffer();
 
-  constructor(run: RunRecord, private readonly options: CheckerOptions = {}) {
-    if (run.strategy.name !== STRATEGY.name || run.strategy.version !== STRATEGY.version) {
-      throw inputError(`the trace was written by strategy ${run.strategy.name}@${run.strategy.version}; this trader re-executes ${STRATEGY.name}@${STRATEGY.version} only`);
-    }
+  constructor(run: RunRecord, private readonly options: CheckerOptions) {
     this.params = run.strategy.params as StrategyParams;
-    this.runSymbols = run.symbols;
-    for (const s of options.symbols ?? []) this.result(s);
   }
 
   /** `raw`, the record's line as written, lets the inputs digest be checked without re-serializing. */
   add(record: TraceRecord, line: number, raw?: string): void {
     if (record.type === 'decision_skipped' && typeof record.symbol === 'string') {
       // A skipped decision still moved the symbol's bar history on; the chain restarts.
-      this.chain.delete(record.symbol);
+      this.reset(record.symbol);
       return;
     }
     if (record.type !== 'decision') return;
     const symbol = String(record.symbol);
     if (this.options.symbols && !this.options.symbols.includes(symbol)) return;
     if (this.options.fromMs !== undefined && Date.parse(String(record.ts)) < this.options.fromMs) {
-      this.chain.delete(symbol);
+      this.reset(symbol);
       return;
     }
-    const result = this.result(symbol);
+    const result = symbolResult(this.perSymbol, symbol);
     result.decisions += 1;
-    // Hand-checked fast path for the common case; the schema only explains what is wrong.
-    if (!looksLikeDecision(record)) {
-      const parsed = decisionRecordSchema.safeParse(record);
-      const issue = parsed.success ? undefined : parsed.error.issues[0];
-      this.fail(result, line, `not a decision record: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'malformed inputs'}`);
+    if (this.options.digestsOnly) {
+      this.checkDigests(record, result, line, raw);
       return;
     }
-    this.check(record, result, line, raw);
-  }
-
-  result(symbol: string): SymbolResult {
-    let r = this.perSymbol.get(symbol);
-    if (!r) {
-      r = { symbol, decisions: 0, inconsistencies: 0 };
-      this.perSymbol.set(symbol, r);
+    const issue = decisionShapeIssue(record);
+    if (issue !== undefined) {
+      this.fail(result, line, `not a decision record: ${issue}`);
+      return;
     }
-    return r;
+    this.check(record as TraceRecord & DecisionRecord, result, line, raw);
   }
 
-  finish(): DeterminismResult {
-    const symbols = [...this.perSymbol.values()];
-    const independence = { pass: this.independenceViolations === 0, violations: this.independenceViolations };
-    const pass = independence.pass && symbols.every((s) => s.inconsistencies === 0 && s.decisions > 0);
-    return { symbols, independence, problems: this.problems, pass };
+  finish(): ChunkDeterminism {
+    return {
+      perSymbol: [...this.perSymbol.values()],
+      independenceViolations: this.independenceViolations,
+      problems: this.problems,
+      heads: this.heads,
+      tails: [...this.known].map((s) => [s, this.chain.get(s) ?? null]),
+      pairs: this.pairs.take(),
+    };
+  }
+
+  private reset(symbol: string): void {
+    this.chain.delete(symbol);
+    this.known.add(symbol);
   }
 
   private check(d: DecisionRecord, result: SymbolResult, line: number, raw: string | undefined): void {
     const output = decide(d.inputs, this.params);
     const inputsText = (raw !== undefined ? recordedInputsText(raw) : undefined) ?? canonicalJson(d.inputs);
     const inputsDigest = sha256Hex(inputsText);
-    const outputDigest = digest(output);
+    const outputDigest = this.outputDigest(output);
     if (output.action !== d.action || output.confidence !== d.confidence) {
       this.fail(result, line, `recorded ${d.action} ${d.confidence}, re-execution gives ${output.action} ${output.confidence}`);
     } else if (inputsDigest !== d.inputs_digest) {
@@ -116,25 +150,61 @@ export class DeterminismChecker {
     } else if (outputDigest !== d.output_digest) {
       this.fail(result, line, 'output_digest does not match the recorded output');
     }
-    // Equal inputs → equal outputs, across the whole trace.
-    if (!this.outputsByInputs.check(d.inputs_digest, d.output_digest)) this.fail(result, line, 'the same inputs gave a different output earlier in the trace');
-
-    this.checkIndependence(d, inputsText, result, line);
+    // Equal inputs → equal outputs is a trace-wide table: checked at the merge.
+    this.pairs.push(digestKey(d.inputs_digest, d.output_digest), line, d.symbol);
+    this.checkIndependence(d, result, line);
   }
 
-  private checkIndependence(d: DecisionRecord, text: string, result: SymbolResult, line: number): void {
-    const foreign = d.inputs.symbol !== d.symbol ? d.inputs.symbol : this.runSymbols.find((s) => s !== d.symbol && text.includes(`"${s}"`));
+  /**
+   * Everything that holds without parsing the inputs: the recorded action and confidence give the
+   * recorded output_digest, the inputs as written give the inputs_digest, equal inputs gave equal
+   * outputs (at the merge), and the inputs name this decision's symbol. A trace edited and then
+   * re-digested, or another symbol's bars under this symbol's name, passes this and fails trader
+   * validate (re-execution, exact shape, bar chaining).
+   */
+  private checkDigests(r: TraceRecord, result: SymbolResult, line: number, raw: string | undefined): void {
+    const inputsText = raw === undefined ? undefined : recordedInputsText(raw);
+    const issue = recordShapeIssue(r) ?? (inputsText === undefined ? 'inputs: not found before inputs_digest' : undefined);
+    if (issue !== undefined || inputsText === undefined) {
+      this.fail(result, line, `not a decision record: ${issue}`);
+      return;
+    }
+    const d = r as TraceRecord & DecisionRecord;
+    if (this.outputDigest({ action: d.action, confidence: d.confidence }) !== d.output_digest) this.fail(result, line, 'output_digest does not match the recorded action and confidence');
+    else if (sha256Hex(inputsText) !== d.inputs_digest) this.fail(result, line, 'inputs_digest does not match the recorded inputs');
+    this.pairs.push(digestKey(d.inputs_digest, d.output_digest), line, d.symbol);
+    // The runner writes inputs in key order, so their symbol is the last field.
+    const at = inputsText.lastIndexOf('"symbol":');
+    const named = at < 0 ? undefined : inputsText.slice(at + 9, -1);
+    const foreign = named === JSON.stringify(d.symbol) ? undefined : (named ?? 'no symbol\'s');
+    if (foreign !== undefined) {
+      this.independenceViolations += 1;
+      this.fail(result, line, `independence: inputs carry ${foreign} data`);
+    }
+  }
+
+  /** Outputs repeat (an action and a two-decimal confidence): their digests are cached. */
+  private outputDigest(output: DecisionOutput): string {
+    const key = `${output.action}${output.confidence}`;
+    let hex = this.outputDigests.get(key);
+    if (hex === undefined) {
+      hex = digest(output);
+      if (this.outputDigests.size < 4096) this.outputDigests.set(key, hex);
+    }
+    return hex;
+  }
+
+  private checkIndependence(d: DecisionRecord, result: SymbolResult, line: number): void {
+    // The shape check leaves inputs.symbol as the only text in the inputs.
+    const foreign = d.inputs.symbol !== d.symbol ? d.inputs.symbol : undefined;
     const bars = d.inputs.bars;
-    const prev = this.chain.get(d.symbol);
+    const volume = d.inputs.session_volume;
     let broken: string | undefined;
     if (foreign !== undefined) broken = `inputs carry ${foreign} data`;
-    else if (prev && d.inputs.session_volume < prev.volume) broken = 'session volume went down: the inputs are not this symbol\'s running state';
-    else if (prev) {
-      const earlier = bars.slice(0, -1);
-      const tail = prev.bars.slice(prev.bars.length - earlier.length);
-      if (earlier.length > prev.bars.length || earlier.some((b, i) => !sameBar(b, tail[i]))) broken = 'bars do not continue the previous decision of this symbol';
-    }
-    this.chain.set(d.symbol, { bars, volume: d.inputs.session_volume });
+    else if (this.known.has(d.symbol)) broken = chainBreak(this.chain.get(d.symbol), bars, volume);
+    else this.heads.push({ symbol: d.symbol, line, bars, volume });
+    this.chain.set(d.symbol, { bars, volume });
+    this.known.add(d.symbol);
     if (broken) {
       this.independenceViolations += 1;
       this.fail(result, line, `independence: ${broken}`);
@@ -147,21 +217,183 @@ export class DeterminismChecker {
   }
 }
 
+/** The ordered half: folds the chunks in, in file order, into the result of one pass over the trace. */
+export class DeterminismChecker {
+  private readonly perSymbol = new Map<string, SymbolResult>();
+  private readonly outputsByInputs = new DigestTable();
+  private readonly chain = new Map<string, ChainState>();
+  private readonly problems: Problem[] = [];
+  private independenceViolations = 0;
+
+  constructor(run: RunRecord, options: CheckerOptions = {}) {
+    if (run.strategy.name !== STRATEGY.name || run.strategy.version !== STRATEGY.version) {
+      throw inputError(`the trace was written by strategy ${run.strategy.name}@${run.strategy.version}; this trader re-executes ${STRATEGY.name}@${STRATEGY.version} only`);
+    }
+    for (const s of options.symbols ?? []) symbolResult(this.perSymbol, s);
+  }
+
+  /**
+   * Folds in the next chunk: its counts and problems, its pairs checked against the trace-wide
+   * table, its chain heads checked against the chain so far.
+   */
+  merge(c: ChunkDeterminism, lineOffset: number): void {
+    const found: Problem[] = c.problems.map((p) => ({ ...p, line: p.line + lineOffset }));
+    for (const s of c.perSymbol) {
+      const r = symbolResult(this.perSymbol, s.symbol);
+      r.decisions += s.decisions;
+      r.inconsistencies += s.inconsistencies;
+    }
+    this.independenceViolations += c.independenceViolations;
+    const failAt = (symbol: string, line: number, what: string): void => {
+      symbolResult(this.perSymbol, symbol).inconsistencies += 1;
+      found.push({ line: line + lineOffset, symbol, what });
+    };
+    const { hi, lo, out, line, symbol, symbols } = c.pairs;
+    for (let i = 0; i < c.pairs.count; i += 1) {
+      if (!this.outputsByInputs.check(hi[i] as number, lo[i] as number, out[i] as number)) failAt(symbols[symbol[i] as number] as string, line[i] as number, 'the same inputs gave a different output earlier in the trace');
+    }
+    for (const h of c.heads) {
+      const broken = chainBreak(this.chain.get(h.symbol), h.bars, h.volume);
+      if (broken) {
+        this.independenceViolations += 1;
+        failAt(h.symbol, h.line, `independence: ${broken}`);
+      }
+    }
+    for (const [s, state] of c.tails) {
+      if (state) this.chain.set(s, state);
+      else this.chain.delete(s);
+    }
+    found.sort((a, b) => a.line - b.line);
+    for (const p of found) if (this.problems.length < MAX_PROBLEMS_KEPT) this.problems.push(p);
+  }
+
+  finish(): DeterminismResult {
+    const symbols = [...this.perSymbol.values()];
+    const independence = { pass: this.independenceViolations === 0, violations: this.independenceViolations };
+    const pass = independence.pass && symbols.every((s) => s.inconsistencies === 0 && s.decisions > 0);
+    return { symbols, independence, problems: this.problems, pass };
+  }
+}
+
+function symbolResult(map: Map<string, SymbolResult>, symbol: string): SymbolResult {
+  let r = map.get(symbol);
+  if (!r) {
+    r = { symbol, decisions: 0, inconsistencies: 0 };
+    map.set(symbol, r);
+  }
+  return r;
+}
+
+/** Why `bars`/`volume` cannot follow `prev`, the symbol's previous decision; undefined when they can. */
+function chainBreak(prev: ChainState | undefined, bars: Bar[], volume: number): string | undefined {
+  if (!prev) return undefined;
+  if (volume < prev.volume) return 'session volume went down: the inputs are not this symbol\'s running state';
+  const earlier = bars.slice(0, -1);
+  const tail = prev.bars.slice(prev.bars.length - earlier.length);
+  if (earlier.length > prev.bars.length || earlier.some((b, i) => !sameBar(b, tail[i]))) return 'bars do not continue the previous decision of this symbol';
+  return undefined;
+}
+
+/** The inputs → output pairs of a chunk, with line and symbol, in growable typed arrays. */
+class PairBuffer {
+  private n = 0;
+  private hi = new Uint32Array(1024);
+  private lo = new Uint32Array(1024);
+  private out = new Uint32Array(1024);
+  private line = new Uint32Array(1024);
+  private symbol = new Uint16Array(1024);
+  private readonly symbols: string[] = [];
+
+  push([hi, lo, out]: [number, number, number], line: number, symbol: string): void {
+    if (this.n === this.hi.length) this.grow();
+    let s = this.symbols.indexOf(symbol);
+    if (s < 0) s = this.symbols.push(symbol) - 1;
+    this.hi[this.n] = hi;
+    this.lo[this.n] = lo;
+    this.out[this.n] = out;
+    this.line[this.n] = line;
+    this.symbol[this.n] = s;
+    this.n += 1;
+  }
+
+  take(): ChunkDeterminism['pairs'] {
+    const n = this.n;
+    return { count: n, hi: this.hi.slice(0, n), lo: this.lo.slice(0, n), out: this.out.slice(0, n), line: this.line.slice(0, n), symbol: this.symbol.slice(0, n), symbols: this.symbols };
+  }
+
+  private grow(): void {
+    const widen = <T extends Uint32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
+      const b = make(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.hi = widen(this.hi, (n) => new Uint32Array(n));
+    this.lo = widen(this.lo, (n) => new Uint32Array(n));
+    this.out = widen(this.out, (n) => new Uint32Array(n));
+    this.line = widen(this.line, (n) => new Uint32Array(n));
+    this.symbol = widen(this.symbol, (n) => new Uint16Array(n));
+  }
+}
+
 const BAR_FIELDS = ['start', 'end', 'open', 'high', 'low', 'close', 'volume', 'vwap', 'trades', 'quotes'] as const;
+const INPUT_FIELDS = ['bars', 'quote', 'session_volume', 'session_vwap', 'symbol'] as const;
+const QUOTE_FIELDS = ['ask', 'bid'] as const;
 
 function sameBar(a: Bar, b: Bar | undefined): boolean {
-  return b !== undefined && BAR_FIELDS.every((k) => a[k] === b[k]);
+  if (b === undefined) return false;
+  for (const k of BAR_FIELDS) if (a[k] !== b[k]) return false;
+  return true;
 }
 
 const isNum = (v: unknown): v is number => typeof v === 'number';
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
-/** The shape check of a decision record, by hand: zod per record would dominate validate's time. */
-function looksLikeDecision(r: TraceRecord): r is TraceRecord & DecisionRecord {
-  const inputs = r.inputs as DecisionRecord['inputs'] | undefined;
-  if (typeof r.symbol !== 'string' || typeof r.action !== 'string' || !isNum(r.confidence) || typeof r.inputs_digest !== 'string' || typeof r.output_digest !== 'string') return false;
-  if (!inputs || typeof inputs !== 'object' || typeof inputs.symbol !== 'string' || !Array.isArray(inputs.bars) || !isNum(inputs.session_vwap) || !isNum(inputs.session_volume)) return false;
-  if (inputs.quote !== null && (typeof inputs.quote !== 'object' || !isNum(inputs.quote.bid) || !isNum(inputs.quote.ask))) return false;
-  return inputs.bars.every((b) => b !== null && typeof b === 'object' && BAR_FIELDS.every((k) => isNum(b[k])));
+/** The first key of `o` not in `allowed`, if any. */
+function extraKey(o: Record<string, unknown>, allowed: readonly string[]): string | undefined {
+  let n = 0;
+  for (const _ in o) n += 1;
+  return n === allowed.length ? undefined : Object.keys(o).find((k) => !allowed.includes(k));
+}
+
+/** The decision's own fields, without its inputs. */
+function recordShapeIssue(r: TraceRecord): string | undefined {
+  for (const k of ['symbol', 'inputs_digest', 'output_digest'] as const) if (typeof r[k] !== 'string') return `${k}: expected a string`;
+  if (r.action !== 'BUY' && r.action !== 'SELL' && r.action !== 'HOLD') return 'action: expected BUY, SELL or HOLD';
+  if (!isNum(r.confidence)) return 'confidence: expected a number';
+  return undefined;
+}
+
+/**
+ * What is wrong with a decision record's shape, by hand (zod per record would dominate validate's
+ * time, and a worker need not load it): the trace schema's decision, inputs exact to the key, so
+ * no other symbol's data can hide in an extra field. Undefined when the shape is right.
+ */
+export function decisionShapeIssue(r: TraceRecord): string | undefined {
+  const top = recordShapeIssue(r);
+  if (top !== undefined) return top;
+  const inputs = r.inputs;
+  if (!isObject(inputs)) return 'inputs: expected an object';
+  if (typeof inputs.symbol !== 'string') return 'inputs.symbol: expected a string';
+  if (!isNum(inputs.session_vwap)) return 'inputs.session_vwap: expected a number';
+  if (!isNum(inputs.session_volume)) return 'inputs.session_volume: expected a number';
+  const quote = inputs.quote;
+  if (quote !== null) {
+    if (!isObject(quote)) return 'inputs.quote: expected an object or null';
+    for (const k of QUOTE_FIELDS) if (!isNum(quote[k])) return `inputs.quote.${k}: expected a number`;
+    const extra = extraKey(quote, QUOTE_FIELDS);
+    if (extra !== undefined) return `inputs.quote: unexpected key "${extra}"`;
+  }
+  const bars = inputs.bars;
+  if (!Array.isArray(bars)) return 'inputs.bars: expected an array';
+  for (let i = 0; i < bars.length; i += 1) {
+    const b: unknown = bars[i];
+    if (!isObject(b)) return `inputs.bars.${i}: expected an object`;
+    for (const k of BAR_FIELDS) if (!isNum(b[k])) return `inputs.bars.${i}.${k}: expected a number`;
+    const extra = extraKey(b, BAR_FIELDS);
+    if (extra !== undefined) return `inputs.bars.${i}: unexpected key "${extra}"`;
+  }
+  const extra = extraKey(inputs, INPUT_FIELDS);
+  return extra === undefined ? undefined : `inputs: unexpected key "${extra}"`;
 }
 
 /**

@@ -10,11 +10,8 @@ export class DigestTable {
   private used = new Uint8Array(1 << 16);
   private size = 0;
 
-  /** Records inputs → output; returns false when the same inputs were seen with another output. */
-  check(inputsDigest: string, outputDigest: string): boolean {
-    const hi = Number.parseInt(inputsDigest.slice(0, 8), 16) >>> 0;
-    const lo = Number.parseInt(inputsDigest.slice(8, 16), 16) >>> 0;
-    const out = Number.parseInt(outputDigest.slice(0, 8), 16) >>> 0;
+  /** Records inputs → output by their digestKey; false when the same inputs were seen with another output. */
+  check(hi: number, lo: number, out: number): boolean {
     if ((this.size + 1) * 2 > this.used.length) this.grow();
     const slot = this.find(hi, lo);
     if (this.used[slot]) return this.out[slot] === out;
@@ -50,4 +47,9 @@ export class DigestTable {
       if (used[i]) this.place(this.find(hi[i] as number, lo[i] as number), hi[i] as number, lo[i] as number, out[i] as number);
     }
   }
+}
+
+/** The table's key of an inputs → output pair: the inputs digest's first 64 bits, the output's first 32. */
+export function digestKey(inputsDigest: string, outputDigest: string): [number, number, number] {
+  return [Number.parseInt(inputsDigest.slice(0, 8), 16) >>> 0, Number.parseInt(inputsDigest.slice(8, 16), 16) >>> 0, Number.parseInt(outputDigest.slice(0, 8), 16) >>> 0];
 }

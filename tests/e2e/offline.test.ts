@@ -140,6 +140,61 @@ describe('trader report', () => {
   });
 });
 
+describe('on worker threads', () => {
+  // Chunks of about one record, so nearly every record sits on a chunk boundary.
+  const threads = { env: { ...process.env, TRADER_WORKERS: '2', TRADER_CHUNK_BYTES: '1024' } };
+  const inline = { env: { ...process.env, TRADER_WORKERS: '0' } };
+  const without = (json: string) => {
+    const { generated_at: _g, ...rest } = JSON.parse(json) as Record<string, unknown>;
+    return rest;
+  };
+
+  it('validate finds the same problems on the same lines as a single pass', async () => {
+    const broken = variant('broken-chain.jsonl', (rs) => {
+      const spy = rs.filter((r) => r.type === 'decision' && r.symbol === 'SPY');
+      const [a, b] = [spy[2], spy[6]];
+      if (a && b) [a.inputs, b.inputs] = [b.inputs, a.inputs];
+      const qqq = rs.filter((r) => r.type === 'decision' && r.symbol === 'QQQ');
+      const dup = qqq[4];
+      if (dup) rs.push({ ...dup, action: dup.action === 'BUY' ? 'SELL' : 'BUY', output_digest: '0'.repeat(64) });
+    });
+    for (const path of [trace, broken]) {
+      const one = await runCli(['validate', '--trace', path, '--json'], inline);
+      const many = await runCli(['validate', '--trace', path, '--json'], threads);
+      expect(many.code).toBe(one.code);
+      expect(JSON.parse(many.stdout)).toEqual(JSON.parse(one.stdout));
+    }
+    const found = JSON.parse((await runCli(['validate', '--trace', broken, '--json'], threads)).stdout) as { pass: boolean; problems: Array<{ what: string }> };
+    expect(found.pass).toBe(false);
+    expect(found.problems.map((p) => p.what).join('\n')).toMatch(/bars do not continue[\s\S]*same inputs gave a different output/);
+  });
+
+  it('report gives the same figures and decision as a single pass', async () => {
+    const args = (out: string) => ['report', '--log', log, '--trace', trace, '--output', join(dir, out), '--smoke', join(dir, 'smoke.json')];
+    const one = await runCli(args('inline.json'), inline);
+    const many = await runCli(args('threads.json'), threads);
+    expect(many.code).toBe(0);
+    expect(many.stdout.replace(/threads\.json/, 'inline.json')).toBe(one.stdout);
+    expect(without(readFileSync(join(dir, 'threads.json'), 'utf8'))).toEqual(without(readFileSync(join(dir, 'inline.json'), 'utf8')));
+  });
+
+  it('tolerates a cut last line and names the line of a corrupt one', async () => {
+    const text = readFileSync(trace, 'utf8');
+    const cut = join(dir, 'cut-threads.jsonl');
+    writeFileSync(cut, text + '{"type":"decision","ts":"2025-');
+    const r = await runCli(['validate', '--trace', cut], threads);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: .*last line is cut/);
+    const lines = text.split('\n');
+    lines[9] = '{"type":"decision",';
+    const corrupt = join(dir, 'corrupt-threads.jsonl');
+    writeFileSync(corrupt, lines.join('\n'));
+    const bad = await runCli(['validate', '--trace', corrupt], threads);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim()).toBe(`trader: ${corrupt}:10: not a JSON record (the trace is corrupt in the middle, not just cut at the end)`);
+  });
+});
+
 describe('trader replay', () => {
   const timing = (r: Record<string, unknown>) => {
     const { ts: _ts, latency_ms: _l, processing_us: _p, msg: _m, ...rest } = r;

@@ -13,7 +13,8 @@ import { scanLogErrors } from '../../report/log-errors.js';
 import { buildMatrix } from '../../report/matrix.js';
 import { renderTable } from '../../report/render.js';
 import type { CriterionId } from '../../report/schema.js';
-import { scanTrace } from '../../trace/reader.js';
+import { scanTrace } from '../../offline/scan.js';
+import { DeterminismChecker } from '../../validate/determinism.js';
 
 export interface ReportOptions {
   log: string;
@@ -22,21 +23,30 @@ export interface ReportOptions {
   html?: string;
   smoke: string;
   waive: CriterionId[];
+  /** Re-execute the decisions (validate's full check) instead of checking their digests. */
+  reexecute: boolean;
 }
 
 export async function report(opts: ReportOptions): Promise<number> {
   const errors = await scanLogErrors(opts.log);
-  let collector: ReportCollector | undefined;
+  let found: { c: ReportCollector; checker: DeterminismChecker } | undefined;
   const scan = await scanTrace(opts.trace, (run) => {
     const c = new ReportCollector(run);
-    collector = c;
-    return (record, line, raw) => c.add(record, line, raw);
+    const checker = new DeterminismChecker(run);
+    found = { c, checker };
+    return {
+      task: { run, checker: { digestsOnly: !opts.reexecute }, figures: true },
+      merge: (r, lineOffset) => {
+        checker.merge(r.determinism, lineOffset);
+        if (r.figures) c.merge(r.figures);
+      },
+    };
   });
-  const c = collector as ReportCollector | undefined;
-  if (!c) throw inputError(`${opts.trace}: not a trader trace`);
+  if (!found) throw inputError(`${opts.trace}: not a trader trace`);
+  const { c, checker } = found as { c: ReportCollector; checker: DeterminismChecker };
   const smoke = readSmoke(opts.smoke);
-  const determinism = c.determinism.finish();
-  const matrix = buildMatrix({ c, determinism, errorLines: errors.count, smoke, waive: opts.waive });
+  const determinism = checker.finish();
+  const matrix = buildMatrix({ c, determinism, reexecuted: opts.reexecute, errorLines: errors.count, smoke, waive: opts.waive });
   const result = buildReport({ c, determinism, matrix, errors, paths: { log: opts.log, trace: opts.trace, smoke: smoke ? opts.smoke : null }, cutLastLine: scan.cutLastLine, waive: opts.waive });
 
   if (scan.cutLastLine) process.stderr.write(`trader: warning: ${opts.trace}: the last line is cut (the run was killed mid-write); reported every complete record\n`);

@@ -7,7 +7,7 @@
  */
 import { DeterminismChecker, type DeterminismResult } from '../../validate/determinism.js';
 import { lastRecordMs } from '../../validate/window.js';
-import { scanTrace } from '../../trace/reader.js';
+import { scanTrace } from '../../offline/scan.js';
 
 export interface ValidateOptions {
   trace: string;
@@ -20,9 +20,10 @@ export async function validate(opts: ValidateOptions): Promise<number> {
   const fromMs = opts.windowMs === undefined ? undefined : lastRecordMs(opts.trace) - opts.windowMs;
   let checker: DeterminismChecker | undefined;
   const scan = await scanTrace(opts.trace, (run) => {
-    const c = new DeterminismChecker(run, { symbols: opts.symbols ?? run.symbols, ...(fromMs !== undefined ? { fromMs } : {}) });
+    const options = { symbols: opts.symbols ?? run.symbols, ...(fromMs !== undefined ? { fromMs } : {}) };
+    const c = new DeterminismChecker(run, options);
     checker = c;
-    return (record, line, raw) => c.add(record, line, raw);
+    return { task: { run, checker: options, figures: false }, merge: (r, lineOffset) => c.merge(r.determinism, lineOffset) };
   });
   const result = (checker as DeterminismChecker | undefined)?.finish() ?? { symbols: [], independence: { pass: true, violations: 0 }, problems: [], pass: false };
   const out = (line: string): void => {
