@@ -1,5 +1,5 @@
 /** Assembles the report object (the JSON at --output) from the collected figures. */
-import { summarize, round } from '../util/stats.js';
+import { summarizeInPlace, round } from '../util/stats.js';
 import type { DeterminismResult } from '../validate/determinism.js';
 import type { ReportCollector } from './collect.js';
 import type { Criterion, CriterionId, Report } from './schema.js';
@@ -15,8 +15,8 @@ export interface BuildInputs {
   waive: CriterionId[];
 }
 
-const lat = (values: number[]): Report['latency_ms'] => {
-  const s = summarize(values);
+const lat = (values: Float64Array): Report['latency_ms'] => {
+  const s = summarizeInPlace(values);
   return { count: s.count, avg: round(s.avg, 3), p50: round(s.p50, 3), p95: round(s.p95, 3), p99: round(s.p99, 3), max: round(s.max, 3) };
 };
 
@@ -28,7 +28,7 @@ export function buildReport({ c, determinism, matrix, errors, paths, cutLastLine
     per[symbol] = {
       decisions: f.decisions,
       actions: f.actions,
-      latency_ms: lat(f.latencies),
+      latency_ms: lat(c.latencies(symbol)),
       lag_ms: { avg: f.lagCount ? round(f.lagSum / f.lagCount, 2) : 0, max: round(f.lagMax, 2) },
       staleness_windows: f.staleness,
       orders: f.orders,
@@ -55,7 +55,7 @@ export function buildReport({ c, determinism, matrix, errors, paths, cutLastLine
     reasons: matrix.reasons,
     waived: waive.filter((id) => matrix.criteria.some((r) => r.id === id && r.status === 'WAIVED')),
     criteria: matrix.criteria,
-    latency_ms: lat(c.latencies),
+    latency_ms: lat(c.latencies()),
     per_symbol: per,
     kill_switch: { detected_at: c.killSwitch.detectedAt, detection_delay_ms: c.killSwitch.delayMs, orders_after_halt: c.killSwitch.ordersAfter, rejected_after_halt: c.killSwitch.rejectedAfter, resumed_at: c.killSwitch.resumedAt },
     reconnects: c.disconnects.map((d) => ({ disconnected_at: d.at, recovered_at: d.recoveredAt, how: d.how, downtime_ms: d.downtimeMs })),

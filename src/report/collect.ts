@@ -11,7 +11,8 @@ import type { ChunkFigures } from './chunk-figures.js';
 export interface SymbolFigures {
   decisions: number;
   actions: { BUY: number; SELL: number; HOLD: number };
-  latencies: number[];
+  /** Latencies as they arrived, one array per chunk (not copied into one). */
+  latencies: Float64Array[];
   lagSum: number;
   lagCount: number;
   lagMax: number;
@@ -32,7 +33,6 @@ const SERIES_POINTS = 1500;
 
 export class ReportCollector {
   readonly symbols = new Map<string, SymbolFigures>();
-  readonly latencies: number[] = [];
   readonly series = new Map<string, Array<[number, number]>>();
   readonly memorySeries: Array<[number, number]> = [];
   readonly disconnects: Disconnect[] = [];
@@ -54,11 +54,10 @@ export class ReportCollector {
     for (const part of chunk.symbols) {
       const f = this.figures(part.symbol);
       for (const k of ['BUY', 'SELL', 'HOLD'] as const) f.actions[k] += part.actions[k];
+      if (part.latencies.length > 0) f.latencies.push(part.latencies);
       for (let i = 0; i < part.latencies.length; i += 1) {
         const latency = part.latencies[i] as number;
         f.decisions += 1;
-        f.latencies.push(latency);
-        this.latencies.push(latency);
         this.point(part.symbol, part.at[i] as number, latency);
       }
       f.lagSum += part.lagSum;
@@ -140,6 +139,18 @@ export class ReportCollector {
         return;
       default:
     }
+  }
+
+  /** One symbol's latencies, or every symbol's, in one new array. */
+  latencies(symbol?: string): Float64Array {
+    const parts = [...this.symbols].filter(([s]) => symbol === undefined || s === symbol).flatMap(([, f]) => f.latencies);
+    const all = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      all.set(p, at);
+      at += p.length;
+    }
+    return all;
   }
 
   private figures(symbol: string): SymbolFigures {

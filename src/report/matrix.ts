@@ -6,7 +6,7 @@
 import type { DeterminismResult } from '../validate/determinism.js';
 import type { ReportCollector } from './collect.js';
 import type { Criterion, CriterionId } from './schema.js';
-import { summarize } from '../util/stats.js';
+import { summarizeInPlace } from '../util/stats.js';
 
 const LIMITS = { latencyAvgMs: 150, killSwitchMs: 10_000, memoryGrowth: 0.05, minMemorySamples: 2 } as const;
 
@@ -39,7 +39,7 @@ export function buildMatrix({ c, determinism, reexecuted, errorLines, smoke, wai
     decisions === 0 ? 'NOT_EXERCISED' : inconsistencies === 0 && determinism.independence.pass ? 'PASS' : 'FAIL',
   );
 
-  const lat = summarize(c.latencies);
+  const lat = summarizeInPlace(c.latencies());
   row('latency', 'Feed → decision latency', `avg < ${LIMITS.latencyAvgMs} ms`, lat.count ? `avg ${lat.avg.toFixed(2)} ms (p50 ${lat.p50.toFixed(1)}, p95 ${lat.p95.toFixed(1)}, p99 ${lat.p99.toFixed(1)}, max ${lat.max.toFixed(1)})` : 'no decisions', lat.count === 0 ? 'NOT_EXERCISED' : lat.avg < LIMITS.latencyAvgMs ? 'PASS' : 'FAIL');
 
   const ks = c.killSwitch;

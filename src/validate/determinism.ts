@@ -263,7 +263,8 @@ export class DeterminismChecker {
       if (state) this.chain.set(s, state);
       else this.chain.delete(s);
     }
-    found.sort((a, b) => a.line - b.line);
+    // File order; within a line, by text, so the list does not depend on where chunks were cut.
+    found.sort((a, b) => a.line - b.line || (a.what < b.what ? -1 : a.what > b.what ? 1 : 0));
     for (const p of found) if (this.problems.length < MAX_PROBLEMS_KEPT) this.problems.push(p);
   }
 

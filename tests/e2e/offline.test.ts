@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { reportSchema } from '../../src/report/schema.js';
+import { digest } from '../../src/util/canonical.js';
 import { readLines, readTrace, runCli, startCli, tempDir, waitForLine, writeDrillConfig } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -112,6 +113,27 @@ describe('trader report', () => {
     expect(Number(/Avg latency: ([\d.e+-]+)ms/.exec(out)?.[1])).toBeCloseTo(json.latency_ms.avg, 2);
   });
 
+  it('catches an edited decision from its digests, and a re-digested one with --reexecute', async () => {
+    const pick = (rs: Array<Record<string, unknown>>) => rs.find((r) => r.type === 'decision' && r.symbol === 'SPY' && (r.inputs as { bars: unknown[] }).bars.length > 1);
+    const edited = variant('report-edited.jsonl', (rs) => {
+      const d = pick(rs);
+      if (d) d.confidence = Number(d.confidence) === 0.5 ? 0.51 : 0.5;
+    });
+    const r = await report(edited);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/digest-checked, 1 inconsistencies.*FAIL/);
+    const redigested = variant('report-redigested.jsonl', (rs) => {
+      const d = pick(rs);
+      if (!d) return;
+      d.confidence = Number(d.confidence) === 0.5 ? 0.51 : 0.5;
+      d.output_digest = digest({ action: d.action, confidence: d.confidence });
+    });
+    expect((await report(redigested)).code).toBe(0);
+    const full = await report(redigested, ['--reexecute']);
+    expect(full.code).toBe(1);
+    expect(full.stdout).toMatch(/re-executed, 1 inconsistencies.*FAIL/);
+  });
+
   it('says NO-GO with a staleness breach', async () => {
     const path = variant('stale.jsonl', (rs) => rs.push({ type: 'staleness_breach', event: 'STALENESS_BREACH', ts: new Date().toISOString(), msg: 'STALENESS_BREACH: SPY last_update=6.0s max_lag=5.0s', symbol: 'SPY', age_ms: 6000 }));
     const r = await report(path);
@@ -152,10 +174,11 @@ describe('on worker threads', () => {
   it('validate finds the same problems on the same lines as a single pass', async () => {
     const broken = variant('broken-chain.jsonl', (rs) => {
       const spy = rs.filter((r) => r.type === 'decision' && r.symbol === 'SPY');
-      const [a, b] = [spy[2], spy[6]];
+      const [a, b] = [spy[1], spy[3]];
+      expect(a && b).toBeTruthy();
       if (a && b) [a.inputs, b.inputs] = [b.inputs, a.inputs];
-      const qqq = rs.filter((r) => r.type === 'decision' && r.symbol === 'QQQ');
-      const dup = qqq[4];
+      const dup = rs.find((r) => r.type === 'decision' && r.symbol === 'QQQ');
+      expect(dup).toBeTruthy();
       if (dup) rs.push({ ...dup, action: dup.action === 'BUY' ? 'SELL' : 'BUY', output_digest: '0'.repeat(64) });
     });
     for (const path of [trace, broken]) {
