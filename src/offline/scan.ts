@@ -6,7 +6,7 @@
  * reported and tolerated; anything else that does not parse is refused with its line number.
  *
  * Tuning (environment): TRADER_WORKERS (threads; 0 scans inline; default: one per core, at most
- * 4), TRADER_CHUNK_BYTES (default 960 KiB).
+ * 4, and none for a trace of 16 chunks or less), TRADER_CHUNK_BYTES (default 120 KiB).
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -30,11 +30,11 @@ export interface ScanJob {
 
 const FIRST_LINE_MAX = 1 << 20;
 /**
- * Just under Node's threshold (about 1,031,913 bytes) above which a decoded string is held
- * outside the V8 heap: such strings do not count as allocation, the worker's GC runs late, and
- * RSS grew by ~100 MB in measurement.
+ * Measured at 1M decisions (BENCHMARKS.md): the same speed from 120 KiB to 1 MiB, and the lowest
+ * peak RSS at 120 KiB (a chunk's text then dies young in the worker). Above Node's ~1,031,913-byte
+ * threshold a decoded string is held outside the V8 heap, GC runs late and RSS grew by ~100 MB.
  */
-const DEFAULT_CHUNK_BYTES = 960 * 1024;
+const DEFAULT_CHUNK_BYTES = 120 * 1024;
 
 export async function scanTrace(path: string, start: (run: RunRecord) => ScanJob): Promise<TraceScan> {
   const info = await stat(path).catch(() => undefined);
@@ -44,8 +44,9 @@ export async function scanTrace(path: string, start: (run: RunRecord) => ScanJob
     const { run, bodyStart } = await readRunRecord(handle, path, info.size);
     const job = start(run);
     const chunkBytes = envInt('TRADER_CHUNK_BYTES', DEFAULT_CHUNK_BYTES, 1024);
-    const spansChunks = info.size - bodyStart > 2 * chunkBytes;
-    const workers = spansChunks ? envInt('TRADER_WORKERS', Math.min(availableParallelism(), 4), 0) : 0;
+    // Starting threads costs more than reading a small trace inline; TRADER_WORKERS overrides.
+    const small = info.size - bodyStart <= 16 * chunkBytes;
+    const workers = envInt('TRADER_WORKERS', small ? 0 : Math.min(availableParallelism(), 4), 0);
     const pool = workers > 0 ? new ChunkPool(job.task, workers) : undefined;
     const scanOne = pool ? (bytes: Uint8Array) => pool.run(bytes) : async (bytes: Uint8Array) => scanChunk(job.task, bytes);
     let lineOffset = 1;

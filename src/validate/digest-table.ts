@@ -1,50 +1,69 @@
 /**
- * "Equal inputs gave equal outputs" over millions of decisions in a few bytes each: an
- * open-addressing table from a 64-bit prefix of the inputs digest to a 32-bit prefix of the output
- * digest, in typed arrays (a Map of a million entries would cost ~100 MB of boxed numbers).
+ * "Equal inputs gave equal outputs" over millions of decisions in 10 bytes a slot: an
+ * open-addressing table from a 64-bit prefix of the inputs digest to the output, in typed arrays
+ * (a Map of a million entries would cost ~100 MB of boxed numbers). Outputs are few (an action and
+ * a two-decimal confidence), so a slot holds a 16-bit number for the output's digest prefix,
+ * given out in order of first sight; 0 marks an empty slot.
  */
 export class DigestTable {
   private hi = new Uint32Array(1 << 16);
   private lo = new Uint32Array(1 << 16);
-  private out = new Uint32Array(1 << 16);
-  private used = new Uint8Array(1 << 16);
+  private out = new Uint16Array(1 << 16);
   private size = 0;
+  private readonly outputIds = new Map<number, number>();
+  /** Outputs past 65,535 distinct ones: held in a Map (never seen from a real strategy). */
+  private readonly overflow = new Map<string, number>();
 
   /** Records inputs → output by their digestKey; false when the same inputs were seen with another output. */
   check(hi: number, lo: number, out: number): boolean {
-    if ((this.size + 1) * 2 > this.used.length) this.grow();
+    let id = this.outputIds.get(out);
+    if (id === undefined) {
+      if (this.outputIds.size >= 0xffff) return this.checkOverflow(hi, lo, out);
+      id = this.outputIds.size + 1;
+      this.outputIds.set(out, id);
+    }
+    if ((this.size + 1) * 2 > this.out.length) this.grow();
     const slot = this.find(hi, lo);
-    if (this.used[slot]) return this.out[slot] === out;
-    this.place(slot, hi, lo, out);
+    if (this.out[slot] !== 0) return this.out[slot] === id;
+    if (this.overflow.size > 0 && this.overflow.has(`${hi}:${lo}`)) return false; // seen with an unnumbered output
+    this.place(slot, hi, lo, id);
     return true;
   }
 
+  private checkOverflow(hi: number, lo: number, out: number): boolean {
+    const slot = this.find(hi, lo);
+    if (this.out[slot] !== 0) return false; // these inputs were seen with one of the numbered outputs
+    const key = `${hi}:${lo}`;
+    const seen = this.overflow.get(key);
+    if (seen === undefined) this.overflow.set(key, out);
+    return seen === undefined || seen === out;
+  }
+
   private find(hi: number, lo: number): number {
-    const mask = this.used.length - 1;
+    const mask = this.out.length - 1;
     // The digest is already uniformly random: its low bits are a fine hash.
     let slot = lo & mask;
-    while (this.used[slot] && (this.hi[slot] !== hi || this.lo[slot] !== lo)) slot = (slot + 1) & mask;
+    while (this.out[slot] !== 0 && (this.hi[slot] !== hi || this.lo[slot] !== lo)) slot = (slot + 1) & mask;
     return slot;
   }
 
-  private place(slot: number, hi: number, lo: number, out: number): void {
-    this.used[slot] = 1;
+  private place(slot: number, hi: number, lo: number, id: number): void {
     this.hi[slot] = hi;
     this.lo[slot] = lo;
-    this.out[slot] = out;
+    this.out[slot] = id;
     this.size += 1;
   }
 
   private grow(): void {
-    const { hi, lo, out, used } = this;
-    const n = used.length * 2;
+    const { hi, lo, out } = this;
+    const n = out.length * 2;
     this.hi = new Uint32Array(n);
     this.lo = new Uint32Array(n);
-    this.out = new Uint32Array(n);
-    this.used = new Uint8Array(n);
+    this.out = new Uint16Array(n);
     this.size = 0;
-    for (let i = 0; i < used.length; i += 1) {
-      if (used[i]) this.place(this.find(hi[i] as number, lo[i] as number), hi[i] as number, lo[i] as number, out[i] as number);
+    for (let i = 0; i < out.length; i += 1) {
+      const id = out[i] as number;
+      if (id !== 0) this.place(this.find(hi[i] as number, lo[i] as number), hi[i] as number, lo[i] as number, id);
     }
   }
 }
