@@ -6,7 +6,7 @@
 import { isAscii } from 'node:buffer';
 import { FigureChunk, type ChunkFigures } from '../report/chunk-figures.js';
 import type { RunRecord, TraceRecord } from '../trace/schema.js';
-import { ChunkChecker, type CheckerOptions, type ChunkDeterminism } from '../validate/determinism.js';
+import { ChunkChecker, inputsBounds, type CheckerOptions, type ChunkDeterminism } from '../validate/determinism.js';
 
 export interface ChunkTask {
   run: RunRecord;
@@ -50,8 +50,9 @@ export function scanChunk(task: ChunkTask, bytes: Uint8Array): ChunkResult {
     from = nl + 1;
     if (raw === '') continue;
     let value: unknown;
+    const light = task.checker.digestsOnly && raw.startsWith(DECISION_START) ? parseAroundInputs(raw) : undefined;
     try {
-      value = (task.checker.digestsOnly && raw.startsWith(DECISION_START) ? parseAroundInputs(raw) : undefined) ?? JSON.parse(raw);
+      value = light?.record ?? JSON.parse(raw);
     } catch {
       bad = { line: lines, kind: 'json', lastLine: text.slice(from).trim() === '' };
       break;
@@ -61,7 +62,7 @@ export function scanChunk(task: ChunkTask, bytes: Uint8Array): ChunkResult {
       break;
     }
     records += 1;
-    checker.add(value as TraceRecord, lines, raw);
+    checker.add(value as TraceRecord, lines, raw, light?.inputsText);
     figures?.add(value as TraceRecord, raw);
   }
   return { lines, records, determinism: checker.finish(), figures: figures?.finish() ?? null, bad };
@@ -75,13 +76,13 @@ const DECISION_START = '{"type":"decision",';
  * parse with the placeholder landing on the top-level `inputs` key. A key inside a string cannot
  * match (its quotes are escaped), so anything unexpected fails that test and is parsed whole.
  */
-function parseAroundInputs(raw: string): TraceRecord | undefined {
-  const start = raw.indexOf('"inputs":{');
-  const end = raw.indexOf(',"inputs_digest":', start);
-  if (start < 0 || end < 0) return undefined;
+function parseAroundInputs(raw: string): { record: TraceRecord; inputsText: string } | undefined {
+  const at = inputsBounds(raw);
+  if (at === undefined) return undefined;
+  const [start, end] = at;
   try {
-    const value = JSON.parse(`${raw.slice(0, start + 9)}0${raw.slice(end)}`) as TraceRecord;
-    return value.inputs === 0 ? value : undefined;
+    const record = JSON.parse(`${raw.slice(0, start)}0${raw.slice(end)}`) as TraceRecord;
+    return record.inputs === 0 ? { record, inputsText: raw.slice(start, end) } : undefined;
   } catch {
     return undefined;
   }

@@ -94,8 +94,11 @@ export class ChunkChecker {
     this.params = run.strategy.params as StrategyParams;
   }
 
-  /** `raw`, the record's line as written, lets the inputs digest be checked without re-serializing. */
-  add(record: TraceRecord, line: number, raw?: string): void {
+  /**
+   * `raw`, the record's line as written, lets the inputs digest be checked without re-serializing;
+   * `inputsText`, the inputs' part of it, when the caller has cut it out already.
+   */
+  add(record: TraceRecord, line: number, raw?: string, inputsText?: string): void {
     if (record.type === 'decision_skipped' && typeof record.symbol === 'string') {
       // A skipped decision still moved the symbol's bar history on; the chain restarts.
       this.reset(record.symbol);
@@ -111,7 +114,7 @@ export class ChunkChecker {
     const result = symbolResult(this.perSymbol, symbol);
     result.decisions += 1;
     if (this.options.digestsOnly) {
-      this.checkDigests(record, result, line, raw);
+      this.checkDigests(record, result, line, inputsText ?? (raw === undefined ? undefined : recordedInputsText(raw)));
       return;
     }
     const issue = decisionShapeIssue(record);
@@ -162,8 +165,7 @@ export class ChunkChecker {
    * re-digested, or another symbol's bars under this symbol's name, passes this and fails trader
    * validate (re-execution, exact shape, bar chaining).
    */
-  private checkDigests(r: TraceRecord, result: SymbolResult, line: number, raw: string | undefined): void {
-    const inputsText = raw === undefined ? undefined : recordedInputsText(raw);
+  private checkDigests(r: TraceRecord, result: SymbolResult, line: number, inputsText: string | undefined): void {
     const issue = recordShapeIssue(r) ?? (inputsText === undefined ? 'inputs: not found before inputs_digest' : undefined);
     if (issue !== undefined || inputsText === undefined) {
       this.fail(result, line, `not a decision record: ${issue}`);
@@ -403,7 +405,13 @@ export function decisionShapeIssue(r: TraceRecord): string | undefined {
  * without re-serializing them; any edit of the inputs, even a reordering, changes the hash.
  */
 function recordedInputsText(raw: string): string | undefined {
+  const at = inputsBounds(raw);
+  return at === undefined ? undefined : raw.slice(at[0], at[1]);
+}
+
+/** Where the inputs object's text starts and ends in a decision line, if it is where the runner writes it. */
+export function inputsBounds(raw: string): [number, number] | undefined {
   const start = raw.indexOf('"inputs":{');
   const end = raw.indexOf(',"inputs_digest":', start);
-  return start < 0 || end < 0 ? undefined : raw.slice(start + 9, end);
+  return start < 0 || end < 0 ? undefined : [start + 9, end];
 }
