@@ -23,10 +23,11 @@ export interface TraceScan {
   cutLastLine: boolean;
 }
 
-/** What to run on every chunk, and how to fold each result in (called in file order). */
-export interface ScanJob {
+/** What to run on every chunk, how to fold each result in (called in file order), and what holds the folded state. */
+export interface ScanJob<T> {
   task: ChunkTask;
   merge: (result: ChunkResult, lineOffset: number) => void;
+  state: T;
 }
 
 const FIRST_LINE_MAX = 1 << 20;
@@ -37,7 +38,7 @@ const FIRST_LINE_MAX = 1 << 20;
  */
 const DEFAULT_CHUNK_BYTES = 120 * 1024;
 
-export async function scanTrace(path: string, start: (run: RunRecord) => ScanJob): Promise<TraceScan> {
+export async function scanTrace<T>(path: string, start: (run: RunRecord) => ScanJob<T>): Promise<TraceScan & { state: T }> {
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) throw inputError(`${path}: no such trace file`);
   const fd = openSync(path, 'r');
@@ -78,7 +79,7 @@ export async function scanTrace(path: string, start: (run: RunRecord) => ScanJob
     } finally {
       await pool?.close();
     }
-    return { run, records, cutLastLine };
+    return { run, records, cutLastLine, state: job.state };
   } finally {
     closeSync(fd);
   }

@@ -28,22 +28,23 @@ export interface ReportOptions {
 }
 
 export async function report(opts: ReportOptions): Promise<number> {
-  const errors = await scanLogErrors(opts.log);
-  let found: { c: ReportCollector; checker: DeterminismChecker } | undefined;
-  const scan = await scanTrace(opts.trace, (run) => {
-    const c = new ReportCollector(run);
-    const checker = new DeterminismChecker(run);
-    found = { c, checker };
-    return {
-      task: { run, checker: { digestsOnly: !opts.reexecute }, figures: true },
-      merge: (r, lineOffset) => {
-        checker.merge(r.determinism, lineOffset);
-        if (r.figures) c.merge(r.figures);
-      },
-    };
-  });
-  if (!found) throw inputError(`${opts.trace}: not a trader trace`);
-  const { c, checker } = found as { c: ReportCollector; checker: DeterminismChecker };
+  // The log and the trace are read at the same time; a missing log fails at once.
+  const [errors, scan] = await Promise.all([
+    scanLogErrors(opts.log),
+    scanTrace(opts.trace, (run) => {
+      const c = new ReportCollector(run);
+      const checker = new DeterminismChecker(run);
+      return {
+        task: { run, checker: { digestsOnly: !opts.reexecute }, figures: true },
+        merge: (r, lineOffset) => {
+          checker.merge(r.determinism, lineOffset);
+          if (r.figures) c.merge(r.figures);
+        },
+        state: { c, checker },
+      };
+    }),
+  ]);
+  const { c, checker } = scan.state;
   const smoke = readSmoke(opts.smoke);
   const determinism = checker.finish();
   const matrix = buildMatrix({ c, determinism, reexecuted: opts.reexecute, errorLines: errors.count, smoke, waive: opts.waive });

@@ -18,14 +18,12 @@ export interface ValidateOptions {
 
 export async function validate(opts: ValidateOptions): Promise<number> {
   const fromMs = opts.windowMs === undefined ? undefined : lastRecordMs(opts.trace) - opts.windowMs;
-  let checker: DeterminismChecker | undefined;
   const scan = await scanTrace(opts.trace, (run) => {
     const options = { symbols: opts.symbols ?? run.symbols, ...(fromMs !== undefined ? { fromMs } : {}) };
-    const c = new DeterminismChecker(run, options);
-    checker = c;
-    return { task: { run, checker: options, figures: false }, merge: (r, lineOffset) => c.merge(r.determinism, lineOffset) };
+    const checker = new DeterminismChecker(run, options);
+    return { task: { run, checker: options, figures: false }, merge: (r, lineOffset) => checker.merge(r.determinism, lineOffset), state: checker };
   });
-  const result = (checker as DeterminismChecker | undefined)?.finish() ?? { symbols: [], independence: { pass: true, violations: 0 }, problems: [], pass: false };
+  const result = scan.state.finish();
   const out = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
