@@ -26,7 +26,6 @@ export interface BadLine {
 export interface ChunkResult {
   /** Lines in the chunk, blank ones included: the next chunk's line numbers start after them. */
   lines: number;
-  records: number;
   determinism: ChunkDeterminism;
   figures: ChunkFigures | null;
   bad: BadLine | null;
@@ -39,7 +38,6 @@ export function scanChunk(task: ChunkTask, bytes: Uint8Array): ChunkResult {
   const checker = new ChunkChecker(task.run, task.checker);
   const figures = task.figures ? new FigureChunk() : undefined;
   let lines = 0;
-  let records = 0;
   let bad: BadLine | null = null;
   let from = 0;
   while (from < text.length) {
@@ -61,11 +59,10 @@ export function scanChunk(task: ChunkTask, bytes: Uint8Array): ChunkResult {
       bad = { line: lines, kind: 'type', lastLine: false };
       break;
     }
-    records += 1;
     checker.add(value as TraceRecord, lines, raw, light?.inputsText);
     figures?.add(value as TraceRecord, raw);
   }
-  return { lines, records, determinism: checker.finish(), figures: figures?.finish() ?? null, bad };
+  return { lines, determinism: checker.finish(), figures: figures?.finish() ?? null, bad };
 }
 
 const DECISION_START = '{"type":"decision",';

@@ -18,7 +18,6 @@ import { ChunkPool } from './pool.js';
 
 export interface TraceScan {
   run: RunRecord;
-  records: number;
   /** The last line did not parse: the writing run was killed mid-line. */
   cutLastLine: boolean;
 }
@@ -52,7 +51,6 @@ export async function scanTrace<T>(path: string, start: (run: RunRecord) => Scan
     const pool = workers > 0 ? new ChunkPool(job.task, workers) : undefined;
     const scanOne = pool ? (bytes: Uint8Array) => pool.run(bytes) : async (bytes: Uint8Array) => scanChunk(job.task, bytes);
     let lineOffset = 1;
-    let records = 0;
     let cutLastLine = false;
     const fold = (r: ChunkResult, final: boolean): void => {
       if (r.bad) {
@@ -62,7 +60,6 @@ export async function scanTrace<T>(path: string, start: (run: RunRecord) => Scan
         cutLastLine = true;
       }
       job.merge(r, lineOffset);
-      records += r.records;
       lineOffset += r.lines;
     };
     try {
@@ -79,7 +76,7 @@ export async function scanTrace<T>(path: string, start: (run: RunRecord) => Scan
     } finally {
       await pool?.close();
     }
-    return { run, records, cutLastLine, state: job.state };
+    return { run, cutLastLine, state: job.state };
   } finally {
     closeSync(fd);
   }

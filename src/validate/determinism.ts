@@ -13,11 +13,11 @@
 import type { StrategyParams } from '../config/schema.js';
 import { decide, STRATEGY, type DecisionOutput } from '../engine/strategy.js';
 import { inputError } from '../errors.js';
-import type { TraceRecord } from '../trace/schema.js';
-import type { DecisionRecord, RunRecord } from '../trace/schema.js';
+import type { DecisionRecord, RunRecord, TraceRecord } from '../trace/schema.js';
 import { canonicalJson, digest, sha256Hex } from '../util/canonical.js';
 import type { Bar } from '../engine/bars.js';
-import { DigestTable, digestKey } from './digest-table.js';
+import { decisionShapeIssue, recordShapeIssue, BAR_FIELDS } from './decision-shape.js';
+import { DigestTable, digestKey, PairBuffer, type DigestPairs } from './digest-table.js';
 
 export interface Problem {
   line: number;
@@ -74,7 +74,7 @@ export interface ChunkDeterminism {
   heads: ChainHead[];
   /** Each touched symbol's chain at the chunk's end; null when it was reset. */
   tails: Array<[string, ChainState | null]>;
-  pairs: { count: number; hi: Uint32Array; lo: Uint32Array; out: Uint32Array; line: Uint32Array; symbol: Uint16Array; symbols: string[] };
+  pairs: DigestPairs;
 }
 
 /** The per-record half: everything a chunk can check without the records before it. */
@@ -297,106 +297,10 @@ function chainBreak(prev: ChainState | undefined, bars: Bar[], volume: number): 
   return undefined;
 }
 
-/** The inputs → output pairs of a chunk, with line and symbol, in growable typed arrays. */
-class PairBuffer {
-  private n = 0;
-  private hi = new Uint32Array(1024);
-  private lo = new Uint32Array(1024);
-  private out = new Uint32Array(1024);
-  private line = new Uint32Array(1024);
-  private symbol = new Uint16Array(1024);
-  private readonly symbols: string[] = [];
-
-  push([hi, lo, out]: [number, number, number], line: number, symbol: string): void {
-    if (this.n === this.hi.length) this.grow();
-    let s = this.symbols.indexOf(symbol);
-    if (s < 0) s = this.symbols.push(symbol) - 1;
-    this.hi[this.n] = hi;
-    this.lo[this.n] = lo;
-    this.out[this.n] = out;
-    this.line[this.n] = line;
-    this.symbol[this.n] = s;
-    this.n += 1;
-  }
-
-  take(): ChunkDeterminism['pairs'] {
-    const n = this.n;
-    return { count: n, hi: this.hi.slice(0, n), lo: this.lo.slice(0, n), out: this.out.slice(0, n), line: this.line.slice(0, n), symbol: this.symbol.slice(0, n), symbols: this.symbols };
-  }
-
-  private grow(): void {
-    const widen = <T extends Uint32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
-      const b = make(a.length * 2);
-      b.set(a);
-      return b;
-    };
-    this.hi = widen(this.hi, (n) => new Uint32Array(n));
-    this.lo = widen(this.lo, (n) => new Uint32Array(n));
-    this.out = widen(this.out, (n) => new Uint32Array(n));
-    this.line = widen(this.line, (n) => new Uint32Array(n));
-    this.symbol = widen(this.symbol, (n) => new Uint16Array(n));
-  }
-}
-
-const BAR_FIELDS = ['start', 'end', 'open', 'high', 'low', 'close', 'volume', 'vwap', 'trades', 'quotes'] as const;
-const INPUT_FIELDS = ['bars', 'quote', 'session_volume', 'session_vwap', 'symbol'] as const;
-const QUOTE_FIELDS = ['ask', 'bid'] as const;
-
 function sameBar(a: Bar, b: Bar | undefined): boolean {
   if (b === undefined) return false;
   for (const k of BAR_FIELDS) if (a[k] !== b[k]) return false;
   return true;
-}
-
-const isNum = (v: unknown): v is number => typeof v === 'number';
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-
-/** The first key of `o` not in `allowed`, if any. */
-function extraKey(o: Record<string, unknown>, allowed: readonly string[]): string | undefined {
-  let n = 0;
-  for (const _ in o) n += 1;
-  return n === allowed.length ? undefined : Object.keys(o).find((k) => !allowed.includes(k));
-}
-
-/** The decision's own fields, without its inputs. */
-function recordShapeIssue(r: TraceRecord): string | undefined {
-  for (const k of ['symbol', 'inputs_digest', 'output_digest'] as const) if (typeof r[k] !== 'string') return `${k}: expected a string`;
-  if (r.action !== 'BUY' && r.action !== 'SELL' && r.action !== 'HOLD') return 'action: expected BUY, SELL or HOLD';
-  if (!isNum(r.confidence)) return 'confidence: expected a number';
-  return undefined;
-}
-
-/**
- * What is wrong with a decision record's shape, by hand (zod per record would dominate validate's
- * time, and a worker need not load it): the trace schema's decision, inputs exact to the key, so
- * no other symbol's data can hide in an extra field. Undefined when the shape is right.
- */
-export function decisionShapeIssue(r: TraceRecord): string | undefined {
-  const top = recordShapeIssue(r);
-  if (top !== undefined) return top;
-  const inputs = r.inputs;
-  if (!isObject(inputs)) return 'inputs: expected an object';
-  if (typeof inputs.symbol !== 'string') return 'inputs.symbol: expected a string';
-  if (!isNum(inputs.session_vwap)) return 'inputs.session_vwap: expected a number';
-  if (!isNum(inputs.session_volume)) return 'inputs.session_volume: expected a number';
-  const quote = inputs.quote;
-  if (quote !== null) {
-    if (!isObject(quote)) return 'inputs.quote: expected an object or null';
-    for (const k of QUOTE_FIELDS) if (!isNum(quote[k])) return `inputs.quote.${k}: expected a number`;
-    const extra = extraKey(quote, QUOTE_FIELDS);
-    if (extra !== undefined) return `inputs.quote: unexpected key "${extra}"`;
-  }
-  const bars = inputs.bars;
-  if (!Array.isArray(bars)) return 'inputs.bars: expected an array';
-  for (let i = 0; i < bars.length; i += 1) {
-    const b: unknown = bars[i];
-    if (!isObject(b)) return `inputs.bars.${i}: expected an object`;
-    for (const k of BAR_FIELDS) if (!isNum(b[k])) return `inputs.bars.${i}.${k}: expected a number`;
-    const extra = extraKey(b, BAR_FIELDS);
-    if (extra !== undefined) return `inputs.bars.${i}: unexpected key "${extra}"`;
-  }
-  const extra = extraKey(inputs, INPUT_FIELDS);
-  return extra === undefined ? undefined : `inputs: unexpected key "${extra}"`;
 }
 
 /**

@@ -72,3 +72,56 @@ export class DigestTable {
 export function digestKey(inputsDigest: string, outputDigest: string): [number, number, number] {
   return [Number.parseInt(inputsDigest.slice(0, 8), 16) >>> 0, Number.parseInt(inputsDigest.slice(8, 16), 16) >>> 0, Number.parseInt(outputDigest.slice(0, 8), 16) >>> 0];
 }
+
+/** A chunk's inputs → output keys (digestKey), each with its line and symbol, for DigestTable.check in file order. */
+export interface DigestPairs {
+  count: number;
+  hi: Uint32Array;
+  lo: Uint32Array;
+  out: Uint32Array;
+  line: Uint32Array;
+  /** Index into `symbols`. */
+  symbol: Uint16Array;
+  symbols: string[];
+}
+
+/** The inputs → output pairs of a chunk, with line and symbol, in growable typed arrays. */
+export class PairBuffer {
+  private n = 0;
+  private hi = new Uint32Array(1024);
+  private lo = new Uint32Array(1024);
+  private out = new Uint32Array(1024);
+  private line = new Uint32Array(1024);
+  private symbol = new Uint16Array(1024);
+  private readonly symbols: string[] = [];
+
+  push([hi, lo, out]: [number, number, number], line: number, symbol: string): void {
+    if (this.n === this.hi.length) this.grow();
+    let s = this.symbols.indexOf(symbol);
+    if (s < 0) s = this.symbols.push(symbol) - 1;
+    this.hi[this.n] = hi;
+    this.lo[this.n] = lo;
+    this.out[this.n] = out;
+    this.line[this.n] = line;
+    this.symbol[this.n] = s;
+    this.n += 1;
+  }
+
+  take(): DigestPairs {
+    const n = this.n;
+    return { count: n, hi: this.hi.slice(0, n), lo: this.lo.slice(0, n), out: this.out.slice(0, n), line: this.line.slice(0, n), symbol: this.symbol.slice(0, n), symbols: this.symbols };
+  }
+
+  private grow(): void {
+    const widen = <T extends Uint32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
+      const b = make(a.length * 2);
+      b.set(a);
+      return b;
+    };
+    this.hi = widen(this.hi, (n) => new Uint32Array(n));
+    this.lo = widen(this.lo, (n) => new Uint32Array(n));
+    this.out = widen(this.out, (n) => new Uint32Array(n));
+    this.line = widen(this.line, (n) => new Uint32Array(n));
+    this.symbol = widen(this.symbol, (n) => new Uint16Array(n));
+  }
+}
