@@ -15,9 +15,16 @@ function runner(dir: string, cfg: string, extra: string[] = []): RunningCli {
 
 const events = (dir: string): string[] => readTrace(join(dir, 'trace.jsonl')).map((r) => String(r.event ?? r.type));
 
+/**
+ * Stops each in turn, in the order given (the runner before its feed server): stopped together,
+ * the server's sockets could close before the runner saw its SIGTERM, and the run would log a
+ * disconnect that no drill caused.
+ */
 async function stop(...clis: RunningCli[]): Promise<void> {
-  for (const c of clis) c.child.kill('SIGTERM');
-  for (const c of clis) expect((await c.exited).code).toBe(0);
+  for (const c of clis) {
+    c.child.kill('SIGTERM');
+    expect((await c.exited).code).toBe(0);
+  }
 }
 
 describe('reconnection drills', () => {
