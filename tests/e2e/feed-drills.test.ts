@@ -183,6 +183,9 @@ describe('venue-announced rotation and scenario files', () => {
     const run = runner(dir, writeDrillConfig(dir), ['--feed', 'native', '--feed-url', feed.url]);
     await waitFor(() => events(dir).filter((e) => e === 'RECONNECT_SUCCESS').length >= 2, 30_000);
     await stop(run, feed.cli);
+    // The schedule runs from the session's first subscription: the drops the server reports are the runner's.
+    expect(feed.cli.stdout()).toMatch(/, 2 drops/);
+    expect(events(dir).filter((e) => e === 'WEBSOCKET_DISCONNECT').length).toBeGreaterThanOrEqual(2);
     writeFileSync(scenario, 'drop_evry_ms: 100\n');
     const bad = await runCli(['feed-server', '--port', '0', '--scenario', scenario]);
     expect(bad.code).toBe(2);

@@ -203,6 +203,7 @@ describe('feed server', () => {
   it('drops connections on schedule and frees its port on close', async () => {
     const s = await server({ drop_every_ms: 200 });
     const c = await connect(s.url);
+    c.ws.send(JSON.stringify({ op: 'subscribe', symbols: ['SPY'] }));
     const closed = new Promise<number>((r) => c.ws.once('close', (code) => r(code)));
     expect(await closed).toBe(1006);
     await s.close();
@@ -210,5 +211,21 @@ describe('feed server', () => {
     const again = await startFeedServer({ port: s.port, source: new FixtureSource('unused', 1, true, SESSION, fixtures(['SPY'])) });
     servers.push(again);
     expect(again.port).toBe(s.port);
+  });
+
+  it('times scheduled faults from the first subscription, so a client that connects late meets every one', async () => {
+    const s = await server({ drop_at_ms: [300, 2500] });
+    // A runner that takes its time to start (a loaded machine): the schedule has not started without it.
+    await new Promise((r) => setTimeout(r, 1200));
+    expect(s.stats().drops).toBe(0);
+    const first = await connect(s.url);
+    sockets.push(first.ws);
+    first.ws.send(JSON.stringify({ op: 'subscribe', symbols: ['SPY'] }));
+    expect(await new Promise<number>((r) => first.ws.once('close', (code) => r(code)))).toBe(1006);
+    const second = await connect(s.url);
+    sockets.push(second.ws);
+    second.ws.send(JSON.stringify({ op: 'subscribe', symbols: ['SPY'] }));
+    expect(await new Promise<number>((r) => second.ws.once('close', (code) => r(code)))).toBe(1006);
+    expect(s.stats().drops).toBe(2);
   });
 });

@@ -14,7 +14,7 @@ export const faultsSchema = z.strictObject({
   seed: z.number().int().default(7),
   /** Close every connection abruptly (no close frame) every N ms. */
   drop_every_ms: ms.optional(),
-  /** Close every connection at these times (ms after the server started). */
+  /** Close every connection at these times (ms after the first subscription, when the session starts). */
   drop_at_ms: z.array(z.number().int().min(0)).default([]),
   /** Stop sending data and stop answering pings, without closing, for `for_ms` starting at `after_ms`. */
   stall: z.strictObject({ after_ms: z.number().int().min(0), for_ms: ms }).optional(),

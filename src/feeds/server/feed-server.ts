@@ -37,6 +37,7 @@ export interface FeedServerStats {
   framesSent: number;
   malformedSent: number;
   slowClientsDropped: number;
+  /** Scheduled drops that closed at least one connection. */
   drops: number;
 }
 
@@ -65,13 +66,18 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
   const codec = codecFor(options.protocol ?? 'native');
   const plan = new FaultPlan(options.faults ?? NO_FAULTS);
   const silent = new Set(plan.faults.silent_symbols);
-  const startedMs = Date.now();
   const clients = new Set<Client>();
   /** Symbols whose timeline is running: everything ever subscribed. */
   const live = new Set<string>();
   const seqs = new Map<string, number>();
   const stats: FeedServerStats = { connections: 0, clients: 0, eventsSent: 0, framesSent: 0, malformedSent: 0, slowClientsDropped: 0, drops: 0 };
-  let originMs: number | undefined = options.startImmediately ? startedMs : undefined;
+  let originMs: number | undefined;
+  /**
+   * Every timed fault (drops, stalls, refusals, rotations, oversize frames) runs on the session's
+   * clock, started by the first subscription like the data timeline: a client that connects late
+   * still meets the whole drill, and the server never reports a drop that closed nobody.
+   */
+  const sinceOrigin = (): number => (originMs === undefined ? -1 : Date.now() - originMs);
   let heldBack: { symbol: string; wire: string } | undefined;
 
   const wss = new WebSocketServer({
@@ -81,7 +87,7 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
     // Pongs are answered by hand so a stall drill can withhold them.
     autoPong: false,
     verifyClient: (_info: { req: IncomingMessage }, done: (ok: boolean, code?: number, message?: string) => void) => {
-      if (plan.refusingAt(Date.now() - startedMs)) done(false, 503, 'refusing connections (drill)');
+      if (plan.refusingAt(sinceOrigin())) done(false, 503, 'refusing connections (drill)');
       else if (plan.faults.delay_connections_ms > 0) setTimeout(() => done(true), plan.faults.delay_connections_ms);
       else done(true);
     },
@@ -100,7 +106,7 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
     clients.add(client);
     send(ws, { type: 'hello', protocol: NATIVE_PROTOCOL_VERSION, server: 'trader-feed-server', symbols: source.available() });
     ws.on('ping', (data) => {
-      if (!plan.stalledAt(Date.now() - startedMs)) ws.pong(data);
+      if (!plan.stalledAt(sinceOrigin())) ws.pong(data);
     });
     ws.on('message', (data) => onMessage(client, data.toString()));
     ws.on('close', () => clients.delete(client));
@@ -117,7 +123,7 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
     }
     // A stalled server still takes subscriptions in, it just answers nothing until the stall ends.
     const reply = (m: ServerControl): void => {
-      if (!plan.stalledAt(Date.now() - startedMs)) send(client.ws, m);
+      if (!plan.stalledAt(sinceOrigin())) send(client.ws, m);
     };
     const symbols = Array.isArray(msg.symbols) ? msg.symbols.filter((s): s is string => typeof s === 'string') : [];
     switch (msg.op) {
@@ -135,7 +141,7 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
           client.symbols.add(s);
           live.add(s);
         }
-        originMs ??= Date.now();
+        if (originMs === undefined) beginSession(Date.now());
         if (unknown.length) reply({ type: 'error', message: `unknown symbol${unknown.length > 1 ? 's' : ''} ${unknown.join(',')}` });
         for (const problem of broken) reply({ type: 'error', message: `cannot serve ${problem}` });
         reply({ type: 'subscribed', symbols: [...client.symbols] });
@@ -158,7 +164,7 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
   function tick(): void {
     if (originMs === undefined || live.size === 0) return;
     const now = Date.now();
-    if (plan.stalledAt(now - startedMs)) return;
+    if (plan.stalledAt(now - originMs)) return;
     due.length = 0;
     for (const symbol of live) {
       const from = due.length;
@@ -234,34 +240,40 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
   }
 
   const dropAll = (): void => {
+    if (clients.size === 0) return;
     stats.drops += 1;
     for (const c of clients) c.ws.terminate();
   };
 
   const timers: NodeJS.Timeout[] = [setInterval(tick, options.tickMs ?? 5)];
-  const faults = plan.faults;
-  if (faults.drop_every_ms !== undefined) timers.push(setInterval(dropAll, faults.drop_every_ms));
-  for (const at of faults.drop_at_ms) timers.push(setTimeout(dropAll, at));
-  if (faults.oversize_every_ms !== undefined) {
-    const huge = `{"type":"trade","sym":"SPY","pad":"${'x'.repeat(2 << 20)}"}`;
-    timers.push(
-      setInterval(() => {
-        for (const c of clients) if (c.symbols.size) sendFrame(c, huge);
-        stats.malformedSent += 1;
-      }, faults.oversize_every_ms),
-    );
+  /** Starts the session clock and the timed faults on it (once). */
+  function beginSession(at: number): void {
+    originMs = at;
+    const faults = plan.faults;
+    if (faults.drop_every_ms !== undefined) timers.push(setInterval(dropAll, faults.drop_every_ms));
+    for (const ms of faults.drop_at_ms) timers.push(setTimeout(dropAll, ms));
+    if (faults.oversize_every_ms !== undefined) {
+      const huge = `{"type":"trade","sym":"SPY","pad":"${'x'.repeat(2 << 20)}"}`;
+      timers.push(
+        setInterval(() => {
+          for (const c of clients) if (c.symbols.size) sendFrame(c, huge);
+          stats.malformedSent += 1;
+        }, faults.oversize_every_ms),
+      );
+    }
+    if (faults.rotate_every_ms !== undefined) {
+      timers.push(
+        setInterval(() => {
+          for (const c of clients) {
+            send(c.ws, { type: 'reconnect', reason: 'rotation' });
+            // Not tracked: closing an already-gone socket later is harmless, and close() terminates all.
+            setTimeout(() => c.ws.close(1012, 'rotated'), ROTATION_GRACE_MS).unref();
+          }
+        }, faults.rotate_every_ms),
+      );
+    }
   }
-  if (faults.rotate_every_ms !== undefined) {
-    timers.push(
-      setInterval(() => {
-        for (const c of clients) {
-          send(c.ws, { type: 'reconnect', reason: 'rotation' });
-          // Not tracked: closing an already-gone socket later is harmless, and close() terminates all.
-          setTimeout(() => c.ws.close(1012, 'rotated'), ROTATION_GRACE_MS).unref();
-        }
-      }, faults.rotate_every_ms),
-    );
-  }
+  if (options.startImmediately) beginSession(Date.now());
 
   return {
     url: `ws://${options.host ?? '127.0.0.1'}:${port}`,
