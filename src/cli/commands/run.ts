@@ -9,8 +9,7 @@ import { readFlags } from '../../config/flags.js';
 import type { Config, Venue } from '../../config/schema.js';
 import { TraderError, usageError } from '../../errors.js';
 import { adapterFor, LIVE_VENUES, requireUrl } from '../../feeds/venues.js';
-import { startEmbeddedFeed } from '../../runner/embedded-feed.js';
-import type { FeedServer } from '../../feeds/server/feed-server.js';
+import { startEmbeddedFeed, type EmbeddedFeed } from '../../runner/embedded-feed.js';
 import type { FeedSource } from '../../runner/feed-switch.js';
 import { Runner } from '../../runner/runner.js';
 import { rotateIfPresent } from '../../trace/files.js';
@@ -42,7 +41,7 @@ export async function run(flags: RunFlags): Promise<number> {
     throw new TraderError('E_FLAG_REFUSED', `FLAG_REALTIME=0 refuses live feeds, got feeds.fallback.venue ${fallbackVenue} in ${flags.config}`);
   }
 
-  const embedded: FeedServer[] = [];
+  const embedded: EmbeddedFeed[] = [];
   const closeEmbedded = async (): Promise<void> => {
     await Promise.all(embedded.map((e) => e.close()));
   };
