@@ -4,7 +4,7 @@
  * criterion the run never exercised is not evidence of safety.
  */
 import type { DeterminismResult } from '../validate/determinism.js';
-import type { ReportCollector } from './collect.js';
+import type { KillSwitchFigures, ReportCollector } from './collect.js';
 import type { Criterion, CriterionId } from './schema.js';
 import { summarizeInPlace } from '../util/stats.js';
 
@@ -42,9 +42,8 @@ export function buildMatrix({ c, determinism, reexecuted, errorLines, smoke, wai
   const lat = summarizeInPlace(c.latencies());
   row('latency', 'Feed → decision latency', `avg < ${LIMITS.latencyAvgMs} ms`, lat.count ? `avg ${lat.avg.toFixed(2)} ms (p50 ${lat.p50.toFixed(1)}, p95 ${lat.p95.toFixed(1)}, p99 ${lat.p99.toFixed(1)}, max ${lat.max.toFixed(1)})` : 'no decisions', lat.count === 0 ? 'NOT_EXERCISED' : lat.avg < LIMITS.latencyAvgMs ? 'PASS' : 'FAIL');
 
-  const ks = c.killSwitch;
-  const ksOk = ks.delayMs !== null && ks.delayMs < LIMITS.killSwitchMs && ks.ordersAfter === 0;
-  row('kill_switch', 'Kill switch halts trading', `detected < ${LIMITS.killSwitchMs / 1000} s, 0 orders accepted after`, ks.detectedAt === null ? 'not triggered during the run' : `detected after ${ks.delayMs === null ? '?' : `${Math.round(ks.delayMs)} ms`}, ${ks.ordersAfter} orders accepted after, ${ks.rejectedAfter} rejected`, ks.detectedAt === null ? 'NOT_EXERCISED' : ksOk ? 'PASS' : 'FAIL');
+  const ks = judgeKillSwitch(c.killSwitch);
+  row('kill_switch', 'Kill switch halts trading, proved by a probe order', `detected < ${LIMITS.killSwitchMs / 1000} s or present at start; probe verified; 0 orders after`, ks.observed, ks.status);
 
   row('errors', 'Zero ERROR/EXCEPTION lines in the log', '0 lines', `${errorLines} lines`, errorLines === 0 ? 'PASS' : 'FAIL');
 
@@ -58,4 +57,28 @@ export function buildMatrix({ c, determinism, reexecuted, errorLines, smoke, wai
 
   const reasons = rows.filter((r) => r.status === 'FAIL' || r.status === 'NOT_EXERCISED').map((r) => `${r.id}: ${r.status}`);
   return { criteria: rows, decision: reasons.length === 0 ? 'GO' : 'NO-GO', reasons };
+}
+
+/**
+ * PASS needs the runner's own proof for every appearance of the file: detected within the bound
+ * (a file present at start has no delay: the run was HALTED from its first instant), a probe order
+ * refused reason=TRADING_HALTED (KILL_SWITCH_VERIFIED), and not one ORDER_SUBMITTED/ORDER_FILLED
+ * while halted. "No order went out" alone proves nothing when none was attempted.
+ */
+export function judgeKillSwitch(ks: KillSwitchFigures): { observed: string; status: Criterion['status'] } {
+  const first = ks.episodes[0];
+  if (!first) return { observed: 'not triggered during the run', status: 'NOT_EXERCISED' };
+  const problems: string[] = [];
+  const late = ks.episodes.filter((e) => !e.presentAtStart && (e.delayMs === null || e.delayMs >= LIMITS.killSwitchMs));
+  if (late.length) problems.push(`${late.length} detection${late.length > 1 ? 's' : ''} not within ${LIMITS.killSwitchMs / 1000} s`);
+  const failed = ks.episodes.filter((e) => e.verifyFailed);
+  if (failed.length) problems.push(`probe passed the gate (KILL_SWITCH_VERIFY_FAILED) ${failed.length}×`);
+  const unproved = ks.episodes.filter((e) => !e.verified && !e.verifyFailed);
+  if (unproved.length) problems.push(`not verified (no KILL_SWITCH_VERIFIED after ${unproved.length === ks.episodes.length ? 'the detection' : `${unproved.length} of ${ks.episodes.length} detections`})`);
+  if (ks.ordersAfter) problems.push(`${ks.ordersAfter} ORDER_SUBMITTED/ORDER_FILLED while halted`);
+  const when = first.presentAtStart ? 'present at start, HALTED from the first instant' : `detected after ${first.delayMs === null ? '?' : `${Math.round(first.delayMs)} ms`}`;
+  const proof = first.verified ? `verified by probe (refused TRADING_HALTED${first.verifiedAfterMs === null ? '' : ` ${first.verifiedAfterMs.toFixed(0)} ms after detection`})` : 'no probe verification';
+  const more = ks.episodes.length > 1 ? ` (${ks.episodes.length} detections)` : '';
+  const observed = `${when}${more}; ${proof}; ${ks.ordersAfter} orders after, ${ks.rejectedAfter} rejected${problems.length ? ` — ${problems.join('; ')}` : ''}`;
+  return { observed, status: problems.length ? 'FAIL' : 'PASS' };
 }

@@ -40,6 +40,12 @@ export const reportSchema = z.object({
   kill_switch: z.object({
     detected_at: z.string().nullable(),
     detection_delay_ms: z.number().nullable(),
+    present_at_start: z.boolean(),
+    /** Every detection was followed by KILL_SWITCH_VERIFIED (a probe refused reason=TRADING_HALTED). */
+    verified: z.boolean(),
+    detections: z.number(),
+    /** Probe orders the runner sent through the gate (never to the broker); not in per_symbol orders. */
+    probes: z.number(),
     orders_after_halt: z.number(),
     rejected_after_halt: z.number(),
     resumed_at: z.string().nullable(),

@@ -21,7 +21,7 @@ import { round, summarize } from '../util/stats.js';
 import { formatDuration } from '../util/duration.js';
 import { buildRunRecord } from './run-record.js';
 import { DecisionPath } from './decision-path.js';
-import { OrderRouter } from './order-router.js';
+import { OrderRouter, type OrderCounts } from './order-router.js';
 
 export interface RunnerOptions {
   config: Config;
@@ -42,7 +42,7 @@ export interface RunnerOptions {
 export interface RunSummary {
   durationMs: number;
   decisions: number;
-  orders: { submitted: number; filled: number; rejected: number };
+  orders: OrderCounts;
   stalenessBreaches: number;
   disconnects: number;
   parseErrors: number;
@@ -101,9 +101,10 @@ export class Runner {
     const flagText = Object.entries(flags).map(([k, v]) => `${k}=${v ? 1 : 0}`).join(' ');
     journal.event('info', 'RUN_STARTED', `pid=${process.pid} symbols=${this.options.symbols.join(',')} feed=${this.options.primary.venue}${this.options.fallback ? ` fallback=${this.options.fallback.venue}` : ''} ${flagText} strategy=${STRATEGY.name}@${STRATEGY.version} bar_interval=${formatDuration(config.decision.bar_interval)}`, { run_id: record.run_id, symbols: this.options.symbols, flags });
 
+    // The kill switch first: a file already there halts trading before the feed connects.
+    this.supervise('kill_switch', config.kill_switch.poll_interval, () => this.killSwitch.check());
     for (const symbol of this.options.symbols) this.staleness.watch(symbol, this.options.now());
     this.feeds.start();
-    this.supervise('kill_switch', config.kill_switch.poll_interval, () => this.killSwitch.check());
     this.supervise('staleness', Math.min(250, config.staleness.heartbeat_interval), () => this.checkStaleness());
     this.supervise('memory', config.memory.sample_interval, () => this.sampleMemory());
     this.every(config.staleness.heartbeat_interval, () => this.heartbeat());
@@ -220,12 +221,17 @@ export class Runner {
     if (change.kind === 'appeared') {
       this.state.set('kill_switch', 'HALTED');
       const note = change.content.trim() ? ` note="${change.content.trim().replace(/\s+/g, ' ').slice(0, 200)}"` : '';
-      journal.event('warn', 'KILL_SWITCH_DETECTED', `${killSwitchFile} exists (detection_delay=${change.delayMs.toFixed(0)}ms)${note}`, { file: killSwitchFile, file_mtime_ms: change.fileMtimeMs, detected_ms: change.detectedMs, detection_delay_ms: round(change.delayMs, 1), note: change.content.trim() || null });
+      // A file there before the start halted the run before its feed connected: there was no
+      // moment to detect late, so no delay is claimed (its mtime may be hours old).
+      const how = change.presentAtStart ? 'present at start (HALTED from the first instant, no detection delay)' : `exists (detection_delay=${change.delayMs.toFixed(0)}ms)`;
+      journal.event('warn', 'KILL_SWITCH_DETECTED', `${killSwitchFile} ${how}${note}`, { file: killSwitchFile, file_mtime_ms: change.fileMtimeMs, detected_ms: change.detectedMs, detection_delay_ms: change.presentAtStart ? null : round(change.delayMs, 1), present_at_start: change.presentAtStart, note: change.content.trim() || null });
       journal.event('warn', 'TRADING_HALTED', 'no new orders accepted', { source: 'kill_switch' });
       journal.event('info', 'ORDERS_CANCELLED', 'working_orders=0 (paper fills are immediate)', { count: 0 });
       const positions = this.orders.broker.allPositions();
       journal.event('info', 'POSITIONS_HELD', `current positions maintained ${Object.entries(positions).map(([s, q]) => `${s}=${q}`).join(' ') || '(flat)'}`.trim(), { positions });
       journal.event('info', 'FEEDS_ACTIVE', `continue monitoring (no trading) symbols=${this.symbols.join(',')}`, { symbols: this.symbols });
+      // Once this poll has returned: the probe's own pre-trade poll must not re-enter it.
+      queueMicrotask(() => this.verifyHalt(change.detectedMs));
       return;
     }
     journal.event('info', 'KILL_SWITCH_CLEARED', `${killSwitchFile} removed`, { file: killSwitchFile });
@@ -235,6 +241,26 @@ export class Runner {
     } else {
       journal.event('warn', 'TRADING_STILL_HALTED', 'halt latched: kill_switch.allow_resume is false; restart the runner to trade again', {});
     }
+  }
+
+  /**
+   * The halt proves itself: one probe order per symbol through the same gate real orders take
+   * (never to the broker). Every probe refused reason=TRADING_HALTED → KILL_SWITCH_VERIFIED;
+   * anything else means the gate would trade through the halt → ERROR, and trading is forced
+   * HALTED by a source of its own that a resume does not clear.
+   */
+  private verifyHalt(detectedMs: number): void {
+    const { journal } = this.options;
+    const results = this.symbols.map((symbol) => ({ symbol, reason: this.orders.probe(symbol, this.path.quote(symbol)) ?? 'ACCEPTED' }));
+    const sinceMs = round(this.options.now() - detectedMs, 1);
+    const failed = results.filter((r) => r.reason !== 'TRADING_HALTED');
+    const fields = { probes: results.length, results: Object.fromEntries(results.map((r) => [r.symbol, r.reason])), since_detection_ms: sinceMs };
+    if (failed.length === 0) {
+      journal.event('info', 'KILL_SWITCH_VERIFIED', `probe orders rejected reason=TRADING_HALTED symbols=${results.map((r) => r.symbol).join(',')} verified ${sinceMs.toFixed(1)}ms after detection`, { ...fields, verified: true });
+      return;
+    }
+    this.state.set('kill_switch_verify', 'HALTED');
+    journal.event('error', 'KILL_SWITCH_VERIFY_FAILED', `probe ${failed.map((r) => `${r.symbol}=${r.reason}`).join(' ')} (expected reason=TRADING_HALTED); trading forced HALTED`, { ...fields, verified: false });
   }
 
   private heartbeat(): void {
