@@ -63,6 +63,8 @@ export class ReportCollector {
   readonly disconnects: Disconnect[] = [];
   readonly memory = new MemoryTracker(0, 0);
   memorySamples = 0;
+  /** Judged samples whose heap figures were not read after a full GC. */
+  memoryNotAfterGc = 0;
   breaches = 0;
   maxBreachAgeMs = 0;
   killSwitch: KillSwitchFigures = { detectedAt: null, delayMs: null, presentAtStart: false, episodes: [], ordersAfter: 0, rejectedAfter: 0, probes: 0, resumedAt: null };
@@ -178,9 +180,15 @@ export class ReportCollector {
         // Samples the runner marked as warm-up (growth null) are not a baseline.
         if (r.growth === null || r.growth === undefined) return;
         this.memorySamples += 1;
-        this.memory.add({ atMs: at, rss, heapUsed: Number(r.heap_used), external: Number(r.external) });
+        const afterGc = r.after_gc === true;
+        if (!afterGc) this.memoryNotAfterGc += 1;
+        this.memory.add({ atMs: at, rss, heapUsed: Number(r.heap_used), external: Number(r.external), afterGc });
         return;
       }
+      case 'SYMBOL_ADDED':
+        // The runner re-baselines here too; its next samples are warm-up (growth null) until it has.
+        this.memory.rebaseline(Date.parse(ts));
+        return;
       case 'RUN_STOPPED':
         this.endedAt = ts;
         return;

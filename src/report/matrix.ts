@@ -7,8 +7,9 @@ import type { DeterminismResult } from '../validate/determinism.js';
 import type { KillSwitchFigures, ReportCollector } from './collect.js';
 import type { Criterion, CriterionId } from './schema.js';
 import { summarizeInPlace } from '../util/stats.js';
+import type { MemoryTrend } from '../safety/memory.js';
 
-const LIMITS = { latencyAvgMs: 150, killSwitchMs: 10_000, memoryGrowth: 0.05, minMemorySamples: 2 } as const;
+const LIMITS = { latencyAvgMs: 150, killSwitchMs: 10_000, memoryGrowth: 0.05 } as const;
 
 export interface MatrixInputs {
   c: ReportCollector;
@@ -50,8 +51,8 @@ export function buildMatrix({ c, determinism, reexecuted, errorLines, smoke, wai
   const open = c.disconnects.filter((d) => d.recoveredAt === null);
   row('reconnects', 'Every WEBSOCKET_DISCONNECT followed by RECONNECT_SUCCESS', 'all recovered', `${c.disconnects.length} disconnects, ${c.disconnects.length - open.length} recovered`, open.length === 0 ? 'PASS' : 'FAIL');
 
-  const trend = c.memory.trend();
-  row('memory', 'Memory stable', `RSS growth < ${LIMITS.memoryGrowth * 100} %`, trend && c.memorySamples >= LIMITS.minMemorySamples ? `growth ${(trend.growth * 100).toFixed(2)} % over ${c.memorySamples} samples, slope ${(trend.slopeBytesPerMin / 1048576).toFixed(2)} MiB/min` : `${c.memorySamples} post-warm-up samples`, !trend || c.memorySamples < LIMITS.minMemorySamples ? 'NOT_EXERCISED' : trend.growth < LIMITS.memoryGrowth ? 'PASS' : 'FAIL');
+  const mem = judgeMemory(c.memory.trend(), c.memoryNotAfterGc);
+  row('memory', 'Memory stable (the runner\'s own retained memory)', `retained growth < ${LIMITS.memoryGrowth * 100} % per segment`, mem.observed, mem.status);
 
   row('smoke', 'No CI regression (make smoke)', 'smoke PASS', smoke ? `${smoke.passed ? 'PASS' : 'FAIL'} (${smoke.path})` : 'no smoke result found', smoke === undefined ? 'NOT_EXERCISED' : smoke.passed ? 'PASS' : 'FAIL');
 
@@ -81,4 +82,19 @@ export function judgeKillSwitch(ks: KillSwitchFigures): { observed: string; stat
   const more = ks.episodes.length > 1 ? ` (${ks.episodes.length} detections)` : '';
   const observed = `${when}${more}; ${proof}; ${ks.ordersAfter} orders after, ${ks.rejectedAfter} rejected${problems.length ? ` — ${problems.join('; ')}` : ''}`;
   return { observed, status: problems.length ? 'FAIL' : 'PASS' };
+}
+
+/**
+ * The judged figure is retained memory (heap used + external after a full GC) against the first
+ * post-warm-up sample of its segment; a SYMBOL_ADDED starts a new segment. The worst segment with
+ * at least 2 samples decides. RSS growth and slope are shown, not judged (see safety/memory.ts).
+ */
+export function judgeMemory(trend: MemoryTrend | undefined, notAfterGc: number): { observed: string; status: Criterion['status'] } {
+  const mib = (b: number): string => `${(b / 1048576).toFixed(2)} MiB`;
+  if (!trend || trend.judgedSegments === 0) return { observed: `${trend?.samples ?? 0} post-warm-up samples (a segment needs 2)`, status: 'NOT_EXERCISED' };
+  const w = trend.worst;
+  const segments = trend.judgedSegments > 1 || trend.current.segment > 0 ? `worst of ${trend.current.segment + 1} segments (re-baselined at each SYMBOL_ADDED): segment ${w.segment}` : 'whole run';
+  const gc = notAfterGc ? `; ${notAfterGc} samples NOT after GC (garbage included)` : '';
+  const observed = `judged: retained = heap used + external after GC, ${segments}, ${mib(w.baselineRetained)} → ${mib(w.latestRetained)} = ${(w.growth * 100).toFixed(2)} % over ${w.samples} samples, slope ${mib(w.slopeBytesPerMin)}/min; RSS ${(trend.rssGrowth * 100).toFixed(2)} %, slope ${mib(trend.rssSlopeBytesPerMin)}/min (shown, not judged)${gc}`;
+  return { observed, status: w.growth < LIMITS.memoryGrowth ? 'PASS' : 'FAIL' };
 }

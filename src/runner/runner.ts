@@ -13,7 +13,7 @@ import { STRATEGY } from '../engine/strategy.js';
 import { TradingState } from '../safety/trading-state.js';
 import { StalenessWatchdog } from '../safety/staleness.js';
 import { KillSwitchPoller, type KillSwitchChange } from '../safety/kill-switch.js';
-import { MemoryTracker, sampleMemory } from '../safety/memory.js';
+import { MemoryTracker, retained, sampleMemory } from '../safety/memory.js';
 import { SafetySupervisor } from '../safety/supervisor.js';
 import type { Journal } from '../trace/journal.js';
 import type { CaptureWriter } from '../trace/capture.js';
@@ -37,6 +37,8 @@ export interface RunnerOptions {
   capture?: CaptureWriter;
   /** Wall clock in ms with sub-ms precision (latency is measured against exchange timestamps). */
   now: () => number;
+  /** Leak drill only: bytes kept alive at every memory sample, to show the memory row fails a leak. */
+  drillLeakBytesPerSample?: number;
 }
 
 export interface RunSummary {
@@ -71,6 +73,8 @@ export class Runner {
   private parseErrorsUnlogged = 0;
   private lastParseLogMs = 0;
   private memoryWarned = false;
+  /** What the leak drill keeps alive (see drillLeakBytesPerSample). */
+  private readonly drillLeak: number[][] = [];
 
   constructor(private readonly options: RunnerOptions) {
     const { config } = options;
@@ -125,7 +129,11 @@ export class Runner {
       this.staleness.watch(symbol, this.options.now());
       journal.event('info', 'SYMBOL_ADDED', `symbol=${symbol} symbols=${this.path.symbols.join(',')}`, { symbol });
     }
-    if (added.length) this.feeds.addSymbols(added);
+    if (added.length) {
+      this.feeds.addSymbols(added);
+      // A new symbol's pipeline is a legitimate step up in memory: judge growth afresh from here.
+      this.memory.rebaseline(this.options.now());
+    }
     for (const symbol of removed) {
       this.path.remove(symbol);
       this.staleness.unwatch(symbol);
@@ -284,14 +292,26 @@ export class Runner {
   }
 
   private sampleMemory(): void {
+    const drill = this.options.drillLeakBytesPerSample;
+    if (drill) {
+      // A drill knob (TRADER_DRILL_LEAK_KB_PER_SAMPLE): memory kept for good, as a leak would.
+      if (this.drillLeak.length === 0) this.options.journal.event('warn', 'DRILL_MEMORY_LEAK', `retaining ${Math.round(drill / 1024)}KiB per memory sample (TRADER_DRILL_LEAK_KB_PER_SAMPLE): a leak drill, not a trading run`, { bytes_per_sample: drill });
+      this.drillLeak.push(new Array<number>(Math.ceil(drill / 8)).fill(0.5));
+    }
     const sample = sampleMemory(this.options.now());
     const trend = this.memory.add(sample);
     const mb = (b: number): string => (b / 1048576).toFixed(1);
-    this.options.journal.event('debug', 'MEMORY_SAMPLE', `rss=${mb(sample.rss)}MB heap_used=${mb(sample.heapUsed)}MB external=${mb(sample.external)}MB growth=${trend ? (trend.growth * 100).toFixed(2) : 'warming'}%`, { rss: sample.rss, heap_used: sample.heapUsed, external: sample.external, growth: trend ? round(trend.growth, 5) : null, slope_bytes_per_min: trend ? Math.round(trend.slopeBytesPerMin) : null });
+    const seg = trend?.current;
+    this.options.journal.event(
+      'debug',
+      'MEMORY_SAMPLE',
+      `rss=${mb(sample.rss)}MB heap_used=${mb(sample.heapUsed)}MB external=${mb(sample.external)}MB retained=${mb(retained(sample))}MB${sample.afterGc ? ' (after GC)' : ''} growth=${seg ? (seg.growth * 100).toFixed(2) : 'warming'}%`,
+      { rss: sample.rss, heap_used: sample.heapUsed, external: sample.external, retained: retained(sample), after_gc: sample.afterGc, segment: seg?.segment ?? null, growth: seg ? round(seg.growth, 5) : null, slope_bytes_per_min: seg ? Math.round(seg.slopeBytesPerMin) : null },
+    );
     const { max_growth, on_growth } = this.options.config.memory;
-    const over = trend !== undefined && trend.growth > max_growth;
+    const over = seg !== undefined && seg.growth > max_growth;
     if (over && !this.memoryWarned) {
-      this.options.journal.event('warn', 'MEMORY_GROWTH_WARN', `rss growth ${(trend.growth * 100).toFixed(1)}% > ${(max_growth * 100).toFixed(1)}%${on_growth === 'reduce' ? '; trading REDUCING' : ''}`, { growth: round(trend.growth, 5), max_growth });
+      this.options.journal.event('warn', 'MEMORY_GROWTH_WARN', `retained memory (heap used + external after GC) growth ${(seg.growth * 100).toFixed(1)}% > ${(max_growth * 100).toFixed(1)}%${on_growth === 'reduce' ? '; trading REDUCING' : ''}`, { growth: round(seg.growth, 5), max_growth, figure: 'retained' });
       if (on_growth === 'reduce') this.state.set('memory', 'REDUCING');
     }
     if (!over && this.memoryWarned && on_growth === 'reduce') this.state.set('memory', 'ACTIVE');

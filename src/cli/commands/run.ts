@@ -36,6 +36,7 @@ export async function run(flags: RunFlags): Promise<number> {
   if (flags.feedUrl !== undefined && !/^wss?:\/\/[^\s]+$/.test(flags.feedUrl)) {
     throw usageError(`--feed-url: expected a ws:// or wss:// URL, got "${flags.feedUrl}"`);
   }
+  const drillLeakBytesPerSample = drillLeak(process.env.TRADER_DRILL_LEAK_KB_PER_SAMPLE);
   const fallbackVenue = config.feeds.fallback?.venue;
   if (!env.FLAG_REALTIME && fallbackVenue && LIVE_VENUES.has(fallbackVenue)) {
     throw new TraderError('E_FLAG_REFUSED', `FLAG_REALTIME=0 refuses live feeds, got feeds.fallback.venue ${fallbackVenue} in ${flags.config}`);
@@ -87,7 +88,7 @@ export async function run(flags: RunFlags): Promise<number> {
   const capture = flags.record
     ? new CaptureWriter(flags.record, { type: 'capture', version: CAPTURE_VERSION, venue, url: primary.url, symbols, config, started_at: new Date(now).toISOString() })
     : undefined;
-  const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile, journal, now: wallClock, ...(capture ? { capture } : {}) });
+  const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile, journal, now: wallClock, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}) });
 
   mkdirSync(dirname(flags.pidFile), { recursive: true });
   writeFileSync(flags.pidFile, `${process.pid}\n`);
@@ -141,4 +142,11 @@ function reloadSymbols(configPath: string, runner: Runner, journal: Journal, pin
   for (const s of config.symbols) if (!next.includes(s)) next.push(s);
   journal.event('info', 'CONFIG_RELOADED', `signal=SIGUSR1 config=${configPath} symbols=${next.join(',')}`, { symbols: next });
   runner.setSymbols(next);
+}
+
+/** The memory-leak drill's knob (README, Memory): KiB the runner keeps alive at every memory sample. */
+function drillLeak(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value) || Number(value) === 0) throw usageError(`TRADER_DRILL_LEAK_KB_PER_SAMPLE: expected a positive whole number of KiB, got "${value}"`);
+  return Number(value) * 1024;
 }
