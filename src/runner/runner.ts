@@ -22,6 +22,7 @@ import { formatDuration } from '../util/duration.js';
 import { buildRunRecord } from './run-record.js';
 import { DecisionPath } from './decision-path.js';
 import { OrderRouter, type OrderCounts } from './order-router.js';
+import { proveHalt } from './halt-proof.js';
 
 export interface RunnerOptions {
   config: Config;
@@ -239,7 +240,7 @@ export class Runner {
       journal.event('info', 'POSITIONS_HELD', `current positions maintained ${Object.entries(positions).map(([s, q]) => `${s}=${q}`).join(' ') || '(flat)'}`.trim(), { positions });
       journal.event('info', 'FEEDS_ACTIVE', `continue monitoring (no trading) symbols=${this.symbols.join(',')}`, { symbols: this.symbols });
       // Once this poll has returned: the probe's own pre-trade poll must not re-enter it.
-      queueMicrotask(() => this.verifyHalt(change.detectedMs));
+      queueMicrotask(() => proveHalt(this.symbols, this.orders, (s) => this.path.quote(s), this.state, journal, () => this.options.now() - change.detectedMs));
       return;
     }
     journal.event('info', 'KILL_SWITCH_CLEARED', `${killSwitchFile} removed`, { file: killSwitchFile });
@@ -249,26 +250,6 @@ export class Runner {
     } else {
       journal.event('warn', 'TRADING_STILL_HALTED', 'halt latched: kill_switch.allow_resume is false; restart the runner to trade again', {});
     }
-  }
-
-  /**
-   * The halt proves itself: one probe order per symbol through the same gate real orders take
-   * (never to the broker). Every probe refused reason=TRADING_HALTED → KILL_SWITCH_VERIFIED;
-   * anything else means the gate would trade through the halt → ERROR, and trading is forced
-   * HALTED by a source of its own that a resume does not clear.
-   */
-  private verifyHalt(detectedMs: number): void {
-    const { journal } = this.options;
-    const results = this.symbols.map((symbol) => ({ symbol, reason: this.orders.probe(symbol, this.path.quote(symbol)) ?? 'ACCEPTED' }));
-    const sinceMs = round(this.options.now() - detectedMs, 1);
-    const failed = results.filter((r) => r.reason !== 'TRADING_HALTED');
-    const fields = { probes: results.length, results: Object.fromEntries(results.map((r) => [r.symbol, r.reason])), since_detection_ms: sinceMs };
-    if (failed.length === 0) {
-      journal.event('info', 'KILL_SWITCH_VERIFIED', `probe orders rejected reason=TRADING_HALTED symbols=${results.map((r) => r.symbol).join(',')} verified ${sinceMs.toFixed(1)}ms after detection`, { ...fields, verified: true });
-      return;
-    }
-    this.state.set('kill_switch_verify', 'HALTED');
-    journal.event('error', 'KILL_SWITCH_VERIFY_FAILED', `probe ${failed.map((r) => `${r.symbol}=${r.reason}`).join(' ')} (expected reason=TRADING_HALTED); trading forced HALTED`, { ...fields, verified: false });
   }
 
   private heartbeat(): void {

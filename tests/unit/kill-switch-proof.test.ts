@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
 import { ReportCollector } from '../../src/report/collect.js';
 import { judgeKillSwitch } from '../../src/report/matrix.js';
+import { proveHalt } from '../../src/runner/halt-proof.js';
 import { OrderRouter } from '../../src/runner/order-router.js';
 import { KillSwitchPoller, type KillSwitchChange } from '../../src/safety/kill-switch.js';
 import { SafetySupervisor } from '../../src/safety/supervisor.js';
@@ -53,6 +54,36 @@ describe('the kill-switch probe', () => {
     // A real order after it is not mistaken for a duplicate of the probe.
     t.r.onDecision('SPY', { action: 'BUY', confidence: 0.9 }, quote);
     expect(t.r.counts.submitted).toBe(1);
+  });
+});
+
+describe('proving the halt', () => {
+  const quote = { bid: 100, ask: 100.02 };
+
+  it('logs KILL_SWITCH_VERIFIED when every symbol\'s probe is refused reason=TRADING_HALTED', () => {
+    const t = router(tmp());
+    t.state.set('kill_switch', 'HALTED');
+    expect(proveHalt(['SPY', 'QQQ'], t.r, () => quote, t.state, t.journal, () => 1.25)).toBe(true);
+    t.journal.close();
+    expect(t.records().at(-1)).toMatchObject({ event: 'KILL_SWITCH_VERIFIED', probes: 2, results: { SPY: 'TRADING_HALTED', QQQ: 'TRADING_HALTED' }, since_detection_ms: 1.3, verified: true });
+  });
+
+  it('when the gate would trade through the halt: an ERROR, trading forced HALTED, and clearing the kill switch does not lift it', () => {
+    const t = router(tmp());
+    // A broken halt: the kill switch's state never reached the gate for SPY's orders.
+    expect(proveHalt(['SPY'], t.r, () => quote, t.state, t.journal, () => 2)).toBe(false);
+    expect(t.state.effective('SPY')).toEqual({ level: 'HALTED', source: 'kill_switch_verify' });
+    t.state.set('kill_switch', 'ACTIVE');
+    t.r.onDecision('SPY', { action: 'BUY', confidence: 0.9 }, quote);
+    expect(t.r.counts).toMatchObject({ submitted: 0, rejected: 1 });
+    t.journal.close();
+    expect(t.log()).toMatch(/\] ERROR KILL_SWITCH_VERIFY_FAILED: probe SPY=ACCEPTED \(expected reason=TRADING_HALTED\); trading forced HALTED\n/);
+    // A probe refused for another reason is no proof either.
+    const u = router(tmp());
+    u.state.set('memory', 'REDUCING');
+    expect(proveHalt(['SPY'], u.r, () => quote, u.state, u.journal, () => 2)).toBe(false);
+    u.journal.close();
+    expect(u.records().at(-1)).toMatchObject({ event: 'KILL_SWITCH_VERIFY_FAILED', results: { SPY: 'TRADING_REDUCING' } });
   });
 });
 
