@@ -21,6 +21,8 @@ export interface EmbeddedFeed {
   pid: number;
   /** Stops the child and waits for it to exit. Idempotent. */
   close(): Promise<void>;
+  /** Called once if the child exits before close() (a crash, an OOM kill): the feed is gone for good. */
+  onUnexpectedExit(listener: (why: string) => void): void;
 }
 
 /** A child that neither listens nor fails within this long is treated as failed. */
@@ -82,23 +84,33 @@ export function startEmbeddedFeed(venue: 'replay' | 'synthetic', config: Config)
 }
 
 function handle(child: ChildProcess, url: string, pid: number): EmbeddedFeed {
+  let closing: Promise<void> | undefined;
+  let unexpected: ((why: string) => void) | undefined;
+  // A `stop` sent as the child dies fails with EPIPE/ERR_IPC_CHANNEL_CLOSED; its exit is what counts.
+  child.on('error', () => undefined);
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once('exit', () => resolve());
+    else
+      child.once('exit', (code, signal) => {
+        if (!closing) unexpected?.(signal ? `killed by ${signal}` : `exited with code ${code}`);
+        resolve();
+      });
   });
-  let closing: Promise<void> | undefined;
   return {
     url,
     pid,
     close: () => {
       closing ??= (async () => {
-        if (child.connected) child.send({ type: 'stop' });
+        if (child.connected) child.send({ type: 'stop' }, () => undefined);
         const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
         await exited;
         clearTimeout(timer);
         child.stderr?.destroy();
       })();
       return closing;
+    },
+    onUnexpectedExit: (listener) => {
+      unexpected = listener;
     },
   };
 }

@@ -3,10 +3,11 @@
  * present at start, the embedded feed's child process (its start failure, its end with the
  * runner), and the leak drill that the memory row must fail.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLines, readTrace, runCli, startCli, tempDir, waitForLine, writeDrillConfig } from '../helpers/cli.js';
+import { readLines, readTrace, REPO, runCli, startCli, tempDir, waitForLine, writeDrillConfig } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 
 function args(dir: string, config: string, extra: string[] = []): string[] {
@@ -79,6 +80,36 @@ describe('the embedded feed in its own process', () => {
     killed.child.kill('SIGKILL');
     await killed.exited;
     await waitFor(() => !alive(orphan), 20_000);
+  });
+
+  it('Ctrl-C to the whole process group (runner and feed child) is a clean stop: exit 0, no disconnect, no error, the child gone', async () => {
+    const dir = tempDir();
+    // A process group of its own, as a terminal gives the command it runs.
+    const child = spawn(process.execPath, [join(REPO, 'bin/trader.js'), ...args(dir, writeDrillConfig(dir), ['--symbols', 'SPY'])], { cwd: REPO, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await waitForLine(join(dir, 'run.log'), /HEARTBEAT_OK: SPY last_update=\d/);
+    const feed = feedPid(stdout);
+    expect(feed).toBeGreaterThan(0);
+    process.kill(-(child.pid ?? 0), 'SIGINT');
+    expect(await exited).toBe(0);
+    const lines = readLines(join(dir, 'run.log'));
+    expect(lines.at(-1)).toMatch(/RUN_STOPPED: reason=SIGINT$/);
+    expect(lines.filter((l) => /WEBSOCKET_DISCONNECT|ERROR/.test(l))).toEqual([]);
+    await waitFor(() => !alive(feed), 20_000);
+  });
+
+  it('a feed process that dies mid-run is an ERROR naming it, not a silent outage', async () => {
+    const dir = tempDir();
+    const run = startCli(args(dir, writeDrillConfig(dir), ['--symbols', 'SPY']));
+    const log = join(dir, 'run.log');
+    await waitForLine(log, /HEARTBEAT_OK: SPY last_update=\d/);
+    const feed = feedPid(run.stdout());
+    process.kill(feed, 'SIGKILL');
+    await waitForLine(log, new RegExp(`ERROR EMBEDDED_FEED_EXITED: pid=${feed} killed by SIGKILL; the embedded feed is gone for this run`));
+    run.child.kill('SIGTERM');
+    expect((await run.exited).code).toBe(0);
   });
 
   it('a start failure is one line, exit 2, and nothing already written is moved', async () => {

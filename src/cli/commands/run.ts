@@ -95,6 +95,10 @@ export async function run(flags: RunFlags): Promise<number> {
   process.stdout.write(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
   process.stdout.write(`trader run: log ${flags.logFile}, trace ${flags.traceFile}, kill switch ${killSwitchFile}\n`);
 
+  for (const feed of embedded) {
+    // Not restarted: a new server would renumber every sequence and replay from the start.
+    feed.onUnexpectedExit((why) => journal.event('error', 'EMBEDDED_FEED_EXITED', `pid=${feed.pid} ${why}; the embedded feed is gone for this run, reconnects will fail`, { pid: feed.pid, why }));
+  }
   runner.start();
   const reason = await waitForStop(flags.duration, () => reloadSymbols(flags.config, runner, journal, flags.symbols));
   await runner.stop(reason);
