@@ -28,7 +28,7 @@ export interface Disconnect {
 }
 
 /** One appearance of the kill-switch file and what the runner proved about it. */
-export interface KillSwitchEpisode {
+interface KillSwitchEpisode {
   at: string;
   /** null when the file was there at start (no detection happened late or early). */
   delayMs: number | null;

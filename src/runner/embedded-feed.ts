@@ -32,7 +32,7 @@ const STOP_TIMEOUT_MS = 5_000;
 
 const ENTRY = fileURLToPath(new URL('./feed-child.js', import.meta.url));
 
-export function embeddedFeedSpec(venue: 'replay' | 'synthetic', config: Config): EmbeddedFeedSpec {
+function embeddedFeedSpec(venue: 'replay' | 'synthetic', config: Config): EmbeddedFeedSpec {
   if (venue === 'synthetic') return { venue, rate: config.feeds.synthetic.rate, seed: config.feeds.synthetic.seed };
   const { fixtures, speed, loop } = config.feeds.replay;
   return { venue, fixtures, speed, loop };

@@ -24,7 +24,7 @@ export interface MemorySample {
 /** The judged figure of a sample. */
 export const retained = (s: MemorySample): number => s.heapUsed + s.external;
 
-export interface SegmentTrend {
+interface SegmentTrend {
   /** 0 for the run's start, +1 at each re-baseline (SYMBOL_ADDED). */
   segment: number;
   baselineRetained: number;
