@@ -35,6 +35,8 @@ it('the runbook followed step by step on the replay feed gives GO', async () => 
   const pid = Number(readFileSync(join(dir, 'runner.pid'), 'utf8'));
   // T+1: heartbeats and decisions for both symbols.
   await waitFor(() => ['SPY', 'QQQ'].every((s) => readLines(log).some((l) => l.includes(`DECISION_LOGGED: symbol=${s} `))), 30_000);
+  // Memory is judged before the addition too: two post-warm-up samples of the first segment.
+  await waitFor(() => readTrace(trace).filter((r) => r.event === 'MEMORY_SAMPLE' && r.segment === 0).length >= 2, 30_000);
   // T+10: add TSLA to the config's symbols, then SIGUSR1 the PID in the pid file.
   writeFileSync(config, readFileSync(config, 'utf8').replace('symbols: [SPY, QQQ]', 'symbols: [SPY, QQQ, TSLA]'));
   process.kill(pid, 'SIGUSR1');
