@@ -57,9 +57,9 @@ export function buildReport({ c, determinism, matrix, errors, paths, cutLastLine
     criteria: matrix.criteria,
     latency_ms: lat(c.latencies()),
     per_symbol: per,
-    kill_switch: { detected_at: c.killSwitch.detectedAt, detection_delay_ms: c.killSwitch.delayMs, orders_after_halt: c.killSwitch.ordersAfter, rejected_after_halt: c.killSwitch.rejectedAfter, resumed_at: c.killSwitch.resumedAt },
+    kill_switch: { detected_at: c.killSwitch.detectedAt, detection_delay_ms: c.killSwitch.delayMs, present_at_start: c.killSwitch.presentAtStart, verified: c.killSwitch.episodes.length > 0 && c.killSwitch.episodes.every((e) => e.verified), detections: c.killSwitch.episodes.length, probes: c.killSwitch.probes, orders_after_halt: c.killSwitch.ordersAfter, rejected_after_halt: c.killSwitch.rejectedAfter, resumed_at: c.killSwitch.resumedAt },
     reconnects: c.disconnects.map((d) => ({ disconnected_at: d.at, recovered_at: d.recoveredAt, how: d.how, downtime_ms: d.downtimeMs })),
-    memory: { samples: c.memorySamples, baseline_rss: trend?.baselineRss ?? null, last_rss: trend?.latestRss ?? null, growth: trend ? round(trend.growth, 5) : null, slope_bytes_per_min: trend ? Math.round(trend.slopeBytesPerMin) : null },
+    memory: { figure: 'retained_after_gc', samples: c.memorySamples, segments: trend ? trend.current.segment + 1 : 0, baseline_retained: trend?.worst.baselineRetained ?? null, last_retained: trend?.worst.latestRetained ?? null, growth: trend ? round(trend.worst.growth, 5) : null, slope_bytes_per_min: trend ? Math.round(trend.worst.slopeBytesPerMin) : null, baseline_rss: trend?.baselineRss ?? null, last_rss: trend?.latestRss ?? null, rss_growth: trend ? round(trend.rssGrowth, 5) : null, rss_slope_bytes_per_min: trend ? Math.round(trend.rssSlopeBytesPerMin) : null },
     errors,
   };
 }

@@ -27,6 +27,32 @@ export interface Disconnect {
   downtimeMs: number | null;
 }
 
+/** One appearance of the kill-switch file and what the runner proved about it. */
+interface KillSwitchEpisode {
+  at: string;
+  /** null when the file was there at start (no detection happened late or early). */
+  delayMs: number | null;
+  presentAtStart: boolean;
+  /** KILL_SWITCH_VERIFIED followed it: the runner's probe order was refused reason=TRADING_HALTED. */
+  verified: boolean;
+  verifiedAfterMs: number | null;
+  /** KILL_SWITCH_VERIFY_FAILED followed it: a probe passed the gate (or was refused for another reason). */
+  verifyFailed: boolean;
+}
+
+export interface KillSwitchFigures {
+  detectedAt: string | null;
+  delayMs: number | null;
+  presentAtStart: boolean;
+  episodes: KillSwitchEpisode[];
+  /** ORDER_SUBMITTED and ORDER_FILLED while halted (from a detection until a TRADING_RESUMED). */
+  ordersAfter: number;
+  /** Real orders refused while halted; probes are counted apart. */
+  rejectedAfter: number;
+  probes: number;
+  resumedAt: string | null;
+}
+
 /** At most this many points per symbol are kept for the HTML charts. */
 const SERIES_POINTS = 1500;
 
@@ -37,9 +63,11 @@ export class ReportCollector {
   readonly disconnects: Disconnect[] = [];
   readonly memory = new MemoryTracker(0, 0);
   memorySamples = 0;
+  /** Judged samples whose heap figures were not read after a full GC. */
+  memoryNotAfterGc = 0;
   breaches = 0;
   maxBreachAgeMs = 0;
-  killSwitch: { detectedAt: string | null; delayMs: number | null; ordersAfter: number; rejectedAfter: number; resumedAt: string | null } = { detectedAt: null, delayMs: null, ordersAfter: 0, rejectedAfter: 0, resumedAt: null };
+  killSwitch: KillSwitchFigures = { detectedAt: null, delayMs: null, presentAtStart: false, episodes: [], ordersAfter: 0, rejectedAfter: 0, probes: 0, resumedAt: null };
   endedAt: string | null = null;
   private halted = false;
   private seriesStride = 1;
@@ -84,19 +112,41 @@ export class ReportCollector {
       case 'ORDER_SUBMITTED':
       case 'ORDER_FILLED':
       case 'ORDER_REJECTED': {
+        if (r.probe === true) {
+          // The runner's kill-switch probe: never an order of the strategy's, so not in the order figures.
+          this.killSwitch.probes += 1;
+          return;
+        }
         const kind = r.event === 'ORDER_SUBMITTED' ? 'submitted' : r.event === 'ORDER_FILLED' ? 'filled' : 'rejected';
         if (symbol) this.figures(symbol).orders[kind] += 1;
         if (this.halted && kind === 'rejected') this.killSwitch.rejectedAfter += 1;
-        else if (this.halted && kind === 'submitted') this.killSwitch.ordersAfter += 1;
+        else if (this.halted) this.killSwitch.ordersAfter += 1;
         return;
       }
-      case 'KILL_SWITCH_DETECTED':
+      case 'KILL_SWITCH_DETECTED': {
+        const presentAtStart = r.present_at_start === true;
+        const delayMs = typeof r.detection_delay_ms === 'number' ? r.detection_delay_ms : null;
         if (this.killSwitch.detectedAt === null) {
           this.killSwitch.detectedAt = ts;
-          this.killSwitch.delayMs = typeof r.detection_delay_ms === 'number' ? r.detection_delay_ms : null;
+          this.killSwitch.delayMs = delayMs;
+          this.killSwitch.presentAtStart = presentAtStart;
         }
+        this.killSwitch.episodes.push({ at: ts, delayMs, presentAtStart, verified: false, verifiedAfterMs: null, verifyFailed: false });
         this.halted = true;
         return;
+      }
+      case 'KILL_SWITCH_VERIFIED':
+      case 'KILL_SWITCH_VERIFY_FAILED': {
+        // Only a proof that follows a detection counts, and only for that detection.
+        const episode = this.killSwitch.episodes[this.killSwitch.episodes.length - 1];
+        if (!episode) return;
+        if (r.event === 'KILL_SWITCH_VERIFY_FAILED') episode.verifyFailed = true;
+        else if (!episode.verifyFailed) {
+          episode.verified = true;
+          episode.verifiedAfterMs = typeof r.since_detection_ms === 'number' ? r.since_detection_ms : null;
+        }
+        return;
+      }
       case 'TRADING_RESUMED':
         this.halted = false;
         this.killSwitch.resumedAt = ts;
@@ -130,9 +180,15 @@ export class ReportCollector {
         // Samples the runner marked as warm-up (growth null) are not a baseline.
         if (r.growth === null || r.growth === undefined) return;
         this.memorySamples += 1;
-        this.memory.add({ atMs: at, rss, heapUsed: Number(r.heap_used), external: Number(r.external) });
+        const afterGc = r.after_gc === true;
+        if (!afterGc) this.memoryNotAfterGc += 1;
+        this.memory.add({ atMs: at, rss, heapUsed: Number(r.heap_used), external: Number(r.external), afterGc });
         return;
       }
+      case 'SYMBOL_ADDED':
+        // The runner re-baselines here too; its next samples are warm-up (growth null) until it has.
+        this.memory.rebaseline(Date.parse(ts));
+        return;
       case 'RUN_STOPPED':
         this.endedAt = ts;
         return;

@@ -40,12 +40,34 @@ export const reportSchema = z.object({
   kill_switch: z.object({
     detected_at: z.string().nullable(),
     detection_delay_ms: z.number().nullable(),
+    present_at_start: z.boolean(),
+    /** Every detection was followed by KILL_SWITCH_VERIFIED (a probe refused reason=TRADING_HALTED). */
+    verified: z.boolean(),
+    detections: z.number(),
+    /** Probe orders the runner sent through the gate (never to the broker); not in per_symbol orders. */
+    probes: z.number(),
     orders_after_halt: z.number(),
     rejected_after_halt: z.number(),
     resumed_at: z.string().nullable(),
   }),
   reconnects: z.array(z.object({ disconnected_at: z.string(), recovered_at: z.string().nullable(), how: z.string().nullable(), downtime_ms: z.number().nullable() })),
-  memory: z.object({ samples: z.number(), baseline_rss: z.number().nullable(), last_rss: z.number().nullable(), growth: z.number().nullable(), slope_bytes_per_min: z.number().nullable() }),
+  memory: z.object({
+    /** The judged figure: heap used + external memory right after a full GC. */
+    figure: z.literal('retained_after_gc'),
+    samples: z.number(),
+    /** 1 + the number of SYMBOL_ADDED re-baselines. */
+    segments: z.number(),
+    /** Baseline, last value, growth and slope of the retained figure in the worst segment (the one judged). */
+    baseline_retained: z.number().nullable(),
+    last_retained: z.number().nullable(),
+    growth: z.number().nullable(),
+    slope_bytes_per_min: z.number().nullable(),
+    /** RSS over the whole post-warm-up run: shown, not judged. */
+    baseline_rss: z.number().nullable(),
+    last_rss: z.number().nullable(),
+    rss_growth: z.number().nullable(),
+    rss_slope_bytes_per_min: z.number().nullable(),
+  }),
   errors: z.object({ count: z.number(), first: z.array(z.string()) }),
 });
 

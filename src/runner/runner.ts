@@ -13,7 +13,7 @@ import { STRATEGY } from '../engine/strategy.js';
 import { TradingState } from '../safety/trading-state.js';
 import { StalenessWatchdog } from '../safety/staleness.js';
 import { KillSwitchPoller, type KillSwitchChange } from '../safety/kill-switch.js';
-import { MemoryTracker, sampleMemory } from '../safety/memory.js';
+import { MemoryTracker, retained, sampleMemory } from '../safety/memory.js';
 import { SafetySupervisor } from '../safety/supervisor.js';
 import type { Journal } from '../trace/journal.js';
 import type { CaptureWriter } from '../trace/capture.js';
@@ -21,7 +21,8 @@ import { round, summarize } from '../util/stats.js';
 import { formatDuration } from '../util/duration.js';
 import { buildRunRecord } from './run-record.js';
 import { DecisionPath } from './decision-path.js';
-import { OrderRouter } from './order-router.js';
+import { OrderRouter, type OrderCounts } from './order-router.js';
+import { proveHalt } from './halt-proof.js';
 
 export interface RunnerOptions {
   config: Config;
@@ -37,12 +38,14 @@ export interface RunnerOptions {
   capture?: CaptureWriter;
   /** Wall clock in ms with sub-ms precision (latency is measured against exchange timestamps). */
   now: () => number;
+  /** Leak drill only: bytes kept alive at every memory sample, to show the memory row fails a leak. */
+  drillLeakBytesPerSample?: number;
 }
 
 export interface RunSummary {
   durationMs: number;
   decisions: number;
-  orders: { submitted: number; filled: number; rejected: number };
+  orders: OrderCounts;
   stalenessBreaches: number;
   disconnects: number;
   parseErrors: number;
@@ -71,6 +74,8 @@ export class Runner {
   private parseErrorsUnlogged = 0;
   private lastParseLogMs = 0;
   private memoryWarned = false;
+  /** What the leak drill keeps alive (see drillLeakBytesPerSample). */
+  private readonly drillLeak: number[][] = [];
 
   constructor(private readonly options: RunnerOptions) {
     const { config } = options;
@@ -101,9 +106,10 @@ export class Runner {
     const flagText = Object.entries(flags).map(([k, v]) => `${k}=${v ? 1 : 0}`).join(' ');
     journal.event('info', 'RUN_STARTED', `pid=${process.pid} symbols=${this.options.symbols.join(',')} feed=${this.options.primary.venue}${this.options.fallback ? ` fallback=${this.options.fallback.venue}` : ''} ${flagText} strategy=${STRATEGY.name}@${STRATEGY.version} bar_interval=${formatDuration(config.decision.bar_interval)}`, { run_id: record.run_id, symbols: this.options.symbols, flags });
 
+    // The kill switch first: a file already there halts trading before the feed connects.
+    this.supervise('kill_switch', config.kill_switch.poll_interval, () => this.killSwitch.check());
     for (const symbol of this.options.symbols) this.staleness.watch(symbol, this.options.now());
     this.feeds.start();
-    this.supervise('kill_switch', config.kill_switch.poll_interval, () => this.killSwitch.check());
     this.supervise('staleness', Math.min(250, config.staleness.heartbeat_interval), () => this.checkStaleness());
     this.supervise('memory', config.memory.sample_interval, () => this.sampleMemory());
     this.every(config.staleness.heartbeat_interval, () => this.heartbeat());
@@ -124,7 +130,11 @@ export class Runner {
       this.staleness.watch(symbol, this.options.now());
       journal.event('info', 'SYMBOL_ADDED', `symbol=${symbol} symbols=${this.path.symbols.join(',')}`, { symbol });
     }
-    if (added.length) this.feeds.addSymbols(added);
+    if (added.length) {
+      this.feeds.addSymbols(added);
+      // A new symbol's pipeline is a legitimate step up in memory: judge growth afresh from here.
+      this.memory.rebaseline(this.options.now());
+    }
     for (const symbol of removed) {
       this.path.remove(symbol);
       this.staleness.unwatch(symbol);
@@ -220,12 +230,17 @@ export class Runner {
     if (change.kind === 'appeared') {
       this.state.set('kill_switch', 'HALTED');
       const note = change.content.trim() ? ` note="${change.content.trim().replace(/\s+/g, ' ').slice(0, 200)}"` : '';
-      journal.event('warn', 'KILL_SWITCH_DETECTED', `${killSwitchFile} exists (detection_delay=${change.delayMs.toFixed(0)}ms)${note}`, { file: killSwitchFile, file_mtime_ms: change.fileMtimeMs, detected_ms: change.detectedMs, detection_delay_ms: round(change.delayMs, 1), note: change.content.trim() || null });
+      // A file there before the start halted the run before its feed connected: there was no
+      // moment to detect late, so no delay is claimed (its mtime may be hours old).
+      const how = change.presentAtStart ? 'present at start (HALTED from the first instant, no detection delay)' : `exists (detection_delay=${change.delayMs.toFixed(0)}ms)`;
+      journal.event('warn', 'KILL_SWITCH_DETECTED', `${killSwitchFile} ${how}${note}`, { file: killSwitchFile, file_mtime_ms: change.fileMtimeMs, detected_ms: change.detectedMs, detection_delay_ms: change.presentAtStart ? null : round(change.delayMs, 1), present_at_start: change.presentAtStart, note: change.content.trim() || null });
       journal.event('warn', 'TRADING_HALTED', 'no new orders accepted', { source: 'kill_switch' });
       journal.event('info', 'ORDERS_CANCELLED', 'working_orders=0 (paper fills are immediate)', { count: 0 });
       const positions = this.orders.broker.allPositions();
       journal.event('info', 'POSITIONS_HELD', `current positions maintained ${Object.entries(positions).map(([s, q]) => `${s}=${q}`).join(' ') || '(flat)'}`.trim(), { positions });
       journal.event('info', 'FEEDS_ACTIVE', `continue monitoring (no trading) symbols=${this.symbols.join(',')}`, { symbols: this.symbols });
+      // Once this poll has returned: the probe's own pre-trade poll must not re-enter it.
+      queueMicrotask(() => proveHalt(this.symbols, this.orders, (s) => this.path.quote(s), this.state, journal, () => this.options.now() - change.detectedMs));
       return;
     }
     journal.event('info', 'KILL_SWITCH_CLEARED', `${killSwitchFile} removed`, { file: killSwitchFile });
@@ -258,14 +273,26 @@ export class Runner {
   }
 
   private sampleMemory(): void {
+    const drill = this.options.drillLeakBytesPerSample;
+    if (drill) {
+      // A drill knob (TRADER_DRILL_LEAK_KB_PER_SAMPLE): memory kept for good, as a leak would.
+      if (this.drillLeak.length === 0) this.options.journal.event('warn', 'DRILL_MEMORY_LEAK', `retaining ${Math.round(drill / 1024)}KiB per memory sample (TRADER_DRILL_LEAK_KB_PER_SAMPLE): a leak drill, not a trading run`, { bytes_per_sample: drill });
+      this.drillLeak.push(new Array<number>(Math.ceil(drill / 8)).fill(0.5));
+    }
     const sample = sampleMemory(this.options.now());
     const trend = this.memory.add(sample);
     const mb = (b: number): string => (b / 1048576).toFixed(1);
-    this.options.journal.event('debug', 'MEMORY_SAMPLE', `rss=${mb(sample.rss)}MB heap_used=${mb(sample.heapUsed)}MB external=${mb(sample.external)}MB growth=${trend ? (trend.growth * 100).toFixed(2) : 'warming'}%`, { rss: sample.rss, heap_used: sample.heapUsed, external: sample.external, growth: trend ? round(trend.growth, 5) : null, slope_bytes_per_min: trend ? Math.round(trend.slopeBytesPerMin) : null });
+    const seg = trend?.current;
+    this.options.journal.event(
+      'debug',
+      'MEMORY_SAMPLE',
+      `rss=${mb(sample.rss)}MB heap_used=${mb(sample.heapUsed)}MB external=${mb(sample.external)}MB retained=${mb(retained(sample))}MB${sample.afterGc ? ' (after GC)' : ''} growth=${seg ? (seg.growth * 100).toFixed(2) : 'warming'}%`,
+      { rss: sample.rss, heap_used: sample.heapUsed, external: sample.external, retained: retained(sample), after_gc: sample.afterGc, segment: seg?.segment ?? null, growth: seg ? round(seg.growth, 5) : null, slope_bytes_per_min: seg ? Math.round(seg.slopeBytesPerMin) : null },
+    );
     const { max_growth, on_growth } = this.options.config.memory;
-    const over = trend !== undefined && trend.growth > max_growth;
+    const over = seg !== undefined && seg.growth > max_growth;
     if (over && !this.memoryWarned) {
-      this.options.journal.event('warn', 'MEMORY_GROWTH_WARN', `rss growth ${(trend.growth * 100).toFixed(1)}% > ${(max_growth * 100).toFixed(1)}%${on_growth === 'reduce' ? '; trading REDUCING' : ''}`, { growth: round(trend.growth, 5), max_growth });
+      this.options.journal.event('warn', 'MEMORY_GROWTH_WARN', `retained memory (heap used + external after GC) growth ${(seg.growth * 100).toFixed(1)}% > ${(max_growth * 100).toFixed(1)}%${on_growth === 'reduce' ? '; trading REDUCING' : ''}`, { growth: round(seg.growth, 5), max_growth, figure: 'retained' });
       if (on_growth === 'reduce') this.state.set('memory', 'REDUCING');
     }
     if (!over && this.memoryWarned && on_growth === 'reduce') this.state.set('memory', 'ACTIVE');

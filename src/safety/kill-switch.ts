@@ -6,11 +6,13 @@
 import { statSync } from 'node:fs';
 
 export type KillSwitchChange =
-  | { kind: 'appeared'; detectedMs: number; fileMtimeMs: number; delayMs: number; content: string }
+  | { kind: 'appeared'; detectedMs: number; fileMtimeMs: number; delayMs: number; content: string; presentAtStart: boolean }
   | { kind: 'removed'; detectedMs: number };
 
 export class KillSwitchPoller {
   private present = false;
+  /** No check has run yet: a file found by the first one was there before the runner started. */
+  private first = true;
 
   constructor(
     private readonly path: string,
@@ -26,6 +28,8 @@ export class KillSwitchPoller {
   /** One poll; throws when the file cannot be checked (the caller fails closed). */
   check(): void {
     const detectedMs = this.now();
+    const presentAtStart = this.first;
+    this.first = false;
     const mtimeMs = statSync(this.path, { throwIfNoEntry: false })?.mtimeMs;
     if (mtimeMs !== undefined && !this.present) {
       this.present = true;
@@ -35,7 +39,7 @@ export class KillSwitchPoller {
       } catch {
         // The file's existence is the signal; an unreadable body must not delay the halt.
       }
-      this.onChange({ kind: 'appeared', detectedMs, fileMtimeMs: mtimeMs, delayMs: Math.max(0, detectedMs - mtimeMs), content });
+      this.onChange({ kind: 'appeared', detectedMs, fileMtimeMs: mtimeMs, delayMs: Math.max(0, detectedMs - mtimeMs), content, presentAtStart });
     } else if (mtimeMs === undefined && this.present) {
       this.present = false;
       this.onChange({ kind: 'removed', detectedMs });

@@ -9,8 +9,7 @@ import { readFlags } from '../../config/flags.js';
 import type { Config, Venue } from '../../config/schema.js';
 import { TraderError, usageError } from '../../errors.js';
 import { adapterFor, LIVE_VENUES, requireUrl } from '../../feeds/venues.js';
-import { startEmbeddedFeed } from '../../runner/embedded-feed.js';
-import type { FeedServer } from '../../feeds/server/feed-server.js';
+import { startEmbeddedFeed, type EmbeddedFeed } from '../../runner/embedded-feed.js';
 import type { FeedSource } from '../../runner/feed-switch.js';
 import { Runner } from '../../runner/runner.js';
 import { rotateIfPresent } from '../../trace/files.js';
@@ -37,12 +36,13 @@ export async function run(flags: RunFlags): Promise<number> {
   if (flags.feedUrl !== undefined && !/^wss?:\/\/[^\s]+$/.test(flags.feedUrl)) {
     throw usageError(`--feed-url: expected a ws:// or wss:// URL, got "${flags.feedUrl}"`);
   }
+  const drillLeakBytesPerSample = drillLeak(process.env.TRADER_DRILL_LEAK_KB_PER_SAMPLE);
   const fallbackVenue = config.feeds.fallback?.venue;
   if (!env.FLAG_REALTIME && fallbackVenue && LIVE_VENUES.has(fallbackVenue)) {
     throw new TraderError('E_FLAG_REFUSED', `FLAG_REALTIME=0 refuses live feeds, got feeds.fallback.venue ${fallbackVenue} in ${flags.config}`);
   }
 
-  const embedded: FeedServer[] = [];
+  const embedded: EmbeddedFeed[] = [];
   const closeEmbedded = async (): Promise<void> => {
     await Promise.all(embedded.map((e) => e.close()));
   };
@@ -88,13 +88,17 @@ export async function run(flags: RunFlags): Promise<number> {
   const capture = flags.record
     ? new CaptureWriter(flags.record, { type: 'capture', version: CAPTURE_VERSION, venue, url: primary.url, symbols, config, started_at: new Date(now).toISOString() })
     : undefined;
-  const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile, journal, now: wallClock, ...(capture ? { capture } : {}) });
+  const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile, journal, now: wallClock, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}) });
 
   mkdirSync(dirname(flags.pidFile), { recursive: true });
   writeFileSync(flags.pidFile, `${process.pid}\n`);
-  process.stdout.write(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
+  process.stdout.write(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
   process.stdout.write(`trader run: log ${flags.logFile}, trace ${flags.traceFile}, kill switch ${killSwitchFile}\n`);
 
+  for (const feed of embedded) {
+    // Not restarted: a new server would renumber every sequence and replay from the start.
+    feed.onUnexpectedExit((why) => journal.event('error', 'EMBEDDED_FEED_EXITED', `pid=${feed.pid} ${why}; the embedded feed is gone for this run, reconnects will fail`, { pid: feed.pid, why }));
+  }
   runner.start();
   const reason = await waitForStop(flags.duration, () => reloadSymbols(flags.config, runner, journal, flags.symbols));
   await runner.stop(reason);
@@ -142,4 +146,11 @@ function reloadSymbols(configPath: string, runner: Runner, journal: Journal, pin
   for (const s of config.symbols) if (!next.includes(s)) next.push(s);
   journal.event('info', 'CONFIG_RELOADED', `signal=SIGUSR1 config=${configPath} symbols=${next.join(',')}`, { symbols: next });
   runner.setSymbols(next);
+}
+
+/** The memory-leak drill's knob (README, Memory): KiB the runner keeps alive at every memory sample. */
+function drillLeak(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^\d+$/.test(value) || Number(value) === 0) throw usageError(`TRADER_DRILL_LEAK_KB_PER_SAMPLE: expected a positive whole number of KiB, got "${value}"`);
+  return Number(value) * 1024;
 }
