@@ -55,7 +55,8 @@ export function buildMatrix({ c, determinism, evidence, completion, errorLines, 
     'All decisions deterministic, symbols independent',
     '0 inconsistencies, independence PASS',
     `${decisions} decisions re-executed, ${inconsistencies} inconsistencies, independence ${determinism.independence.pass ? 'PASS' : 'FAIL'}${silent.length ? `; no decisions for ${silent.join(',')}` : ''}`,
-    decisions === 0 ? 'NOT_EXERCISED' : inconsistencies === 0 && determinism.independence.pass ? 'PASS' : 'FAIL',
+    // validate's own verdict: a run symbol without decisions fails it too.
+    decisions === 0 ? 'NOT_EXERCISED' : determinism.pass ? 'PASS' : 'FAIL',
   );
 
   // The figure is latency_ms, checked against each decision's own ts − trigger_ts and msg: figures that disagree prove nothing.
