@@ -142,17 +142,17 @@ export class ChunkChecker {
 
   private check(d: DecisionRecord, result: SymbolResult, line: number): void {
     const output = decide(d.inputs, this.params);
-    if (output.action !== d.action || output.confidence !== d.confidence) {
-      this.fail(result, line, `recorded ${d.action} ${d.confidence}, re-execution gives ${output.action} ${output.confidence}`);
-    } else if (inputsDigestOf(d.inputs) !== d.inputs_digest) {
-      this.fail(result, line, 'inputs_digest does not match the recorded inputs');
-    } else if (this.outputDigest(output) !== d.output_digest) {
-      this.fail(result, line, 'output_digest does not match the recorded output');
-    }
+    let wrong: string | undefined;
+    if (output.action !== d.action || output.confidence !== d.confidence) wrong = `recorded ${d.action} ${d.confidence}, re-execution gives ${output.action} ${output.confidence}`;
+    else if (inputsDigestOf(d.inputs) !== d.inputs_digest) wrong = 'inputs_digest does not match the recorded inputs';
+    else if (this.outputDigest(output) !== d.output_digest) wrong = 'output_digest does not match the recorded output';
+    if (wrong !== undefined) this.fail(result, line, wrong);
     const figures = latencyIssue(d);
     if (figures !== undefined) {
       this.figureIssues += 1;
-      this.fail(result, line, `figures: ${figures}`);
+      // One inconsistent decision counts once, however many of its checks it fails.
+      if (wrong === undefined) this.fail(result, line, `figures: ${figures}`);
+      else this.note(result, line, `figures: ${figures}`);
     }
     // Equal inputs → equal outputs is a trace-wide table: checked at the merge.
     this.pairs.push(digestKey(d.inputs_digest, d.output_digest), line, d.symbol);
@@ -189,6 +189,10 @@ export class ChunkChecker {
 
   private fail(result: SymbolResult, line: number, what: string): void {
     result.inconsistencies += 1;
+    this.note(result, line, what);
+  }
+
+  private note(result: SymbolResult, line: number, what: string): void {
     if (this.problems.length < MAX_PROBLEMS_KEPT) this.problems.push({ line, symbol: result.symbol, what });
   }
 }
