@@ -72,7 +72,7 @@ export function scanChunk(task: ChunkTask, bytes: Uint8Array): ChunkResult {
     const record = value as TraceRecord;
     checker.add(record, lines);
     figures?.add(record, raw);
-    chain?.add(record, lines);
+    chain?.add(record, lines, raw);
     log?.add(record, lines);
   }
   return { lines, determinism: checker.finish(), figures: figures?.finish() ?? null, chain: chain?.finish() ?? null, log: log?.finish() ?? null, bad };

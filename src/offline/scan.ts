@@ -54,12 +54,12 @@ export async function scanTrace<T>(path: string, options: ScanOptions, start: (r
   if (!info?.isFile()) throw inputError(`${path}: no such trace file`);
   const fd = openSync(path, 'r');
   try {
-    const { run, raw, bodyStart } = readRunRecord(fd, path, info.size);
+    const { run, raw, rawText, bodyStart } = readRunRecord(fd, path, info.size);
     const job = start(run);
     const verifiable = run.chain === 'sha256' || (run.chain === 'hmac-sha256' && options.traceKey !== undefined);
     const key = run.chain === 'hmac-sha256' ? options.traceKey : undefined;
     const verifier = verifiable && run.chain ? new ChainVerifier(run.chain, key) : undefined;
-    verifier?.start(raw);
+    verifier?.start(raw, rawText);
     const task: ChunkTask = { ...job.task, chain: verifier ? (key === undefined ? {} : { key }) : null };
     const chunkBytes = envInt('TRADER_CHUNK_BYTES', DEFAULT_CHUNK_BYTES, 1024);
     // Starting threads costs more than reading a small trace inline; TRADER_WORKERS overrides.
@@ -105,7 +105,7 @@ async function foldNext(inFlight: Array<{ result: Promise<ChunkResult>; final: b
   if (head) fold(await head.result, head.final);
 }
 
-function readRunRecord(fd: number, path: string, size: number): { run: RunRecord; raw: Record<string, unknown>; bodyStart: number } {
+function readRunRecord(fd: number, path: string, size: number): { run: RunRecord; raw: Record<string, unknown>; rawText: string; bodyStart: number } {
   if (size === 0) throw inputError(`${path}: not a trader trace (empty file)`);
   const head = Buffer.alloc(Math.min(size, FIRST_LINE_MAX));
   readSync(fd, head, 0, head.length, 0);
@@ -121,7 +121,7 @@ function readRunRecord(fd: number, path: string, size: number): { run: RunRecord
   const parsed = runRecordSchema.safeParse(value);
   if (!parsed.success) throw inputError(`${path}: not a trader trace (line 1 is not a run record: ${parsed.error.issues[0]?.path.join('.') || 'type'}: ${parsed.error.issues[0]?.message ?? ''})`);
   // The chain is over the record as written (the schema's parse drops fields it does not know).
-  return { run: parsed.data, raw: value as Record<string, unknown>, bodyStart: nl < 0 ? size : nl + 1 };
+  return { run: parsed.data, raw: value as Record<string, unknown>, rawText: text, bodyStart: nl < 0 ? size : nl + 1 };
 }
 
 /**

@@ -8,6 +8,10 @@
  * H is SHA-256, or HMAC-SHA256 keyed with TRADER_TRACE_KEY when it is set: without the key nobody
  * can re-chain an edited file. The run record says which (`chain`), never the key.
  *
+ * The writer lays each line out as that canonical text with rec_chain appended, so a reader first
+ * hashes the line as it stands (no re-serialization); only a line that does not verify that way
+ * (re-serialized, or tampered with) is re-serialized canonically and hashed again.
+ *
  * Readers verify on the worker threads: each chunk checks every link whose predecessor is in the
  * chunk and hands back its first record (checked at the ordered merge against the previous chunk's
  * last) — so the main thread does one hash per chunk, not per record.
@@ -49,14 +53,24 @@ export class ChainWriter {
     this.algo = algoFor(key);
   }
 
-  /** The record's line (without the newline): its fields, then rec_seq and rec_chain. */
+  /** The record's line (without the newline): its canonical JSON, rec_seq included, then rec_chain. */
   line(record: object): string {
-    const numbered = { ...record, [SEQ_FIELD]: this.count + 1 };
-    const chain = chainStep(this.key, this.head, canonicalJson(numbered));
+    const text = canonicalJson({ ...record, [SEQ_FIELD]: this.count + 1 });
+    const chain = chainStep(this.key, this.head, text);
     this.count += 1;
     this.head = chain;
-    return JSON.stringify({ ...numbered, [CHAIN_FIELD]: chain });
+    return `${text.slice(0, -1)}${CHAIN_SUFFIX}${chain}"}`;
   }
+}
+
+const CHAIN_SUFFIX = `,"${CHAIN_FIELD}":"`;
+const SUFFIX_LENGTH = CHAIN_SUFFIX.length + 64 + 2;
+
+/** The hashed text of a line as the writer laid it out, if it looks like that; else null. */
+function asWritten(raw: string | undefined): string | null {
+  if (raw === undefined || !raw.endsWith('"}') || raw.length <= SUFFIX_LENGTH) return null;
+  const at = raw.length - SUFFIX_LENGTH;
+  return raw.startsWith(CHAIN_SUFFIX, at) ? `${raw.slice(0, at)}}` : null;
 }
 
 /** What the chain says about one record, for a check against its predecessor. */
@@ -64,7 +78,10 @@ interface Link {
   line: number;
   seq: unknown;
   stored: unknown;
-  canonical: string;
+  /** The line as written, minus its rec_chain: hashed first. */
+  written: string | null;
+  /** The record's canonical text; computed only when `written` does not verify (always, for a chunk's head). */
+  canonical: string | null;
   /** RUN_STOPPED's claim: the chain head and record count before it. */
   seal?: { head: unknown; records: unknown };
 }
@@ -87,18 +104,25 @@ export interface ChainChunk {
   stop: { line: number; ordinal: number; head: unknown } | null;
 }
 
-/** Why `link` cannot follow `prev`; undefined when it can. */
-function linkIssue(key: string | undefined, prev: { seq: number; stored: string }, link: Link): string | undefined {
+/** Why `link` cannot follow `prev`; undefined when it can. `record` gives the canonical text when the link has none yet. */
+function linkIssue(key: string | undefined, prev: { seq: number; stored: string }, link: Link, record?: Record<string, unknown>): string | undefined {
   if (typeof link.stored !== 'string') return `no ${CHAIN_FIELD} (not written by this trader, or a record added by hand)`;
   if (link.seq !== prev.seq + 1) return `${SEQ_FIELD} is ${JSON.stringify(link.seq)}, expected ${prev.seq + 1} (a record removed, inserted, duplicated or moved)`;
-  if (chainStep(key, prev.stored, link.canonical) !== link.stored) return `${CHAIN_FIELD} does not match: this record or the one before it was edited, moved or re-chained`;
+  const fast = link.written !== null && chainStep(key, prev.stored, link.written) === link.stored;
+  const canonical = fast ? null : (link.canonical ?? (record ? canonicalOf(record) : ''));
+  if (canonical !== null && chainStep(key, prev.stored, canonical) !== link.stored) return `${CHAIN_FIELD} does not match: this record or the one before it was edited, moved or re-chained`;
   if (link.seal && (link.seal.records !== prev.seq || link.seal.head !== prev.stored)) return `RUN_STOPPED's seal (${SEAL_HEAD}, ${SEAL_RECORDS}) does not match the chain before it`;
   return undefined;
 }
 
-function linkOf(record: Record<string, unknown>, line: number): Link {
-  const { [CHAIN_FIELD]: stored, ...rest } = record;
-  const link: Link = { line, seq: rest[SEQ_FIELD], stored, canonical: canonicalJson(rest) };
+function canonicalOf(record: Record<string, unknown>): string {
+  const { [CHAIN_FIELD]: _stored, ...rest } = record;
+  return canonicalJson(rest);
+}
+
+/** A record's link; `eager` computes its canonical text now (a chunk's head, checked on another thread). */
+function linkOf(record: Record<string, unknown>, line: number, raw: string | undefined, eager: boolean): Link {
+  const link: Link = { line, seq: record[SEQ_FIELD], stored: record[CHAIN_FIELD], written: asWritten(raw), canonical: eager ? canonicalOf(record) : null };
   if (record.event === 'RUN_STOPPED') link.seal = { head: record[SEAL_HEAD], records: record[SEAL_RECORDS] };
   return link;
 }
@@ -115,11 +139,12 @@ export class ChainChunkVerifier {
 
   constructor(private readonly key: string | undefined) {}
 
-  add(record: Record<string, unknown>, line: number): void {
+  /** `raw`, the line as it stands in the file, lets an untouched line verify without re-serializing. */
+  add(record: Record<string, unknown>, line: number, raw?: string): void {
     this.records += 1;
     if (this.stop === null && record.event === 'RUN_STOPPED') this.stop = { line, ordinal: this.records, head: record[SEAL_HEAD] };
     if (this.broken) return;
-    const link = linkOf(record, line);
+    const link = linkOf(record, line, raw, this.records === 1);
     if (this.records === 1) {
       // Checked at the merge; a head that cannot be linked at all ends the chunk's checks here.
       this.head = link;
@@ -127,7 +152,7 @@ export class ChainChunkVerifier {
       if (!this.tail) this.broken = { line, what: `no ${CHAIN_FIELD}` };
       return;
     }
-    const issue = this.tail ? linkIssue(this.key, this.tail, link) : 'unlinked';
+    const issue = this.tail ? linkIssue(this.key, this.tail, link, record) : 'unlinked';
     if (issue !== undefined) this.broken = { line, what: issue };
     else this.tail = usable(link);
   }
@@ -163,10 +188,10 @@ export class ChainVerifier {
     private readonly key: string | undefined,
   ) {}
 
-  /** The run record (line 1), chained from GENESIS. */
-  start(run: Record<string, unknown>): void {
+  /** The run record (line 1, as parsed and as written), chained from GENESIS. */
+  start(run: Record<string, unknown>, raw: string): void {
     this.records = 1;
-    const link = linkOf(run, 1);
+    const link = linkOf(run, 1, raw, true);
     const issue = linkIssue(this.key, { seq: 0, stored: GENESIS }, link);
     if (issue !== undefined) this.broken = { line: 1, what: issue };
     else this.tail = usable(link);
