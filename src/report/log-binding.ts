@@ -8,7 +8,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { inputError } from '../errors.js';
-import { jsonLogKey } from '../trace/log-line.js';
+import { jsonLogKeyOfLine } from '../trace/log-line.js';
 import type { RenderedLog } from '../trace/log-render.js';
 
 const BLOCK = 256 * 1024;
@@ -95,12 +95,12 @@ export class LogBinder {
       for (const part of parts) {
         const got = this.reader.next();
         if (got === undefined) {
-          this.fail(this.reader.line + 1, `the log ends, but ${this.tracePath}:${traceLine} is a logged record: ${show(this.describe(part))}`);
+          this.fail(this.reader.line + 1, `the log ends, but ${this.tracePath}:${traceLine} is a logged record: ${show(part)}`);
           break;
         }
         const key = this.format === 'json' ? jsonKey(got) : got;
         if (key !== part) {
-          this.fail(this.reader.line, `${this.foreign(got) ?? 'differs from the trace'}: found ${show(got)}, ${this.tracePath}:${traceLine} renders ${show(this.describe(part))}`);
+          this.fail(this.reader.line, `${this.foreign(got) ?? 'differs from the trace'}: found ${show(got)}, ${this.tracePath}:${traceLine} renders ${show(part)}`);
           break;
         }
       }
@@ -124,21 +124,15 @@ export class LogBinder {
 
   /** "another run's log" when the line is a RUN_STARTED of another run. */
   private foreign(got: string): string | undefined {
-    const id = /RUN_STARTED.*run_id[=":]+([0-9a-f-]{8,})/.exec(got)?.[1];
+    const id = /RUN_STARTED.*?run_id[=":]+([0-9a-f-]{8,})/.exec(got)?.[1];
     return id !== undefined && id !== this.runId ? `another run's log (its RUN_STARTED has run_id ${id}, the trace's run is ${this.runId})` : undefined;
-  }
-
-  private describe(key: string): string {
-    if (this.format === 'text') return key;
-    const [level, event, msg] = JSON.parse(key) as [number, string, string];
-    return `level ${level} ${event}: ${msg}`;
   }
 }
 
 function jsonKey(line: string): string {
   try {
-    const v = JSON.parse(line) as { level?: unknown; event?: unknown; msg?: unknown };
-    return jsonLogKey(typeof v.level === 'number' ? v.level : String(v.level), v.event, v.msg);
+    const v: unknown = JSON.parse(line);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? jsonLogKeyOfLine(v as Record<string, unknown>) : `not a JSON object: ${line}`;
   } catch {
     return `not JSON: ${line}`;
   }

@@ -20,10 +20,10 @@ import { createHmac } from 'node:crypto';
 import { canonicalJson, sha256Hex } from '../util/canonical.js';
 
 export type ChainAlgo = 'sha256' | 'hmac-sha256';
-export const SEQ_FIELD = 'rec_seq';
+const SEQ_FIELD = 'rec_seq';
 export const CHAIN_FIELD = 'rec_chain';
 export const GENESIS = '0'.repeat(64);
-export const TRACE_KEY_ENV = 'TRADER_TRACE_KEY';
+const TRACE_KEY_ENV = 'TRADER_TRACE_KEY';
 /** RUN_STOPPED's seal: the chain head and the record count before it. */
 export const SEAL_HEAD = 'chain_head';
 export const SEAL_RECORDS = 'chain_records';
@@ -34,7 +34,7 @@ export function traceKey(env: NodeJS.ProcessEnv = process.env): string | undefin
   return key === undefined || key === '' ? undefined : key;
 }
 
-export const algoFor = (key: string | undefined): ChainAlgo => (key === undefined ? 'sha256' : 'hmac-sha256');
+const algoFor = (key: string | undefined): ChainAlgo => (key === undefined ? 'sha256' : 'hmac-sha256');
 
 /** One link: H(prev ‖ canonical). */
 export function chainStep(key: string | undefined, prev: string, canonical: string): string {
@@ -86,7 +86,7 @@ interface Link {
   seal?: { head: unknown; records: unknown };
 }
 
-export interface ChainBreak {
+interface ChainBreak {
   line: number;
   what: string;
 }

@@ -5,7 +5,7 @@
  */
 import { digest } from '../util/canonical.js';
 
-export interface DecisionFigures {
+interface DecisionFigures {
   symbol: string;
   action: string;
   confidence: number;
@@ -19,7 +19,7 @@ export const inputsDigestOf = (inputs: unknown): string => digest(inputs);
 export const outputDigestOf = (output: { action: string; confidence: number }): string => digest({ action: output.action, confidence: output.confidence });
 
 /** The latency as the log line prints it: one decimal under 10 ms, whole milliseconds above. */
-export const latencyText = (latencyMs: number): string => (latencyMs < 10 ? latencyMs.toFixed(1) : String(Math.round(latencyMs)));
+const latencyText = (latencyMs: number): string => (latencyMs < 10 ? latencyMs.toFixed(1) : String(Math.round(latencyMs)));
 
 /** The decision's `msg`, which is also its log line text. */
 export function decisionMsg(d: DecisionFigures): string {

@@ -10,10 +10,9 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import { ChainWriter, SEAL_HEAD, SEAL_RECORDS, type ChainAlgo } from './chain.js';
 import { timeOfDayFormatter } from './clock-format.js';
-import { LEVEL_RANK, textLogLine, type Level } from './log-line.js';
+import { DECISION_LOG_FIELDS, LEVEL_RANK, textLogLine, type Level } from './log-line.js';
 import { recordType, type DecisionRecord, type RunRecord } from './schema.js';
 
-export type { Level } from './log-line.js';
 
 export type Fields = Record<string, string | number | boolean | null | undefined | object>;
 
@@ -88,7 +87,9 @@ export class Journal {
     if (this.closed) return;
     const full: DecisionRecord = { type: 'decision', ts: new Date(now).toISOString(), event: 'DECISION_LOGGED', ...record };
     this.writeTrace(full);
-    this.writeLog('info', 'DECISION_LOGGED', record.msg, now, { symbol: record.symbol, action: record.action, confidence: record.confidence, latency_ms: record.latency_ms });
+    const fields: Fields = {};
+    for (const k of DECISION_LOG_FIELDS) fields[k] = record[k];
+    this.writeLog('info', 'DECISION_LOGGED', record.msg, now, fields);
   }
 
   close(): void {

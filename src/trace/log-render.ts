@@ -2,10 +2,10 @@
  * The log a trace should have produced, record by record (run on the offline workers): each record
  * at or above the run's log level, rendered with log-line.ts exactly as the journal wrote it — the
  * text line with its stamp in the run's time zone, or for --log-format json the level, event and
- * msg a pino line must carry.
+ * fields a pino line must carry.
  */
 import { timeOfDayFormatter } from './clock-format.js';
-import { isLevel, jsonLogKey, LEVEL_RANK, PINO_LEVEL, textLogLine, type Level } from './log-line.js';
+import { isLevel, jsonLogKeyOfRecord, LEVEL_RANK, PINO_LEVEL, textLogLine, type Level } from './log-line.js';
 import type { TraceRecord } from './schema.js';
 
 export interface LogTask {
@@ -14,14 +14,14 @@ export interface LogTask {
   timezone: string;
 }
 
-/** A chunk's expected log lines (text lines, or jsonLogKey keys), each with its trace line. */
+/** A chunk's expected log lines (text lines, or json log keys), each with its trace line. */
 export interface RenderedLog {
   keys: string[];
   lines: Uint32Array;
 }
 
 /** The level a record was logged at: its own, decisions being info; undefined for a record never logged. */
-export function recordLevel(r: TraceRecord): Level | undefined {
+function recordLevel(r: TraceRecord): Level | undefined {
   if (isLevel(r.level)) return r.level;
   return r.type === 'decision' ? 'info' : undefined;
 }
@@ -41,7 +41,7 @@ export class LogRenderer {
     const level = recordLevel(r);
     if (level === undefined || LEVEL_RANK[level] < this.minRank) return;
     const msg = typeof r.msg === 'string' ? r.msg : '';
-    if (this.task.format === 'json') this.keys.push(jsonLogKey(PINO_LEVEL[level], r.event, msg));
+    if (this.task.format === 'json') this.keys.push(jsonLogKeyOfRecord(r, PINO_LEVEL[level]));
     else {
       const ms = typeof r.ts === 'string' ? Date.parse(r.ts) : Number.NaN;
       this.keys.push(textLogLine(Number.isFinite(ms) ? this.stamp(ms) : '??:??:??', level, msg));
