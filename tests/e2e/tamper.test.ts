@@ -422,6 +422,27 @@ const cases: Case[] = [
   },
 ];
 
+describe('a run killed with SIGKILL', () => {
+  it('is NO-GO on run_complete (its pid is gone: not "in progress"), its chain intact', async () => {
+    const d = tempDir('trader-killed-');
+    const files = { log: join(d, 'run.log'), trace: join(d, 'trace.jsonl') };
+    const run = startCli(['run', '--config', writeDrillConfig(d), '--log-file', files.log, '--trace-file', files.trace, '--pid-file', join(d, 'pid'), '--kill-switch-file', join(d, 'HALT'), '--quiet'], keyed);
+    await waitFor(() => readLines(files.log).filter((l) => l.includes('DECISION_LOGGED')).length >= 4, 40_000);
+    run.child.kill('SIGKILL');
+    expect((await run.exited).signal).toBe('SIGKILL');
+    const r = await report(files.log, files.trace);
+    expect(r.code).toBe(1);
+    expect(r.rows).toMatchObject({ run_complete: 'FAIL', determinism: 'PASS' });
+    expect(r.report?.evidence.chain.pass).toBe(true);
+    // The trace line is written just before its log line: a kill between the two leaves the log one line short.
+    if (!r.report?.evidence.log.pass) expect(r.report?.evidence.log.first_mismatch).toMatch(/the log ends, but .*trace\.jsonl:\d+ is a logged record/);
+    expect(r.row('run_complete')).toMatch(/no RUN_STOPPED: the run was killed or crashed/);
+    const v = await validate(files.trace);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/Trace not sealed/);
+  });
+});
+
 describe('the tamper matrix', () => {
   it('has at least 20 variants', () => {
     expect(cases.length).toBeGreaterThanOrEqual(20);
@@ -442,6 +463,22 @@ describe('the tamper matrix', () => {
       expect(v.code === 1).toBe(r.rows.determinism === 'FAIL' || chainFailed);
     });
   }
+
+  it('gives the same answers on worker threads, records cut across chunk boundaries', async () => {
+    // Chunks of about one record: every link and every log line is checked across a boundary.
+    const threads = { env: { ...keyed.env, TRADER_WORKERS: '2', TRADER_CHUNK_BYTES: '1024' } };
+    const inline = { env: { ...keyed.env, TRADER_WORKERS: '0' } };
+    const strip = (x: Report | undefined) => ({ ...x, generated_at: null, inputs: null });
+    for (const name of ['a record removed', 'a log line edited', 'latency_ms and msg edited consistently, re-chained with the key', 'a killed run cut mid-line']) {
+      const c = cases.find((k) => k.name.startsWith(name));
+      if (!c) throw new Error(name);
+      const files = c.files();
+      const [one, many] = [await report(files.log, files.trace, inline), await report(files.log, files.trace, threads)];
+      expect(many.code).toBe(one.code);
+      expect(strip(many.report)).toEqual(strip(one.report));
+      expect((await validate(files.trace, threads)).stdout).toBe((await validate(files.trace, inline)).stdout);
+    }
+  });
 
   it('--waive on a FAILED row is exit 2 naming it; a NOT_EXERCISED row can still be waived', async () => {
     const files = variant('waive', { trace: (rs) => rs.splice(rs.indexOf(middleDecision(rs)), 1) });
