@@ -422,6 +422,27 @@ const cases: Case[] = [
   },
 ];
 
+describe('the runbook\'s thresholds, not the config\'s', () => {
+  it('a data age over 5 s fails staleness without any STALENESS_BREACH, and a looser max_lag is flagged', async () => {
+    // Written as a runner with staleness.max_lag 10s would have (chain and log consistent, with the key).
+    const files = variant('loose-config', {
+      trace: (rs) => {
+        (rs[0] as { thresholds: { max_lag_ms: number } }).thresholds.max_lag_ms = 10_000;
+        const hb = rs.find((r) => r.event === 'HEARTBEAT_OK' && r.symbol === 'QQQ');
+        if (!hb) throw new Error('no heartbeat');
+        hb.last_update_ms = 6000;
+        hb.msg = String(hb.msg).replace(/last_update=[\d.]+s/, 'last_update=6.0s');
+      },
+      rechainWithKey: true,
+      logFromTrace: true,
+    });
+    const r = await report(files.log, files.trace);
+    expect(r.code).toBe(1);
+    expect(r.rows).toMatchObject({ evidence: 'PASS', staleness: 'FAIL' });
+    expect(r.row('staleness')).toMatch(/^0 breaches; max heartbeat age 6\.0 s.*FLAG: the run's staleness\.max_lag 10 s is looser than the runbook's 5 s$/);
+  });
+});
+
 describe('a run killed with SIGKILL', () => {
   it('is NO-GO on run_complete (its pid is gone: not "in progress"), its chain intact', async () => {
     const d = tempDir('trader-killed-');
