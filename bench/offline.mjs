@@ -9,6 +9,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { decide, STRATEGY } from '../dist/engine/strategy.js';
 import { digest } from '../dist/util/canonical.js';
+import { ChainWriter } from '../dist/trace/chain.js';
 
 const N = Number(process.env.BENCH_DECISIONS ?? 1_000_000);
 const SYMBOLS = ['SPY', 'QQQ', 'TSLA', 'BTC-USD'];
@@ -20,7 +21,9 @@ const log = join(dir, 'run.log');
 function build() {
   const fd = openSync(trace, 'w');
   const t0 = Date.UTC(2025, 7, 25, 13, 30);
-  writeSync(fd, JSON.stringify({ type: 'run', ts: new Date(t0).toISOString(), schema_version: 1, trader_version: 'bench', run_id: 'bench', pid: 1, started_at: new Date(t0).toISOString(), command: 'run', config: { path: 'bench', digest: 'x' }, strategy: { name: STRATEGY.name, version: STRATEGY.version, params: PARAMS }, bar_interval_ms: 1000, symbols: SYMBOLS, flags: { FLAG_MULTI_SYMBOL: true, FLAG_REALTIME: true, STAGING_MODE: true }, feed: { venue: 'replay', url: 'ws://127.0.0.1:1' }, timezone: 'America/New_York', thresholds: { max_lag_ms: 5000, max_positions: 1, kill_switch_file: 'FLAG_TRADING_HALTED' } }) + '\n');
+  // Numbered and hash-chained as the journal writes them, so the offline commands verify a real chain.
+  const chain = new ChainWriter(undefined);
+  writeSync(fd, chain.line({ type: 'run', ts: new Date(t0).toISOString(), schema_version: 1, trader_version: 'bench', run_id: 'bench', pid: 1, started_at: new Date(t0).toISOString(), command: 'run', config: { path: 'bench', digest: 'x' }, strategy: { name: STRATEGY.name, version: STRATEGY.version, params: PARAMS }, bar_interval_ms: 1000, symbols: SYMBOLS, flags: { FLAG_MULTI_SYMBOL: true, FLAG_REALTIME: true, STAGING_MODE: true }, feed: { venue: 'replay', url: 'ws://127.0.0.1:1' }, timezone: 'America/New_York', thresholds: { max_lag_ms: 5000, max_positions: 1, kill_switch_file: 'FLAG_TRADING_HALTED' }, chain: 'sha256', log_level: 'info', log_format: 'text' }) + '\n');
   const state = new Map(SYMBOLS.map((s, i) => [s, { price: 100 * (i + 1), bars: [], volume: 0, notional: 0 }]));
   let chunk = [];
   let seed = 1;
@@ -39,8 +42,8 @@ function build() {
     const inputs = { bars: s.bars.map((b) => ({ ...b })), quote: { ask: close + 0.01, bid: close - 0.01 }, session_volume: s.volume, session_vwap: Math.round((s.notional / s.volume) * 1e6) / 1e6, symbol };
     const output = decide(inputs, PARAMS);
     const latency = Math.round((0.5 + rnd() * 3) * 1000) / 1000;
-    chunk.push(JSON.stringify({ type: 'decision', ts: new Date(start + 1000).toISOString(), event: 'DECISION_LOGGED', msg: `DECISION_LOGGED: symbol=${symbol} action=${output.action} confidence=${output.confidence.toFixed(2)} latency=${latency.toFixed(1)}ms`, symbol, action: output.action, confidence: output.confidence, latency_ms: latency, processing_us: 150, bar_start: start, bar_end: start + 1000, trigger_seq: i, trigger_ts: start + 1000, inputs, inputs_digest: digest(inputs), output_digest: digest(output) }));
-    if (i % SYMBOLS.length === 0) chunk.push(JSON.stringify({ type: 'heartbeat_ok', ts: new Date(start).toISOString(), event: 'HEARTBEAT_OK', level: 'info', msg: `HEARTBEAT_OK: ${symbol} last_update=0.0s lag=1ms`, symbol, last_update_ms: 1, lag_ms: 1 }));
+    chunk.push(chain.line({ type: 'decision', ts: new Date(start + 1000 + latency).toISOString(), event: 'DECISION_LOGGED', msg: `DECISION_LOGGED: symbol=${symbol} action=${output.action} confidence=${output.confidence.toFixed(2)} latency=${latency.toFixed(1)}ms`, symbol, action: output.action, confidence: output.confidence, latency_ms: latency, processing_us: 150, bar_start: start, bar_end: start + 1000, trigger_seq: i, trigger_ts: start + 1000, inputs, inputs_digest: digest(inputs), output_digest: digest(output) }));
+    if (i % SYMBOLS.length === 0) chunk.push(chain.line({ type: 'heartbeat_ok', ts: new Date(start).toISOString(), event: 'HEARTBEAT_OK', level: 'info', msg: `HEARTBEAT_OK: ${symbol} last_update=0.0s lag=1ms`, symbol, last_update_ms: 1, lag_ms: 1 }));
     if (chunk.length >= 5000) {
       writeSync(fd, chunk.join('\n') + '\n');
       chunk = [];

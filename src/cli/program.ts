@@ -60,10 +60,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--html <file>', 'also write an HTML page with charts')
     .option('--smoke <file>', 'the smoke result to include', 'reports/smoke.json')
     .option('--waive <list>', `criteria not exercised that may pass anyway: ${CRITERIA.join(',')}`, criteriaArg, [])
-    .option('--reexecute', 're-execute every decision and check bar chaining, as validate does (default: check the recorded digests)')
+    .option('--reexecute', 'accepted for old scripts; every report re-executes every decision, as validate does')
     .action(async (opts: { log: string; trace: string; output: string; html?: string; smoke: string; waive: CriterionId[]; reexecute?: boolean }) => {
       const { report } = await import('./commands/report.js');
-      setExitCode(await report({ log: opts.log, trace: opts.trace, output: opts.output, smoke: opts.smoke, waive: opts.waive, reexecute: opts.reexecute === true, ...(opts.html ? { html: opts.html } : {}) }));
+      setExitCode(await report({ log: opts.log, trace: opts.trace, output: opts.output, smoke: opts.smoke, waive: opts.waive, ...(opts.html ? { html: opts.html } : {}) }));
     });
 
   program

@@ -1,18 +1,25 @@
 /**
  * One chunk of a trace (whole lines, as bytes), read and checked on its own: the per-record work
- * of validate and report (JSON.parse, re-execution, digests, per-symbol sums) that can run on any
- * core. What needs earlier records is left to the ordered merge (see scan.ts).
+ * of validate and report (JSON.parse, re-execution, digests, the hash chain's links, the log lines
+ * the records render to, per-symbol sums) that can run on any core. What needs earlier records is
+ * left to the ordered merge (see scan.ts).
  */
 import { isAscii } from 'node:buffer';
 import { FigureChunk, type ChunkFigures } from '../report/chunk-figures.js';
+import { ChainChunkVerifier, type ChainChunk } from '../trace/chain.js';
+import { LogRenderer, type LogTask, type RenderedLog } from '../trace/log-render.js';
 import type { RunRecord, TraceRecord } from '../trace/schema.js';
-import { ChunkChecker, inputsBounds, type CheckerOptions, type ChunkDeterminism } from '../validate/determinism.js';
+import { ChunkChecker, type CheckerOptions, type ChunkDeterminism } from '../validate/determinism.js';
 
 export interface ChunkTask {
   run: RunRecord;
   checker: CheckerOptions;
   /** Gather the report's figures too. */
   figures: boolean;
+  /** Verify the hash chain's links (with this key, if the chain is keyed); null: the chain is not checked. */
+  chain: { key?: string } | null;
+  /** Render the records as the run's log shows them, for the report's log binding; null: not wanted. */
+  log: LogTask | null;
 }
 
 /** The first line that is not a record; reading stopped there. */
@@ -28,6 +35,8 @@ export interface ChunkResult {
   lines: number;
   determinism: ChunkDeterminism;
   figures: ChunkFigures | null;
+  chain: ChainChunk | null;
+  log: RenderedLog | null;
   bad: BadLine | null;
 }
 
@@ -37,6 +46,8 @@ export function scanChunk(task: ChunkTask, bytes: Uint8Array): ChunkResult {
   const text = buffer.toString(isAscii(buffer) ? 'ascii' : 'utf8');
   const checker = new ChunkChecker(task.run, task.checker);
   const figures = task.figures ? new FigureChunk() : undefined;
+  const chain = task.chain ? new ChainChunkVerifier(task.chain.key) : undefined;
+  const log = task.log ? new LogRenderer(task.log) : undefined;
   let lines = 0;
   let bad: BadLine | null = null;
   let from = 0;
@@ -48,9 +59,8 @@ export function scanChunk(task: ChunkTask, bytes: Uint8Array): ChunkResult {
     from = nl + 1;
     if (raw === '') continue;
     let value: unknown;
-    const light = task.checker.digestsOnly && raw.startsWith(DECISION_START) ? parseAroundInputs(raw) : undefined;
     try {
-      value = light?.record ?? JSON.parse(raw);
+      value = JSON.parse(raw);
     } catch {
       bad = { line: lines, kind: 'json', lastLine: text.slice(from).trim() === '' };
       break;
@@ -59,35 +69,18 @@ export function scanChunk(task: ChunkTask, bytes: Uint8Array): ChunkResult {
       bad = { line: lines, kind: 'type', lastLine: false };
       break;
     }
-    checker.add(value as TraceRecord, lines, raw, light?.inputsText);
-    figures?.add(value as TraceRecord, raw);
+    const record = value as TraceRecord;
+    checker.add(record, lines);
+    figures?.add(record, raw);
+    chain?.add(record, lines, raw);
+    log?.add(record, lines);
   }
-  return { lines, determinism: checker.finish(), figures: figures?.finish() ?? null, bad };
-}
-
-const DECISION_START = '{"type":"decision",';
-
-/**
- * A decision line parsed with its inputs (most of its numbers) left as text, when only digests are
- * checked: the inputs are cut out between `"inputs":` and `,"inputs_digest":` and the rest must
- * parse with the placeholder landing on the top-level `inputs` key. A key inside a string cannot
- * match (its quotes are escaped), so anything unexpected fails that test and is parsed whole.
- */
-function parseAroundInputs(raw: string): { record: TraceRecord; inputsText: string } | undefined {
-  const at = inputsBounds(raw);
-  if (at === undefined) return undefined;
-  const [start, end] = at;
-  try {
-    const record = JSON.parse(`${raw.slice(0, start)}0${raw.slice(end)}`) as TraceRecord;
-    return record.inputs === 0 ? { record, inputsText: raw.slice(start, end) } : undefined;
-  } catch {
-    return undefined;
-  }
+  return { lines, determinism: checker.finish(), figures: figures?.finish() ?? null, chain: chain?.finish() ?? null, log: log?.finish() ?? null, bad };
 }
 
 /** The buffers a result can hand over to another thread instead of copying. */
 export function transferables(r: ChunkResult): ArrayBuffer[] {
   const { hi, lo, out, line, symbol } = r.determinism.pairs;
-  const arrays = [hi, lo, out, line, symbol, ...(r.figures?.symbols.flatMap((s) => [s.latencies, s.at]) ?? [])];
+  const arrays = [hi, lo, out, line, symbol, ...(r.figures?.symbols.flatMap((s) => [s.latencies, s.at]) ?? []), ...(r.log ? [r.log.lines] : [])];
   return arrays.map((a) => a.buffer as ArrayBuffer);
 }

@@ -12,6 +12,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { inputError } from '../errors.js';
+import { ChainVerifier, type ChainResult } from '../trace/chain.js';
 import { runRecordSchema, type RunRecord } from '../trace/schema.js';
 import { scanChunk, type ChunkResult, type ChunkTask } from './chunk.js';
 import { ChunkPool } from './pool.js';
@@ -20,13 +21,24 @@ export interface TraceScan {
   run: RunRecord;
   /** The last line did not parse: the writing run was killed mid-line. */
   cutLastLine: boolean;
+  /** The hash chain checked over every record; null when it could not be (no chain, or a keyed chain and no key). */
+  chain: ChainResult | null;
 }
 
 /** What to run on every chunk, how to fold each result in (called in file order), and what holds the folded state. */
 export interface ScanJob<T> {
-  task: ChunkTask;
+  task: Omit<ChunkTask, 'chain'>;
   merge: (result: ChunkResult, lineOffset: number) => void;
   state: T;
+}
+
+/**
+ * Every scan verifies the chain: with `traceKey` (TRADER_TRACE_KEY) when the run record says the
+ * chain is keyed; a keyed chain without the key, or a trace without a chain, is left unverified
+ * (chain: null) for the caller to judge (chain-verdict.ts).
+ */
+export interface ScanOptions {
+  traceKey: string | undefined;
 }
 
 const FIRST_LINE_MAX = 1 << 20;
@@ -37,19 +49,24 @@ const FIRST_LINE_MAX = 1 << 20;
  */
 const DEFAULT_CHUNK_BYTES = 120 * 1024;
 
-export async function scanTrace<T>(path: string, start: (run: RunRecord) => ScanJob<T>): Promise<TraceScan & { state: T }> {
+export async function scanTrace<T>(path: string, options: ScanOptions, start: (run: RunRecord) => ScanJob<T>): Promise<TraceScan & { state: T }> {
   const info = await stat(path).catch(() => undefined);
   if (!info?.isFile()) throw inputError(`${path}: no such trace file`);
   const fd = openSync(path, 'r');
   try {
-    const { run, bodyStart } = readRunRecord(fd, path, info.size);
+    const { run, raw, rawText, bodyStart } = readRunRecord(fd, path, info.size);
     const job = start(run);
+    const verifiable = run.chain === 'sha256' || (run.chain === 'hmac-sha256' && options.traceKey !== undefined);
+    const key = run.chain === 'hmac-sha256' ? options.traceKey : undefined;
+    const verifier = verifiable && run.chain ? new ChainVerifier(run.chain, key) : undefined;
+    verifier?.start(raw, rawText);
+    const task: ChunkTask = { ...job.task, chain: verifier ? (key === undefined ? {} : { key }) : null };
     const chunkBytes = envInt('TRADER_CHUNK_BYTES', DEFAULT_CHUNK_BYTES, 1024);
     // Starting threads costs more than reading a small trace inline; TRADER_WORKERS overrides.
     const small = info.size - bodyStart <= 16 * chunkBytes;
     const workers = envInt('TRADER_WORKERS', small ? 0 : Math.min(availableParallelism(), 4), 0);
-    const pool = workers > 0 ? new ChunkPool(job.task, workers) : undefined;
-    const scanOne = pool ? (bytes: Uint8Array) => pool.run(bytes) : async (bytes: Uint8Array) => scanChunk(job.task, bytes);
+    const pool = workers > 0 ? new ChunkPool(task, workers) : undefined;
+    const scanOne = pool ? (bytes: Uint8Array) => pool.run(bytes) : async (bytes: Uint8Array) => scanChunk(task, bytes);
     let lineOffset = 1;
     let cutLastLine = false;
     const fold = (r: ChunkResult, final: boolean): void => {
@@ -60,6 +77,7 @@ export async function scanTrace<T>(path: string, start: (run: RunRecord) => Scan
         cutLastLine = true;
       }
       job.merge(r, lineOffset);
+      if (r.chain) verifier?.merge(r.chain, lineOffset);
       lineOffset += r.lines;
     };
     try {
@@ -76,7 +94,7 @@ export async function scanTrace<T>(path: string, start: (run: RunRecord) => Scan
     } finally {
       await pool?.close();
     }
-    return { run, cutLastLine, state: job.state };
+    return { run, cutLastLine, chain: verifier?.finish() ?? null, state: job.state };
   } finally {
     closeSync(fd);
   }
@@ -87,7 +105,7 @@ async function foldNext(inFlight: Array<{ result: Promise<ChunkResult>; final: b
   if (head) fold(await head.result, head.final);
 }
 
-function readRunRecord(fd: number, path: string, size: number): { run: RunRecord; bodyStart: number } {
+function readRunRecord(fd: number, path: string, size: number): { run: RunRecord; raw: Record<string, unknown>; rawText: string; bodyStart: number } {
   if (size === 0) throw inputError(`${path}: not a trader trace (empty file)`);
   const head = Buffer.alloc(Math.min(size, FIRST_LINE_MAX));
   readSync(fd, head, 0, head.length, 0);
@@ -102,7 +120,8 @@ function readRunRecord(fd: number, path: string, size: number): { run: RunRecord
   }
   const parsed = runRecordSchema.safeParse(value);
   if (!parsed.success) throw inputError(`${path}: not a trader trace (line 1 is not a run record: ${parsed.error.issues[0]?.path.join('.') || 'type'}: ${parsed.error.issues[0]?.message ?? ''})`);
-  return { run: parsed.data, bodyStart: nl < 0 ? size : nl + 1 };
+  // The chain is over the record as written (the schema's parse drops fields it does not know).
+  return { run: parsed.data, raw: value as Record<string, unknown>, rawText: text, bodyStart: nl < 0 ? size : nl + 1 };
 }
 
 /**

@@ -2,12 +2,14 @@
 import { summarizeInPlace, round } from '../util/stats.js';
 import type { DeterminismResult } from '../validate/determinism.js';
 import type { ReportCollector } from './collect.js';
+import type { Evidence } from './evidence.js';
 import type { Criterion, CriterionId, Report } from './schema.js';
 import { TRADER_VERSION } from '../version.js';
 
 export interface BuildInputs {
   c: ReportCollector;
   determinism: DeterminismResult;
+  evidence: Evidence;
   matrix: { criteria: Criterion[]; decision: 'GO' | 'NO-GO'; reasons: string[] };
   errors: { count: number; first: string[] };
   paths: { log: string; trace: string; smoke: string | null };
@@ -20,7 +22,7 @@ const lat = (values: Float64Array): Report['latency_ms'] => {
   return { count: s.count, avg: round(s.avg, 3), p50: round(s.p50, 3), p95: round(s.p95, 3), p99: round(s.p99, 3), max: round(s.max, 3) };
 };
 
-export function buildReport({ c, determinism, matrix, errors, paths, cutLastLine, waive }: BuildInputs): Report {
+export function buildReport({ c, determinism, evidence, matrix, errors, paths, cutLastLine, waive }: BuildInputs): Report {
   const run = c.run;
   const trend = c.memory.trend();
   const per: Report['per_symbol'] = {};
@@ -61,5 +63,11 @@ export function buildReport({ c, determinism, matrix, errors, paths, cutLastLine
     reconnects: c.disconnects.map((d) => ({ disconnected_at: d.at, recovered_at: d.recoveredAt, how: d.how, downtime_ms: d.downtimeMs })),
     memory: { figure: 'retained_after_gc', samples: c.memorySamples, segments: trend ? trend.current.segment + 1 : 0, baseline_retained: trend?.worst.baselineRetained ?? null, last_retained: trend?.worst.latestRetained ?? null, growth: trend ? round(trend.worst.growth, 5) : null, slope_bytes_per_min: trend ? Math.round(trend.worst.slopeBytesPerMin) : null, baseline_rss: trend?.baselineRss ?? null, last_rss: trend?.latestRss ?? null, rss_growth: trend ? round(trend.rssGrowth, 5) : null, rss_slope_bytes_per_min: trend ? Math.round(trend.rssSlopeBytesPerMin) : null },
     errors,
+    evidence: {
+      pass: evidence.pass,
+      chain: { pass: evidence.chain.pass, text: evidence.chain.text, algo: run.chain ?? null, keyed: evidence.chain.keyed, records: evidence.chain.records, head: evidence.chain.head, first_broken_line: evidence.chain.line, sealed: evidence.chain.sealed },
+      log: { pass: evidence.log.pass, format: run.log_format ?? null, level: run.log_level ?? null, matched: evidence.log.matched, first_mismatch: evidence.log.mismatch },
+      figures: evidence.figures,
+    },
   };
 }

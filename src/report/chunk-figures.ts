@@ -15,6 +15,8 @@ export interface SymbolChunk {
   lagSum: number;
   lagCount: number;
   lagMax: number;
+  /** The largest data age (last_update) a heartbeat showed. */
+  ageMax: number;
 }
 
 export interface ChunkFigures {
@@ -31,6 +33,7 @@ interface Growing {
   lagSum: number;
   lagCount: number;
   lagMax: number;
+  ageMax: number;
 }
 
 export class FigureChunk {
@@ -48,8 +51,10 @@ export class FigureChunk {
       f.latencies.push(Number(r.latency_ms));
       f.at.push(Date.parse(String(r.ts)));
     } else if (event === 'HEARTBEAT_OK') {
-      if (!symbol || typeof r.lag_ms !== 'number') return;
+      if (!symbol) return;
       const f = this.figures(symbol);
+      if (typeof r.last_update_ms === 'number') f.ageMax = Math.max(f.ageMax, r.last_update_ms);
+      if (typeof r.lag_ms !== 'number') return;
       f.lagSum += r.lag_ms;
       f.lagCount += 1;
       f.lagMax = Math.max(f.lagMax, r.lag_ms);
@@ -66,7 +71,7 @@ export class FigureChunk {
   private figures(symbol: string): Growing {
     let f = this.symbols.get(symbol);
     if (!f) {
-      f = { symbol, actions: { BUY: 0, SELL: 0, HOLD: 0 }, latencies: [], at: [], lagSum: 0, lagCount: 0, lagMax: 0 };
+      f = { symbol, actions: { BUY: 0, SELL: 0, HOLD: 0 }, latencies: [], at: [], lagSum: 0, lagCount: 0, lagMax: 0, ageMax: 0 };
       this.symbols.set(symbol, f);
     }
     return f;

@@ -15,6 +15,8 @@ export interface SymbolFigures {
   lagSum: number;
   lagCount: number;
   lagMax: number;
+  /** The largest data age a heartbeat showed (ms). */
+  ageMax: number;
   staleness: Array<{ from: string; to: string | null }>;
   orders: { submitted: number; filled: number; rejected: number };
 }
@@ -69,6 +71,8 @@ export class ReportCollector {
   maxBreachAgeMs = 0;
   killSwitch: KillSwitchFigures = { detectedAt: null, delayMs: null, presentAtStart: false, episodes: [], ordersAfter: 0, rejectedAfter: 0, probes: 0, resumedAt: null };
   endedAt: string | null = null;
+  /** RUN_SUMMARY's own counts, checked against the trace's (evidence.ts). */
+  summary: { decisions: unknown; orders: unknown } | null = null;
   private halted = false;
   private seriesStride = 1;
 
@@ -90,6 +94,7 @@ export class ReportCollector {
       f.lagSum += part.lagSum;
       f.lagCount += part.lagCount;
       f.lagMax = Math.max(f.lagMax, part.lagMax);
+      f.ageMax = Math.max(f.ageMax, part.ageMax);
     }
     for (const raw of chunk.others) this.add(JSON.parse(raw) as TraceRecord);
   }
@@ -189,6 +194,9 @@ export class ReportCollector {
         // The runner re-baselines here too; its next samples are warm-up (growth null) until it has.
         this.memory.rebaseline(Date.parse(ts));
         return;
+      case 'RUN_SUMMARY':
+        this.summary = { decisions: r.decisions, orders: r.orders };
+        return;
       case 'RUN_STOPPED':
         this.endedAt = ts;
         return;
@@ -208,7 +216,7 @@ export class ReportCollector {
   private figures(symbol: string): SymbolFigures {
     let f = this.symbols.get(symbol);
     if (!f) {
-      f = { decisions: 0, actions: { BUY: 0, SELL: 0, HOLD: 0 }, latencies: new Float64Blocks(), lagSum: 0, lagCount: 0, lagMax: 0, staleness: [], orders: { submitted: 0, filled: 0, rejected: 0 } };
+      f = { decisions: 0, actions: { BUY: 0, SELL: 0, HOLD: 0 }, latencies: new Float64Blocks(), lagSum: 0, lagCount: 0, lagMax: 0, ageMax: 0, staleness: [], orders: { submitted: 0, filled: 0, rejected: 0 } };
       this.symbols.set(symbol, f);
     }
     return f;

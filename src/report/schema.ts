@@ -1,7 +1,7 @@
 /** The report JSON written to --output: its shape, checked by the tests and documented in README. */
 import { z } from 'zod';
 
-export const CRITERIA = ['staleness', 'determinism', 'latency', 'kill_switch', 'errors', 'reconnects', 'memory', 'smoke'] as const;
+export const CRITERIA = ['run_complete', 'evidence', 'staleness', 'determinism', 'latency', 'kill_switch', 'errors', 'reconnects', 'memory', 'smoke'] as const;
 export type CriterionId = (typeof CRITERIA)[number];
 
 const latency = z.object({ count: z.number(), avg: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() });
@@ -69,6 +69,22 @@ export const reportSchema = z.object({
     rss_slope_bytes_per_min: z.number().nullable(),
   }),
   errors: z.object({ count: z.number(), first: z.array(z.string()) }),
+  /** What the evidence row checked (README "The report"). */
+  evidence: z.object({
+    pass: z.boolean(),
+    chain: z.object({
+      pass: z.boolean(),
+      text: z.string(),
+      algo: z.enum(['sha256', 'hmac-sha256']).nullable(),
+      keyed: z.boolean(),
+      records: z.number().nullable(),
+      head: z.string().nullable(),
+      first_broken_line: z.number().nullable(),
+      sealed: z.object({ head: z.string(), records: z.number() }).nullable(),
+    }),
+    log: z.object({ pass: z.boolean(), format: z.enum(['text', 'json']).nullable(), level: z.string().nullable(), matched: z.number(), first_mismatch: z.string().nullable() }),
+    figures: z.object({ pass: z.boolean(), issues: z.array(z.string()) }),
+  }),
 });
 
 export type Report = z.infer<typeof reportSchema>;

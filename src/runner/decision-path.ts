@@ -7,6 +7,7 @@ import { maxLagFor, type Config } from '../config/schema.js';
 import type { MarketEvent } from '../feeds/events.js';
 import { SymbolPipeline, type Decision } from '../engine/pipeline.js';
 import type { Journal } from '../trace/journal.js';
+import { decisionMsg } from '../trace/decision-line.js';
 import { round } from '../util/stats.js';
 
 export interface SymbolCounters {
@@ -92,10 +93,9 @@ export class DecisionPath {
     const latencyMs = round(Math.max(0, now - trigger.exchTs), 3);
     const processingUs = Number((process.hrtime.bigint() - recvNs) / 1000n);
     const { symbol, output } = decision;
-    const latencyText = latencyMs < 10 ? latencyMs.toFixed(1) : String(Math.round(latencyMs));
     this.journal.decision(
       {
-        msg: `DECISION_LOGGED: symbol=${symbol} action=${output.action} confidence=${output.confidence.toFixed(2)} latency=${latencyText}ms`,
+        msg: decisionMsg({ symbol, action: output.action, confidence: output.confidence, latency_ms: latencyMs }),
         symbol,
         action: output.action,
         confidence: output.confidence,

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../config/schema.js';
 import type { Flags } from '../config/flags.js';
 import { STRATEGY } from '../engine/strategy.js';
-import { TRACE_SCHEMA_VERSION, type RunRecord } from '../trace/schema.js';
+import type { RunRecordBase } from '../trace/journal.js';
+import { TRACE_SCHEMA_VERSION } from '../trace/schema.js';
 import { TRADER_VERSION } from '../version.js';
 
 export interface RunDescription {
-  command: RunRecord['command'];
+  command: RunRecordBase['command'];
   config: Config;
   configPath: string;
   configDigest: string;
@@ -19,7 +20,7 @@ export interface RunDescription {
 }
 
 /** The trace's first record: everything needed to re-execute and judge the run offline. */
-export function buildRunRecord(run: RunDescription): RunRecord {
+export function buildRunRecord(run: RunDescription): RunRecordBase {
   const { config } = run;
   const started = new Date(run.startMs).toISOString();
   return {

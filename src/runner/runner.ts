@@ -104,7 +104,7 @@ export class Runner {
     const record = buildRunRecord({ ...this.options, venue: this.options.primary.venue, url: this.options.primary.url, command: 'run', startMs: this.startMs });
     journal.run(record);
     const flagText = Object.entries(flags).map(([k, v]) => `${k}=${v ? 1 : 0}`).join(' ');
-    journal.event('info', 'RUN_STARTED', `pid=${process.pid} symbols=${this.options.symbols.join(',')} feed=${this.options.primary.venue}${this.options.fallback ? ` fallback=${this.options.fallback.venue}` : ''} ${flagText} strategy=${STRATEGY.name}@${STRATEGY.version} bar_interval=${formatDuration(config.decision.bar_interval)}`, { run_id: record.run_id, symbols: this.options.symbols, flags });
+    journal.event('info', 'RUN_STARTED', `run_id=${record.run_id} pid=${process.pid} symbols=${this.options.symbols.join(',')} feed=${this.options.primary.venue}${this.options.fallback ? ` fallback=${this.options.fallback.venue}` : ''} ${flagText} strategy=${STRATEGY.name}@${STRATEGY.version} bar_interval=${formatDuration(config.decision.bar_interval)}`, { run_id: record.run_id, pid: process.pid, symbols: this.options.symbols, flags });
 
     // The kill switch first: a file already there halts trading before the feed connects.
     this.supervise('kill_switch', config.kill_switch.poll_interval, () => this.killSwitch.check());

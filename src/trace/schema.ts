@@ -47,6 +47,11 @@ export const runRecordSchema = z.object({
   feed: z.object({ venue: z.string(), url: z.string().optional() }),
   timezone: z.string(),
   thresholds: z.object({ max_lag_ms: z.number(), max_positions: z.number(), kill_switch_file: z.string() }),
+  /** How the records are chained (chain.ts); absent in traces written before the chain existed. */
+  chain: z.enum(['sha256', 'hmac-sha256']).optional(),
+  /** The log the run wrote beside the trace: the records at or above this level, in this format. */
+  log_level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
+  log_format: z.enum(['text', 'json']).optional(),
 });
 
 export const decisionRecordSchema = z.object({

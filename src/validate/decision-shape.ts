@@ -21,7 +21,7 @@ function extraKey(o: Record<string, unknown>, allowed: readonly string[]): strin
 }
 
 /** The decision's own fields, without its inputs. */
-export function recordShapeIssue(r: TraceRecord): string | undefined {
+function recordShapeIssue(r: TraceRecord): string | undefined {
   for (const k of ['symbol', 'inputs_digest', 'output_digest'] as const) if (typeof r[k] !== 'string') return `${k}: expected a string`;
   if (r.action !== 'BUY' && r.action !== 'SELL' && r.action !== 'HOLD') return 'action: expected BUY, SELL or HOLD';
   if (!isNum(r.confidence)) return 'confidence: expected a number';

@@ -8,15 +8,19 @@
  *  - checks that equal inputs never gave different outputs anywhere in the trace;
  *  - checks independence: the inputs hold only the decision's own symbol, and consecutive
  *    decisions of a symbol chain (each one's earlier bars are the previous one's later bars, and
- *    the session volume never shrinks), so each symbol's decisions follow from its own data alone.
+ *    the session volume never shrinks), so each symbol's decisions follow from its own data alone;
+ *  - checks the decision's figures against each other: latency_ms against its own ts − trigger_ts
+ *    and the msg (the log line) against the record (decision-line.ts).
+ * Digests are of canonical JSON (decision-line.ts), so the file's layout does not matter.
+ * `trader report` runs this same check: the two commands cannot disagree.
  */
 import type { StrategyParams } from '../config/schema.js';
 import { decide, STRATEGY, type DecisionOutput } from '../engine/strategy.js';
 import { inputError } from '../errors.js';
 import type { DecisionRecord, RunRecord, TraceRecord } from '../trace/schema.js';
-import { canonicalJson, digest, sha256Hex } from '../util/canonical.js';
 import type { Bar } from '../engine/bars.js';
-import { decisionShapeIssue, recordShapeIssue, BAR_FIELDS } from './decision-shape.js';
+import { inputsDigestOf, latencyIssue, outputDigestOf } from '../trace/decision-line.js';
+import { decisionShapeIssue, BAR_FIELDS } from './decision-shape.js';
 import { DigestTable, digestKey, PairBuffer, type DigestPairs } from './digest-table.js';
 
 export interface Problem {
@@ -34,6 +38,8 @@ export interface SymbolResult {
 export interface DeterminismResult {
   symbols: SymbolResult[];
   independence: { pass: boolean; violations: number };
+  /** Decisions whose latency_ms, ts − trigger_ts and msg disagree (also counted as inconsistencies). */
+  figureIssues: number;
   problems: Problem[];
   pass: boolean;
 }
@@ -41,14 +47,12 @@ export interface DeterminismResult {
 const MAX_PROBLEMS_KEPT = 20;
 
 export interface CheckerOptions {
+  /** Only these symbols' decisions are checked (validate --symbols); default: every symbol in the trace. */
   symbols?: string[];
+  /** Symbols that must have decisions (the run's, or those asked for). */
+  required?: string[];
   /** Only decisions at or after this time (ISO `ts`) count; for --window. */
   fromMs?: number;
-  /**
-   * Check the recorded digests only (the report's default): no re-execution and no bar chaining,
-   * so the inputs need not be parsed. See ChunkChecker.checkDigests.
-   */
-  digestsOnly?: boolean;
 }
 
 interface ChainState {
@@ -70,6 +74,7 @@ interface ChainHead extends ChainState {
 export interface ChunkDeterminism {
   perSymbol: SymbolResult[];
   independenceViolations: number;
+  figureIssues: number;
   problems: Problem[];
   heads: ChainHead[];
   /** Each touched symbol's chain at the chunk's end; null when it was reset. */
@@ -84,6 +89,7 @@ export class ChunkChecker {
   private readonly chain = new Map<string, ChainState>();
   private readonly problems: Problem[] = [];
   private independenceViolations = 0;
+  private figureIssues = 0;
   private readonly outputDigests = new Map<string, string>();
   /** Symbols whose chain is known from inside the chunk (a decision or a reset seen). */
   private readonly known = new Set<string>();
@@ -94,11 +100,7 @@ export class ChunkChecker {
     this.params = run.strategy.params as StrategyParams;
   }
 
-  /**
-   * `raw`, the record's line as written, lets the inputs digest be checked without re-serializing;
-   * `inputsText`, the inputs' part of it, when the caller has cut it out already.
-   */
-  add(record: TraceRecord, line: number, raw?: string, inputsText?: string): void {
+  add(record: TraceRecord, line: number): void {
     if (record.type === 'decision_skipped' && typeof record.symbol === 'string') {
       // A skipped decision still moved the symbol's bar history on; the chain restarts.
       this.reset(record.symbol);
@@ -113,22 +115,19 @@ export class ChunkChecker {
     }
     const result = symbolResult(this.perSymbol, symbol);
     result.decisions += 1;
-    if (this.options.digestsOnly) {
-      this.checkDigests(record, result, line, inputsText ?? (raw === undefined ? undefined : recordedInputsText(raw)));
-      return;
-    }
     const issue = decisionShapeIssue(record);
     if (issue !== undefined) {
       this.fail(result, line, `not a decision record: ${issue}`);
       return;
     }
-    this.check(record as TraceRecord & DecisionRecord, result, line, raw);
+    this.check(record as TraceRecord & DecisionRecord, result, line);
   }
 
   finish(): ChunkDeterminism {
     return {
       perSymbol: [...this.perSymbol.values()],
       independenceViolations: this.independenceViolations,
+      figureIssues: this.figureIssues,
       problems: this.problems,
       heads: this.heads,
       tails: [...this.known].map((s) => [s, this.chain.get(s) ?? null]),
@@ -141,48 +140,23 @@ export class ChunkChecker {
     this.known.add(symbol);
   }
 
-  private check(d: DecisionRecord, result: SymbolResult, line: number, raw: string | undefined): void {
+  private check(d: DecisionRecord, result: SymbolResult, line: number): void {
     const output = decide(d.inputs, this.params);
-    const inputsText = (raw !== undefined ? recordedInputsText(raw) : undefined) ?? canonicalJson(d.inputs);
-    const inputsDigest = sha256Hex(inputsText);
-    const outputDigest = this.outputDigest(output);
-    if (output.action !== d.action || output.confidence !== d.confidence) {
-      this.fail(result, line, `recorded ${d.action} ${d.confidence}, re-execution gives ${output.action} ${output.confidence}`);
-    } else if (inputsDigest !== d.inputs_digest) {
-      this.fail(result, line, 'inputs_digest does not match the recorded inputs');
-    } else if (outputDigest !== d.output_digest) {
-      this.fail(result, line, 'output_digest does not match the recorded output');
+    let wrong: string | undefined;
+    if (output.action !== d.action || output.confidence !== d.confidence) wrong = `recorded ${d.action} ${d.confidence}, re-execution gives ${output.action} ${output.confidence}`;
+    else if (inputsDigestOf(d.inputs) !== d.inputs_digest) wrong = 'inputs_digest does not match the recorded inputs';
+    else if (this.outputDigest(output) !== d.output_digest) wrong = 'output_digest does not match the recorded output';
+    if (wrong !== undefined) this.fail(result, line, wrong);
+    const figures = latencyIssue(d);
+    if (figures !== undefined) {
+      this.figureIssues += 1;
+      // One inconsistent decision counts once, however many of its checks it fails.
+      if (wrong === undefined) this.fail(result, line, `figures: ${figures}`);
+      else this.note(result, line, `figures: ${figures}`);
     }
     // Equal inputs → equal outputs is a trace-wide table: checked at the merge.
     this.pairs.push(digestKey(d.inputs_digest, d.output_digest), line, d.symbol);
     this.checkIndependence(d, result, line);
-  }
-
-  /**
-   * Everything that holds without parsing the inputs: the recorded action and confidence give the
-   * recorded output_digest, the inputs as written give the inputs_digest, equal inputs gave equal
-   * outputs (at the merge), and the inputs name this decision's symbol. A trace edited and then
-   * re-digested, or another symbol's bars under this symbol's name, passes this and fails trader
-   * validate (re-execution, exact shape, bar chaining).
-   */
-  private checkDigests(r: TraceRecord, result: SymbolResult, line: number, inputsText: string | undefined): void {
-    const issue = recordShapeIssue(r) ?? (inputsText === undefined ? 'inputs: not found before inputs_digest' : undefined);
-    if (issue !== undefined || inputsText === undefined) {
-      this.fail(result, line, `not a decision record: ${issue}`);
-      return;
-    }
-    const d = r as TraceRecord & DecisionRecord;
-    if (this.outputDigest({ action: d.action, confidence: d.confidence }) !== d.output_digest) this.fail(result, line, 'output_digest does not match the recorded action and confidence');
-    else if (sha256Hex(inputsText) !== d.inputs_digest) this.fail(result, line, 'inputs_digest does not match the recorded inputs');
-    this.pairs.push(digestKey(d.inputs_digest, d.output_digest), line, d.symbol);
-    // The runner writes inputs in key order, so their symbol is the last field.
-    const at = inputsText.lastIndexOf('"symbol":');
-    const named = at < 0 ? undefined : inputsText.slice(at + 9, -1);
-    const foreign = named === JSON.stringify(d.symbol) ? undefined : (named ?? 'no symbol\'s');
-    if (foreign !== undefined) {
-      this.independenceViolations += 1;
-      this.fail(result, line, `independence: inputs carry ${foreign} data`);
-    }
   }
 
   /** Outputs repeat (an action and a two-decimal confidence): their digests are cached. */
@@ -190,7 +164,7 @@ export class ChunkChecker {
     const key = `${output.action}${output.confidence}`;
     let hex = this.outputDigests.get(key);
     if (hex === undefined) {
-      hex = digest(output);
+      hex = outputDigestOf(output);
       if (this.outputDigests.size < 4096) this.outputDigests.set(key, hex);
     }
     return hex;
@@ -215,6 +189,10 @@ export class ChunkChecker {
 
   private fail(result: SymbolResult, line: number, what: string): void {
     result.inconsistencies += 1;
+    this.note(result, line, what);
+  }
+
+  private note(result: SymbolResult, line: number, what: string): void {
     if (this.problems.length < MAX_PROBLEMS_KEPT) this.problems.push({ line, symbol: result.symbol, what });
   }
 }
@@ -226,12 +204,13 @@ export class DeterminismChecker {
   private readonly chain = new Map<string, ChainState>();
   private readonly problems: Problem[] = [];
   private independenceViolations = 0;
+  private figureIssues = 0;
 
   constructor(run: RunRecord, options: CheckerOptions = {}) {
     if (run.strategy.name !== STRATEGY.name || run.strategy.version !== STRATEGY.version) {
       throw inputError(`the trace was written by strategy ${run.strategy.name}@${run.strategy.version}; this trader re-executes ${STRATEGY.name}@${STRATEGY.version} only`);
     }
-    for (const s of options.symbols ?? []) symbolResult(this.perSymbol, s);
+    for (const s of options.required ?? []) symbolResult(this.perSymbol, s);
   }
 
   /**
@@ -246,6 +225,7 @@ export class DeterminismChecker {
       r.inconsistencies += s.inconsistencies;
     }
     this.independenceViolations += c.independenceViolations;
+    this.figureIssues += c.figureIssues;
     const failAt = (symbol: string, line: number, what: string): void => {
       symbolResult(this.perSymbol, symbol).inconsistencies += 1;
       found.push({ line: line + lineOffset, symbol, what });
@@ -274,7 +254,7 @@ export class DeterminismChecker {
     const symbols = [...this.perSymbol.values()];
     const independence = { pass: this.independenceViolations === 0, violations: this.independenceViolations };
     const pass = independence.pass && symbols.every((s) => s.inconsistencies === 0 && s.decisions > 0);
-    return { symbols, independence, problems: this.problems, pass };
+    return { symbols, independence, figureIssues: this.figureIssues, problems: this.problems, pass };
   }
 }
 
@@ -301,21 +281,4 @@ function sameBar(a: Bar, b: Bar | undefined): boolean {
   if (b === undefined) return false;
   for (const k of BAR_FIELDS) if (a[k] !== b[k]) return false;
   return true;
-}
-
-/**
- * The inputs exactly as the runner wrote them (it writes them in canonical key order, followed by
- * inputs_digest). Hashing this text checks the recorded digest against the recorded inputs
- * without re-serializing them; any edit of the inputs, even a reordering, changes the hash.
- */
-function recordedInputsText(raw: string): string | undefined {
-  const at = inputsBounds(raw);
-  return at === undefined ? undefined : raw.slice(at[0], at[1]);
-}
-
-/** Where the inputs object's text starts and ends in a decision line, if it is where the runner writes it. */
-export function inputsBounds(raw: string): [number, number] | undefined {
-  const start = raw.indexOf('"inputs":{');
-  const end = raw.indexOf(',"inputs_digest":', start);
-  return start < 0 || end < 0 ? undefined : [start + 9, end];
 }

@@ -95,7 +95,7 @@ describe('the embedded feed in its own process', () => {
     process.kill(-(child.pid ?? 0), 'SIGINT');
     expect(await exited).toBe(0);
     const lines = readLines(join(dir, 'run.log'));
-    expect(lines.at(-1)).toMatch(/RUN_STOPPED: reason=SIGINT$/);
+    expect(lines.at(-1)).toMatch(/RUN_STOPPED: reason=SIGINT\b/);
     expect(lines.filter((l) => /WEBSOCKET_DISCONNECT|ERROR/.test(l))).toEqual([]);
     await waitFor(() => !alive(feed), 20_000);
   });
@@ -130,12 +130,12 @@ describe('the embedded feed in its own process', () => {
 describe('the memory row judges the runner\'s retained memory', () => {
   it('fails a real leak (the documented leak drill), naming the figure it judged', async () => {
     const dir = tempDir();
-    const run = startCli(args(dir, writeDrillConfig(dir, 'memory: { sample_interval: 500ms, warmup: 2s }\n'), ['--symbols', 'SPY']), { env: { TRADER_DRILL_LEAK_KB_PER_SAMPLE: '1024' } });
+    const run = startCli(args(dir, writeDrillConfig(dir, 'memory: { sample_interval: 500ms, warmup: 2s }\n'), ['--symbols', 'SPY']), { env: { TRADER_DRILL_LEAK_KB_PER_SAMPLE: '4096' } });
     const trace = join(dir, 'trace.jsonl');
     await waitFor(() => readTrace(trace).filter((r) => r.event === 'MEMORY_SAMPLE' && r.growth !== null).length >= 4, 30_000);
     run.child.kill('SIGTERM');
     expect((await run.exited).code).toBe(0);
-    expect(readLines(join(dir, 'run.log')).find((l) => l.includes('DRILL_MEMORY_LEAK'))).toMatch(/WARN DRILL_MEMORY_LEAK: retaining 1024KiB per memory sample/);
+    expect(readLines(join(dir, 'run.log')).find((l) => l.includes('DRILL_MEMORY_LEAK'))).toMatch(/WARN DRILL_MEMORY_LEAK: retaining 4096KiB per memory sample/);
     expect(readLines(join(dir, 'run.log')).some((l) => l.includes('WARN MEMORY_GROWTH_WARN: retained memory'))).toBe(true);
     const r = await report(dir);
     expect(r.code).toBe(1);

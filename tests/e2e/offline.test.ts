@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { reportSchema } from '../../src/report/schema.js';
 import { digest } from '../../src/util/canonical.js';
 import { readLines, readTrace, runCli, startCli, tempDir, waitForLine, writeDrillConfig } from '../helpers/cli.js';
+import { rechain, renderTextLog } from '../helpers/trace-edit.js';
 import { waitFor } from '../helpers/wait.js';
 
 let dir: string;
@@ -32,7 +33,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'smoke.json'), JSON.stringify({ passed: true }));
 });
 
-/** A copy of the trace with `edit` applied to its records. */
+/** A copy of the trace with `edit` applied to its records (the hash chain then breaks at the edit). */
 function variant(name: string, edit: (records: Array<Record<string, unknown>>) => void): string {
   const records = readTrace(trace);
   edit(records);
@@ -41,11 +42,29 @@ function variant(name: string, edit: (records: Array<Record<string, unknown>>) =
   return path;
 }
 
+/**
+ * A forgery that gets past the evidence row (the run had no TRADER_TRACE_KEY, so anyone can
+ * re-chain): `edit` applied, the trace re-chained and the log rewritten from it. What catches it
+ * then is the row under test.
+ */
+function forged(name: string, edit: (records: Array<Record<string, unknown>>) => void): { trace: string; log: string } {
+  const records = readTrace(trace);
+  edit(records);
+  rechain(records, undefined);
+  const path = join(dir, name);
+  writeFileSync(path, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(`${path}.log`, renderTextLog(records));
+  return { trace: path, log: `${path}.log` };
+}
+
+/** Where a forged record goes: before the run's summary, so the seal still closes the trace. */
+const beforeSummary = (rs: Array<Record<string, unknown>>): number => rs.findIndex((r) => r.event === 'RUN_SUMMARY');
+
 describe('trader validate', () => {
   it('passes a real run with the runbook lines', async () => {
     const r = await runCli(['validate', '--trace', trace, '--symbols', 'SPY,QQQ']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^✅ SPY: \d+ decisions, 0 inconsistencies\n✅ QQQ: \d+ decisions, 0 inconsistencies\n✅ Cross-symbol independence: PASS\n$/);
+    expect(r.stdout).toMatch(/^✅ SPY: \d+ decisions, 0 inconsistencies\n✅ QQQ: \d+ decisions, 0 inconsistencies\n✅ Cross-symbol independence: PASS\n✅ Trace chain: \d+ records chained, head [0-9a-f]{64}, sha256 \(unkeyed: anyone can re-chain\)\n$/);
     const w = await runCli(['validate-determinism', '--trace', trace, '--window', '2s', '--json']);
     const json = JSON.parse(w.stdout) as { pass: boolean; symbols: Array<{ decisions: number }> };
     expect(json.pass).toBe(true);
@@ -62,6 +81,7 @@ describe('trader validate', () => {
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/✅ SPY: \d+ decisions, 0 inconsistencies/);
     expect(r.stdout).toMatch(/❌ QQQ: \d+ decisions, 1 inconsistencies/);
+    expect(r.stdout).toMatch(/❌ Trace chain: chain broken at line \d+: rec_chain does not match/);
   });
 
   it('fails independence when a SPY decision carries QQQ data', async () => {
@@ -104,7 +124,8 @@ describe('trader report', () => {
     expect(r.stdout).toMatch(/DECISION: GO$/m);
     expect(r.code).toBe(0);
     const json = reportSchema.parse(JSON.parse(readFileSync(join(dir, 'go.json'), 'utf8')));
-    expect(json.criteria.map((c) => c.status)).toEqual(Array(8).fill('PASS'));
+    expect(json.criteria.map((c) => c.status)).toEqual(Array(10).fill('PASS'));
+    expect(json.evidence.log.matched).toBe(readLines(log).length);
     expect(json.kill_switch.orders_after_halt).toBe(0);
     expect(json.kill_switch.detection_delay_ms).toBeLessThan(10_000);
     expect(readFileSync(html, 'utf8')).toMatch(/<svg[\s\S]*polyline[\s\S]*<\/svg>/);
@@ -113,7 +134,7 @@ describe('trader report', () => {
     expect(Number(/Avg latency: ([\d.e+-]+)ms/.exec(out)?.[1])).toBeCloseTo(json.latency_ms.avg, 2);
   });
 
-  it('catches an edited decision from its digests, and a re-digested one with --reexecute', async () => {
+  it('catches an edited decision, and a re-digested one, with or without --reexecute (now a no-op)', async () => {
     const pick = (rs: Array<Record<string, unknown>>) => rs.find((r) => r.type === 'decision' && r.symbol === 'SPY' && (r.inputs as { bars: unknown[] }).bars.length > 1);
     const edited = variant('report-edited.jsonl', (rs) => {
       const d = pick(rs);
@@ -121,44 +142,48 @@ describe('trader report', () => {
     });
     const r = await report(edited);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/digest-checked, 1 inconsistencies.*FAIL/);
-    const redigested = variant('report-redigested.jsonl', (rs) => {
+    expect(r.stdout).toMatch(/re-executed, 1 inconsistencies.*FAIL/);
+    const redigested = forged('report-redigested.jsonl', (rs) => {
       const d = pick(rs);
       if (!d) return;
       d.confidence = Number(d.confidence) === 0.5 ? 0.51 : 0.5;
       d.output_digest = digest({ action: d.action, confidence: d.confidence });
+      d.msg = String(d.msg).replace(/confidence=[\d.]+/, `confidence=${Number(d.confidence).toFixed(2)}`);
     });
-    expect((await report(redigested)).code).toBe(0);
-    const full = await report(redigested, ['--reexecute']);
-    expect(full.code).toBe(1);
-    expect(full.stdout).toMatch(/re-executed, 1 inconsistencies.*FAIL/);
+    const args = ['--log', redigested.log];
+    for (const extra of [args, [...args, '--reexecute']]) {
+      const full = await report(redigested.trace, extra);
+      expect(full.code).toBe(1);
+      expect(full.stdout).toMatch(/DECISION: NO-GO \(determinism: FAIL\)/);
+      expect(full.stdout).toMatch(/re-executed, 1 inconsistencies.*FAIL/);
+    }
   });
 
-  it('says NO-GO with a staleness breach', async () => {
-    const path = variant('stale.jsonl', (rs) => rs.push({ type: 'staleness_breach', event: 'STALENESS_BREACH', ts: new Date().toISOString(), msg: 'STALENESS_BREACH: SPY last_update=6.0s max_lag=5.0s', symbol: 'SPY', age_ms: 6000 }));
-    const r = await report(path);
+  it('says NO-GO with a staleness breach, even one the trace and log agree on', async () => {
+    const path = forged('stale.jsonl', (rs) => rs.splice(beforeSummary(rs), 0, { type: 'staleness_breach', event: 'STALENESS_BREACH', level: 'warn', ts: rs[beforeSummary(rs)]?.ts, msg: 'STALENESS_BREACH: SPY last_update=6.0s max_lag=5.0s', symbol: 'SPY', age_ms: 6000 }));
+    const r = await report(path.trace, ['--log', path.log]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/DECISION: NO-GO \(staleness: FAIL\)/);
   });
 
   it('says NO-GO when an order was accepted after the halt', async () => {
-    const path = variant('late-order.jsonl', (rs) => rs.push({ type: 'order_submitted', event: 'ORDER_SUBMITTED', ts: new Date().toISOString(), msg: 'ORDER_SUBMITTED: id=99 symbol=SPY side=BUY qty=1', symbol: 'SPY' }));
-    const r = await report(path);
+    const path = forged('late-order.jsonl', (rs) => rs.splice(beforeSummary(rs), 0, { type: 'order_submitted', event: 'ORDER_SUBMITTED', level: 'info', ts: rs[beforeSummary(rs)]?.ts, msg: 'ORDER_SUBMITTED: id=99 symbol=SPY side=BUY qty=1', symbol: 'SPY' }));
+    const r = await report(path.trace, ['--log', path.log]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/kill_switch: FAIL/);
   });
 
   it('says NO-GO when a criterion was not exercised, unless it is waived', async () => {
-    const path = variant('no-halt.jsonl', (rs) => {
+    const path = forged('no-halt.jsonl', (rs) => {
       for (let i = rs.length - 1; i >= 0; i -= 1) if (rs[i]?.event === 'KILL_SWITCH_DETECTED') rs.splice(i, 1);
     });
-    const r = await report(path);
+    const r = await report(path.trace, ['--log', path.log]);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/kill_switch: NOT_EXERCISED/);
-    const waived = await report(path, ['--waive', 'kill_switch']);
+    const waived = await report(path.trace, ['--log', path.log, '--waive', 'kill_switch']);
     expect(waived.code).toBe(0);
     expect(waived.stdout).toMatch(/Waived .*: kill_switch/);
-    expect((await report(path, ['--waive', 'bogus'])).code).toBe(2);
+    expect((await report(path.trace, ['--waive', 'bogus'])).code).toBe(2);
   });
 });
 
@@ -220,7 +245,8 @@ describe('on worker threads', () => {
 
 describe('trader replay', () => {
   const timing = (r: Record<string, unknown>) => {
-    const { ts: _ts, latency_ms: _l, processing_us: _p, msg: _m, ...rest } = r;
+    // The chain fields number the trace's own records, which differ between a live run and its replay.
+    const { ts: _ts, latency_ms: _l, processing_us: _p, msg: _m, rec_seq: _s, rec_chain: _c, ...rest } = r;
     return rest;
   };
 

@@ -44,7 +44,7 @@ describe('trader run on the embedded replay feed', () => {
     expect(log.some((l) => l.includes('RUN_STARTED:'))).toBe(true);
     expect(log.some((l) => l.includes('FEED_CONNECTED:'))).toBe(true);
     expect(log.some((l) => l.includes('RUN_SUMMARY:'))).toBe(true);
-    expect(log[log.length - 1]).toMatch(/RUN_STOPPED: reason=duration$/);
+    expect(log[log.length - 1]).toMatch(/RUN_STOPPED: reason=duration chain_records=\d+ chain_head=[0-9a-f]{64}$/);
   });
 
   it('writes a trace whose first record describes the run and whose decisions carry their inputs', () => {
@@ -97,7 +97,7 @@ describe('trader run lifecycle and files', () => {
     expect(result.code).toBe(0);
     const log = readLines(join(dir, 'run.log'));
     expect(log.some((l) => l.includes('RUN_SUMMARY:'))).toBe(true);
-    expect(log[log.length - 1]).toMatch(/RUN_STOPPED: reason=SIGTERM$/);
+    expect(log[log.length - 1]).toMatch(/RUN_STOPPED: reason=SIGTERM chain_records=\d+ chain_head=[0-9a-f]{64}$/);
     const kept = readdirSync(dir).filter((f) => /^run\.\d{8}T\d{6}Z\.log$/.test(f));
     expect(kept).toHaveLength(1);
     expect(readFileSync(join(dir, kept[0] ?? ''), 'utf8')).toBe('earlier run\n');

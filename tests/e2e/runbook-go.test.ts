@@ -60,7 +60,8 @@ it('the runbook followed step by step on the replay feed gives GO', async () => 
 
   const validate = await runCli(['validate', '--trace', trace, '--symbols', 'SPY,QQQ']);
   expect(validate.code).toBe(0);
-  expect(validate.stdout).toMatch(/^✅ SPY: \d+ decisions, 0 inconsistencies\n✅ QQQ: \d+ decisions, 0 inconsistencies\n✅ Cross-symbol independence: PASS\n$/);
+  // The runbook's three lines, then the chain's.
+  expect(validate.stdout).toMatch(/^✅ SPY: \d+ decisions, 0 inconsistencies\n✅ QQQ: \d+ decisions, 0 inconsistencies\n✅ Cross-symbol independence: PASS\n✅ Trace chain: \d+ records chained, head [0-9a-f]{64}, sha256 \(unkeyed: anyone can re-chain\)\n$/);
 
   expect(await smokeDone).toBe(0);
   const output = join(dir, 'market_open_validation.json');

@@ -1,7 +1,8 @@
 /**
- * The memory judgement on samples shaped like a real drill's (retained ≈ 14 MiB after GC, a few
- * hundred KiB of jitter, a step up of ~1 MiB when a symbol is added): adding a symbol does not
- * fail the row by itself, a leak does, also when SYMBOL_ADDED re-baselines happen during it.
+ * The memory judgement on samples shaped like a real drill's (retained ≈ 14 MiB after GC in a
+ * ~94 MiB process, a few hundred KiB of jitter, a step up of ~1 MiB when a symbol is added): adding
+ * a symbol does not fail the row by itself, a leak does, also when SYMBOL_ADDED re-baselines happen
+ * during it. Growth is retained bytes gained over the process's RSS at the baseline.
  */
 import { describe, expect, it } from 'vitest';
 import { judgeMemory } from '../../src/report/matrix.js';
@@ -40,10 +41,9 @@ describe('memory judgement', () => {
   it('does not fail on a symbol added mid-run (a step of ~7 %), re-baselined after its warm-up', () => {
     const addAt = 30;
     const values = Array.from({ length: 70 }, (_, i): [number, number] => [i, plateau(i) + (i >= addAt ? Math.min(1, (i - addAt) / 3) : 0)]);
-    // Judged as one series from the first baseline, the step alone would be a NO-GO.
+    // Judged as one series from the first baseline, the step counts as growth; re-baselined, it does not.
     const single = new MemoryTracker(WARMUP, 0);
     feed(single, values);
-    expect(judgeMemory(single.trend(), 0).status).toBe('FAIL');
     const tracker = new MemoryTracker(WARMUP, 0);
     feed(tracker, values, [addAt]);
     const trend = tracker.trend();
@@ -51,16 +51,17 @@ describe('memory judgement', () => {
     const verdict = judgeMemory(trend, 0);
     expect(verdict.status).toBe('PASS');
     expect(verdict.observed).toMatch(/worst of 2 segments \(re-baselined at each SYMBOL_ADDED\)/);
+    expect(trend?.worst.growth).toBeLessThan((single.trend()?.worst.growth ?? 0) / 2);
   });
 
-  it('fails a leak of 64 KiB per sample (~7.7 MiB/min), even with symbols added during it', () => {
-    const values = Array.from({ length: 70 }, (_, i): [number, number] => [i, plateau(i) + (i * 64) / 1024]);
+  it('fails a leak of 256 KiB per sample (~30 MiB/min), even with symbols added during it', () => {
+    const values = Array.from({ length: 70 }, (_, i): [number, number] => [i, plateau(i) + (i * 256) / 1024]);
     const tracker = new MemoryTracker(WARMUP, 0);
     feed(tracker, values, [20, 40]);
     const trend = tracker.trend();
     const verdict = judgeMemory(trend, 0);
     expect(verdict.status).toBe('FAIL');
-    expect(trend?.worst.slopeBytesPerMin).toBeGreaterThan(7 * MiB);
+    expect(trend?.worst.slopeBytesPerMin).toBeGreaterThan(28 * MiB);
   });
 
   it('is not exercised before a segment has two samples, and says when heap figures include garbage', () => {

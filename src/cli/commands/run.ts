@@ -14,6 +14,7 @@ import type { FeedSource } from '../../runner/feed-switch.js';
 import { Runner } from '../../runner/runner.js';
 import { rotateIfPresent } from '../../trace/files.js';
 import { Journal } from '../../trace/journal.js';
+import { traceKey } from '../../trace/chain.js';
 import { CAPTURE_VERSION, CaptureWriter } from '../../trace/capture.js';
 import { formatDuration } from '../../util/duration.js';
 import type { RunFlags } from '../program.js';
@@ -81,6 +82,7 @@ export async function run(flags: RunFlags): Promise<number> {
     logLevel: config.log_level,
     timezone: config.timezone,
     now: wallClock,
+    ...traceKeyOption(),
     ...(flags.quiet ? {} : { echo: (line: string) => process.stdout.write(`${line}\n`) }),
   });
 
@@ -104,10 +106,19 @@ export async function run(flags: RunFlags): Promise<number> {
   await runner.stop(reason);
   await closeEmbedded();
   capture?.close();
+  const seal = journal.seal;
   journal.close();
   rmSync(flags.pidFile, { force: true });
   process.stdout.write(`trader run: stopped (${reason}); log ${flags.logFile}, trace ${flags.traceFile}\n`);
+  // The operator's copy of the seal: compare it with the report's evidence row.
+  process.stdout.write(`trader run: trace sealed by RUN_STOPPED: ${seal.records} records, chain head ${seal.head} (${seal.algo === 'sha256' ? 'sha256, unkeyed' : 'hmac-sha256, keyed by TRADER_TRACE_KEY'})\n`);
   return 0;
+}
+
+/** TRADER_TRACE_KEY, when set, keys the trace's chain (never written anywhere). */
+function traceKeyOption(): { traceKey?: string } {
+  const key = traceKey(process.env);
+  return key === undefined ? {} : { traceKey: key };
 }
 
 /** Resolves with the stop reason: the duration elapsed, SIGTERM or SIGINT. SIGUSR1 reloads symbols. */

@@ -1,13 +1,18 @@
 /**
- * `trader validate` (alias validate-determinism): the offline determinism check of a trace.
- * Prints the runbook's lines, or one JSON object with --json:
+ * `trader validate` (alias validate-determinism): the offline determinism check of a trace, and
+ * its hash chain. Prints the runbook's lines and the chain's, or one JSON object with --json:
  *   {"trace","window_ms","from","symbols":[{"symbol","decisions","inconsistencies"}],
- *    "independence":{"pass","violations"},"problems":[{"line","symbol","what"}],"cut_last_line","pass"}
- * Exit 0 when everything passes, 1 on any inconsistency (or a requested symbol without decisions).
+ *    "independence":{"pass","violations"},"figureIssues","problems":[{"line","symbol","what"}],
+ *    "chain":{"pass","text","keyed","line","records","head","sealed"},"cut_last_line","pass"}
+ * Exit 0 when everything passes, 1 on any inconsistency, a requested symbol without decisions or
+ * a chain that does not verify. A trace not yet sealed by RUN_STOPPED (a run still going, as at
+ * the runbook's T+5) is noted, not failed: `trader report` is where an unfinished run fails.
  */
 import { DeterminismChecker, type DeterminismResult } from '../../validate/determinism.js';
+import { chainVerdict } from '../../validate/chain-verdict.js';
 import { lastRecordMs } from '../../validate/window.js';
 import { scanTrace } from '../../offline/scan.js';
+import { traceKey } from '../../trace/chain.js';
 
 export interface ValidateOptions {
   trace: string;
@@ -18,23 +23,30 @@ export interface ValidateOptions {
 
 export async function validate(opts: ValidateOptions): Promise<number> {
   const fromMs = opts.windowMs === undefined ? undefined : lastRecordMs(opts.trace) - opts.windowMs;
-  const scan = await scanTrace(opts.trace, (run) => {
-    const options = { symbols: opts.symbols ?? run.symbols, ...(fromMs !== undefined ? { fromMs } : {}) };
+  const key = traceKey(process.env);
+  const scan = await scanTrace(opts.trace, { traceKey: key }, (run) => {
+    const options = { required: opts.symbols ?? run.symbols, ...(opts.symbols ? { symbols: opts.symbols } : {}), ...(fromMs !== undefined ? { fromMs } : {}) };
     const checker = new DeterminismChecker(run, options);
-    return { task: { run, checker: options, figures: false }, merge: (r, lineOffset) => checker.merge(r.determinism, lineOffset), state: checker };
+    return { task: { run, checker: options, figures: false, log: null }, merge: (r, lineOffset) => checker.merge(r.determinism, lineOffset), state: checker };
   });
   const result = scan.state.finish();
+  const chain = chainVerdict(scan.run, scan.chain, key !== undefined);
+  const seal = scan.chain?.stop?.seal ?? null;
+  const pass = result.pass && chain.pass;
   const out = (line: string): void => {
     process.stdout.write(`${line}\n`);
   };
   if (scan.cutLastLine) process.stderr.write(`trader: warning: ${opts.trace}: the last line is cut (the run was killed mid-write); validated every complete record\n`);
   if (opts.json) {
-    out(JSON.stringify({ trace: opts.trace, window_ms: opts.windowMs ?? null, from: fromMs === undefined ? null : new Date(fromMs).toISOString(), ...result, cut_last_line: scan.cutLastLine }));
+    const chainJson = { ...chain, records: scan.chain?.records ?? null, head: scan.chain?.head ?? null, sealed: seal !== null };
+    out(JSON.stringify({ trace: opts.trace, window_ms: opts.windowMs ?? null, from: fromMs === undefined ? null : new Date(fromMs).toISOString(), ...result, chain: chainJson, cut_last_line: scan.cutLastLine, pass }));
   } else {
     printResult(result, out);
+    out(`${chain.pass ? '✅' : '❌'} Trace chain: ${chain.text}`);
+    if (chain.pass && !seal) out('⚠️  Trace not sealed: no RUN_STOPPED yet (a run still going, or one that was killed)');
     for (const p of result.problems) out(`   line ${p.line} (${p.symbol}): ${p.what}`);
   }
-  return result.pass ? 0 : 1;
+  return pass ? 0 : 1;
 }
 
 function printResult(result: DeterminismResult, write: (line: string) => void): void {

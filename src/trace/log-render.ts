@@ -1,0 +1,55 @@
+/**
+ * The log a trace should have produced, record by record (run on the offline workers): each record
+ * at or above the run's log level, rendered with log-line.ts exactly as the journal wrote it — the
+ * text line with its stamp in the run's time zone, or for --log-format json the level, event and
+ * fields a pino line must carry.
+ */
+import { timeOfDayFormatter } from './clock-format.js';
+import { isLevel, jsonLogKeyOfRecord, LEVEL_RANK, PINO_LEVEL, textLogLine, type Level } from './log-line.js';
+import type { TraceRecord } from './schema.js';
+
+export interface LogTask {
+  level: Level;
+  format: 'text' | 'json';
+  timezone: string;
+}
+
+/** A chunk's expected log lines (text lines, or json log keys), each with its trace line. */
+export interface RenderedLog {
+  keys: string[];
+  lines: Uint32Array;
+}
+
+/** The level a record was logged at: its own, decisions being info; undefined for a record never logged. */
+function recordLevel(r: TraceRecord): Level | undefined {
+  if (isLevel(r.level)) return r.level;
+  return r.type === 'decision' ? 'info' : undefined;
+}
+
+export class LogRenderer {
+  private readonly keys: string[] = [];
+  private readonly lines: number[] = [];
+  private readonly stamp: (ms: number) => string;
+  private readonly minRank: number;
+
+  constructor(private readonly task: LogTask) {
+    this.stamp = timeOfDayFormatter(task.timezone);
+    this.minRank = LEVEL_RANK[task.level];
+  }
+
+  add(r: TraceRecord, line: number): void {
+    const level = recordLevel(r);
+    if (level === undefined || LEVEL_RANK[level] < this.minRank) return;
+    const msg = typeof r.msg === 'string' ? r.msg : '';
+    if (this.task.format === 'json') this.keys.push(jsonLogKeyOfRecord(r, PINO_LEVEL[level]));
+    else {
+      const ms = typeof r.ts === 'string' ? Date.parse(r.ts) : Number.NaN;
+      this.keys.push(textLogLine(Number.isFinite(ms) ? this.stamp(ms) : '??:??:??', level, msg));
+    }
+    this.lines.push(line);
+  }
+
+  finish(): RenderedLog {
+    return { keys: this.keys, lines: Uint32Array.from(this.lines) };
+  }
+}

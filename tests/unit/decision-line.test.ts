@@ -1,0 +1,49 @@
+/** A decision's figures checked against each other, and canonical JSON independent of layout. */
+import { describe, expect, it } from 'vitest';
+import { decisionMsg, latencyIssue } from '../../src/trace/decision-line.js';
+import { canonicalJson } from '../../src/util/canonical.js';
+
+const decision = (latency: number, nowMs: number, trigger: number) => ({
+  symbol: 'SPY',
+  action: 'BUY',
+  confidence: 0.654,
+  latency_ms: latency,
+  trigger_ts: trigger,
+  ts: new Date(nowMs).toISOString(),
+  msg: decisionMsg({ symbol: 'SPY', action: 'BUY', confidence: 0.654, latency_ms: latency }),
+});
+
+describe('a decision\'s figures', () => {
+  it('agree as the runner writes them, the ISO ts truncating to the millisecond', () => {
+    const trigger = 1756128600000.25;
+    for (const now of [trigger + 0.4, trigger + 12.9996, trigger + 89.5, trigger + 1234.75]) {
+      const latency = Math.round((now - trigger) * 1000) / 1000;
+      expect(latencyIssue(decision(latency, now, trigger))).toBeUndefined();
+    }
+    // A clock behind the exchange: latency_ms is clamped at 0, and so is the check.
+    expect(latencyIssue(decision(0, trigger - 5, trigger))).toBeUndefined();
+  });
+
+  it('disagree when latency_ms, the msg or the time stamps were edited', () => {
+    const trigger = 1756128600000;
+    const ok = decision(89.5, trigger + 89.5, trigger);
+    expect(latencyIssue({ ...ok, latency_ms: 20 })).toMatch(/latency_ms 20 disagrees with ts − trigger_ts = 89/);
+    expect(latencyIssue({ ...ok, msg: ok.msg.replace('latency=90ms', 'latency=20ms') })).toMatch(/msg .* disagrees with the record's figures/);
+    expect(latencyIssue({ ...ok, msg: ok.msg.replace('confidence=0.65', 'confidence=0.99') })).toMatch(/msg/);
+    expect(latencyIssue({ ...ok, ts: new Date(trigger + 20).toISOString() })).toMatch(/disagrees with ts − trigger_ts = 20 ms/);
+    expect(latencyIssue({ ...ok, latency_ms: -1 })).toMatch(/expected a number >= 0/);
+    expect(latencyIssue({ ...ok, trigger_ts: undefined })).toMatch(/cannot be checked/);
+  });
+});
+
+describe('canonicalJson', () => {
+  it('gives one text whatever the key order, at every level, leaving undefined out', () => {
+    const a = { b: 1, a: { d: [1, { z: 1, y: 2 }], c: null, u: undefined }, '10': 'x', '9': 'y' };
+    const b = { '9': 'y', a: { c: null, d: [1, { y: 2, z: 1 }] }, '10': 'x', b: 1 };
+    expect(canonicalJson(a)).toBe(canonicalJson(b));
+    expect(canonicalJson(a)).toBe('{"10":"x","9":"y","a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}');
+    // An object already in order is written by one native stringify, with the same result.
+    expect(canonicalJson({ a: [1, 2], b: { c: 'd' } })).toBe(JSON.stringify({ a: [1, 2], b: { c: 'd' } }));
+    expect(canonicalJson([undefined, 1])).toBe('[null,1]');
+  });
+});
