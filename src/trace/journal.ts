@@ -4,8 +4,9 @@
  * Writes are synchronous appends: a line is in the file when the call returns, so `tail -f` sees it
  * at once and a crash can cut at most the line being written.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
+import type { Redact } from '../util/redact.js';
 import { timeOfDayFormatter } from './clock-format.js';
 import { recordType, type DecisionRecord, type RunRecord } from './schema.js';
 
@@ -24,6 +25,23 @@ export interface JournalOptions {
   /** Also print log lines here (the operator's terminal); undefined to stay quiet. */
   echo?: (line: string) => void;
   now: () => number;
+  /**
+   * Called once, synchronously, when a write to the log or the trace fails (ENOSPC, EIO, a short
+   * write). It runs before the failing call returns, so a decision that could not be recorded
+   * is refused by the gate before its order is routed. After it, the journal makes one last
+   * attempt to record the failure in both files and writes nothing more.
+   */
+  onWriteFailure?: (failure: WriteFailure) => void;
+  /** Masks credentials (a --feed-url's) in every line written or echoed. */
+  redact?: Redact;
+}
+
+export interface WriteFailure {
+  file: 'log' | 'trace';
+  path: string;
+  /** The errno code (ENOSPC, EIO, …) or SHORT_WRITE. */
+  code: string;
+  message: string;
 }
 
 export class Journal {
@@ -33,20 +51,30 @@ export class Journal {
   private readonly stamp: (ms: number) => string;
   private readonly minRank: number;
   private closed = false;
+  private failure: WriteFailure | undefined;
+  /** Bytes known written to each file: a short write is cut back to here, so no half line stays. */
+  private readonly good = { log: 0, trace: 0 };
 
   constructor(private readonly options: JournalOptions) {
     this.traceFd = openSync(options.tracePath, 'a');
+    this.good.trace = fstatSync(this.traceFd).size;
     this.stamp = timeOfDayFormatter(options.timezone);
     this.minRank = LEVEL_RANK[options.logLevel];
     const logPath = options.logPath;
-    if (logPath !== undefined && options.logFormat === 'json') {
-      this.pinoLogger = pino(
-        { level: options.logLevel, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-        pino.destination({ dest: logPath, sync: true, append: true, mkdir: true }),
-      );
-    } else if (logPath !== undefined) {
-      this.logFd = openSync(logPath, 'a');
+    if (logPath !== undefined) {
+      const fd = openSync(logPath, 'a');
+      this.logFd = fd;
+      this.good.log = fstatSync(fd).size;
+      if (options.logFormat === 'json') {
+        // pino formats, the journal writes: its failures are caught like the text log's.
+        this.pinoLogger = pino({ level: options.logLevel, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, { write: (line: string) => void this.append('log', fd, this.mask(line)) });
+      }
     }
+  }
+
+  /** The write failure that stopped this journal, if any. */
+  get failed(): WriteFailure | undefined {
+    return this.failure;
   }
 
   run(record: RunRecord): void {
@@ -54,7 +82,7 @@ export class Journal {
   }
 
   event(level: Level, event: string, text: string, fields: Fields = {}): void {
-    if (this.closed) return;
+    if (this.closed || this.failure) return;
     const msg = text ? `${event}: ${text}` : event;
     const now = this.options.now();
     this.writeTrace({ type: recordType(event), ts: new Date(now).toISOString(), event, level, msg, ...fields });
@@ -62,7 +90,7 @@ export class Journal {
   }
 
   decision(record: Omit<DecisionRecord, 'type' | 'ts' | 'event'>, now: number): void {
-    if (this.closed) return;
+    if (this.closed || this.failure) return;
     const full: DecisionRecord = { type: 'decision', ts: new Date(now).toISOString(), event: 'DECISION_LOGGED', ...record };
     this.writeTrace(full);
     this.writeLog('info', 'DECISION_LOGGED', record.msg, now, { symbol: record.symbol, action: record.action, confidence: record.confidence, latency_ms: record.latency_ms });
@@ -73,18 +101,70 @@ export class Journal {
     this.closed = true;
     closeSync(this.traceFd);
     if (this.logFd !== undefined) closeSync(this.logFd);
-    this.pinoLogger?.flush();
   }
 
   private writeTrace(record: object): void {
-    writeSync(this.traceFd, `${JSON.stringify(record)}\n`);
+    // Masked before anything else sees the bytes (a chain over them must cover what is written).
+    this.append('trace', this.traceFd, this.mask(`${JSON.stringify(record)}\n`));
+  }
+
+  private mask(text: string): string {
+    return this.options.redact ? this.options.redact(text) : text;
+  }
+
+  /** One complete line to a file, or the failure path; false when it was not written. */
+  private append(file: 'log' | 'trace', fd: number, text: string): boolean {
+    if (this.failure) return false;
+    const buf = Buffer.from(text);
+    let written: number;
+    try {
+      written = writeSync(fd, buf);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      this.fail(file, e.code ?? 'EIO', e.message);
+      return false;
+    }
+    if (written < buf.length) {
+      this.fail(file, 'SHORT_WRITE', `short write: ${written} of ${buf.length} bytes`);
+      return false;
+    }
+    this.good[file] += buf.length;
+    return true;
+  }
+
+  private fail(file: 'log' | 'trace', code: string, message: string): void {
+    const path = (file === 'log' ? this.options.logPath : this.options.tracePath) ?? '';
+    const failure: WriteFailure = { file, path, code, message: message.split('\n')[0] ?? message };
+    this.failure = failure;
+    this.options.onWriteFailure?.(failure);
+    // Cut a partly written line back off, so every line left in the file is complete.
+    const fd = file === 'log' ? this.logFd : this.traceFd;
+    try {
+      if (fd !== undefined) ftruncateSync(fd, this.good[file]);
+    } catch {
+      // nothing more can be done for this file; the last attempt below may still fail
+    }
+    // One last attempt to record why the run stops, in both files; its own failure is ignored.
+    const now = this.options.now();
+    const msg = `WRITE_FAILED: file=${file} path=${path} error=${code} detail="${failure.message}"; trading HALTED, the run stops`;
+    const record = { type: recordType('WRITE_FAILED'), ts: new Date(now).toISOString(), event: 'WRITE_FAILED', level: 'error', msg, file, path, code, detail: failure.message };
+    const line = `[${this.stamp(now)}] ERROR ${msg}`;
+    const logLine = this.options.logFormat === 'json' ? JSON.stringify({ level: 50, time: new Date(now).toISOString(), event: 'WRITE_FAILED', file, path, code, msg }) : line;
+    for (const [target, text] of [[this.traceFd, JSON.stringify(record)], [this.logFd, logLine]] as const) {
+      if (target === undefined) continue;
+      try {
+        writeSync(target, this.mask(`${text}\n`));
+      } catch {
+        // the disk is still full: the stderr line is the record
+      }
+    }
   }
 
   private writeLog(level: Level, event: string, msg: string, now: number, fields: Fields): void {
     if (LEVEL_RANK[level] < this.minRank) return;
     const line = `[${this.stamp(now)}] ${level === 'info' ? '' : `${level.toUpperCase()} `}${msg}`;
     if (this.pinoLogger) this.pinoLogger[level]({ event, ...fields }, msg);
-    else if (this.logFd !== undefined) writeSync(this.logFd, `${line}\n`);
-    this.options.echo?.(line);
+    else if (this.logFd !== undefined && !this.append('log', this.logFd, this.mask(`${line}\n`))) return;
+    this.options.echo?.(this.mask(line));
   }
 }
