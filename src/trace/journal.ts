@@ -150,10 +150,11 @@ export class Journal {
     const record = { type: recordType('WRITE_FAILED'), ts: new Date(now).toISOString(), event: 'WRITE_FAILED', level: 'error', msg, file, path, code, detail: failure.message };
     const line = `[${this.stamp(now)}] ERROR ${msg}`;
     const logLine = this.options.logFormat === 'json' ? JSON.stringify({ level: 50, time: new Date(now).toISOString(), event: 'WRITE_FAILED', file, path, code, msg }) : line;
-    for (const [target, text] of [[this.traceFd, JSON.stringify(record)], [this.logFd, logLine]] as const) {
+    for (const [name, target, text] of [['trace', this.traceFd, JSON.stringify(record)], ['log', this.logFd, logLine]] as const) {
       if (target === undefined) continue;
+      const buf = Buffer.from(this.mask(`${text}\n`));
       try {
-        writeSync(target, this.mask(`${text}\n`));
+        if (writeSync(target, buf) < buf.length) ftruncateSync(target, this.good[name]);
       } catch {
         // the disk is still full: the stderr line is the record
       }

@@ -4,9 +4,9 @@
  * `halt` creates the kill-switch file with who and why inside, so the halt in the runner's log
  * names its author (a plain `touch` works too); `resume` removes only a kill-switch file.
  */
-import { lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { linkSync, lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
 import { usageError } from '../../errors.js';
 import { liveRunners, runDir, type RunEntry } from '../../runtime/registry.js';
@@ -37,7 +37,7 @@ export function halt(opts: HaltOptions): number {
     }
     const note = `${NOTE_PREFIX}${safeUser()}@${hostname()} at=${new Date().toISOString()} reason=${JSON.stringify(opts.reason ?? 'operator halt')}\n`;
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, note, { flag: 'wx' });
+    createWithNote(path, note);
     const who = runner ? `runner pid ${runner.pid} stops` : 'a runner watching it stops';
     process.stdout.write(`halted: wrote ${path} (${note.trim()}); ${who} accepting orders within a second\n`);
   }
@@ -137,6 +137,24 @@ function targets(opts: HaltOptions, verb: string): Target[] {
   }
   const path = resolve(configured);
   return [{ path, runner: undefined }];
+}
+
+/**
+ * The file appears with its note already inside (written aside, then hard-linked into place):
+ * the runner's directory watch reacts to the creation at once and must not read an empty file.
+ */
+function createWithNote(path: string, note: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(tmp, note);
+  try {
+    linkSync(tmp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw usageError(`${path} appeared meanwhile; the runner is halted by it`);
+    // No hard links on this filesystem: exclusive create, then write.
+    writeFileSync(path, note, { flag: 'wx' });
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 function dedupe(list: Target[]): Target[] {
