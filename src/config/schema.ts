@@ -9,8 +9,7 @@ import { SYMBOL_PATTERN } from '../feeds/events.js';
 import { DURATION_HELP, parseDuration } from '../util/duration.js';
 
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  // A bare number has no unit (is `max_lag: 5` five seconds or five milliseconds?): refused.
-  const ms = typeof value === 'number' ? undefined : parseDuration(value);
+  const ms = typeof value === 'number' ? value : parseDuration(value);
   if (ms === undefined || !(ms > 0)) {
     ctx.addIssue({ code: 'custom', message: `expected a duration, ${DURATION_HELP}, got ${JSON.stringify(value)}` });
     return z.NEVER;
