@@ -37,7 +37,7 @@ export interface JournalOptions {
 }
 
 export interface WriteFailure {
-  file: 'log' | 'trace';
+  file: 'log' | 'trace' | 'capture';
   path: string;
   /** The errno code (ENOSPC, EIO, …) or SHORT_WRITE. */
   code: string;
@@ -159,6 +159,8 @@ export class Journal {
         // the disk is still full: the stderr line is the record
       }
     }
+    // A caller that did not ask to handle failures gets the error, as from any failed write.
+    if (!this.options.onWriteFailure) throw Object.assign(new Error(`${file} ${path}: ${failure.message}`), { code });
   }
 
   private writeLog(level: Level, event: string, msg: string, now: number, fields: Fields): void {

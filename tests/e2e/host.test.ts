@@ -144,6 +144,34 @@ describe('a write that fails', () => {
     expect(lines.slice(lines.findIndex((l) => l.includes('WRITE_FAILED')) + 1)).toEqual([]);
   });
 
+  it('ENOSPC on the --record capture stops the run the same way (exit 74), recorded in the log and the trace', async () => {
+    const dir = tempDir();
+    const small = smallFilesystem(16 * 1024);
+    const capture = small ? join(small, 'capture.jsonl') : '/dev/full';
+    const f = files(dir);
+    const run = await runCli(runArgs(dir, config(dir), ['--record', capture, '--duration', '90s']));
+    expect(run.code).toBe(74);
+    expect(stderrLines(run.stderr)).toEqual([expect.stringMatching(/^trader: cannot write the capture .*: (ENOSPC|SHORT_WRITE) /)]);
+    expect(readLines(f.log).find((l) => l.includes('WRITE_FAILED'))).toMatch(/ERROR WRITE_FAILED: file=capture .*trading HALTED/);
+    expect(readTrace(f.trace).some((r) => r.event === 'WRITE_FAILED' && r.file === 'capture')).toBe(true);
+  });
+
+  it('a replay whose trace cannot be written is exit 74 with one line, not a stack', async () => {
+    const dir = tempDir();
+    const capture = join(dir, 'capture.jsonl');
+    const f = files(dir);
+    expect((await runCli(runArgs(dir, config(dir), ['--record', capture, '--duration', '3s']))).code).toBe(0);
+    const r = await runCli(['replay', '--capture', capture, '--trace-file', '/dev/full']);
+    expect(r.code).toBe(74);
+    expect(stderrLines(r.stderr)).toEqual([expect.stringMatching(/^trader: cannot write the trace \/dev\/full: ENOSPC .*incomplete$/)]);
+    // And a replay never writes over its own capture or a live run's files.
+    const same = await runCli(['replay', '--capture', capture, '--trace-file', capture]);
+    expect(same.code).toBe(2);
+    expect(same.stderr).toMatch(/--capture and --trace-file are the same file/);
+    expect(readFileSync(capture, 'utf8').split('\n')[0]).toMatch(/^\{"type":"capture"/);
+    expect(existsSync(f.trace)).toBe(true);
+  });
+
   it('a closed stdout (`| head -5`) stops the echo; the run goes on and ends normally', () => {
     const dir = tempDir();
     const f = files(dir);

@@ -154,7 +154,12 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     }
 
     const capture = flags.record && owner.capture
-      ? new CaptureWriter(owner.capture, { type: 'capture', version: CAPTURE_VERSION, venue, url: redact(primary.url), symbols, config, started_at: new Date(now).toISOString() })
+      ? new CaptureWriter(owner.capture, { type: 'capture', version: CAPTURE_VERSION, venue, url: redact(primary.url), symbols, config, started_at: new Date(now).toISOString() }, (err) => {
+          // The capture is evidence too (replay proves the decisions from it): the same stop as a log or trace failure.
+          const f: WriteFailure = { file: 'capture', path: owner.capture ?? '', code: err.code ?? 'EIO', message: err.message.split('\n')[0] ?? '' };
+          stopForWriteFailure(f);
+          journal.event('error', 'WRITE_FAILED', `file=capture path=${f.path} error=${f.code} detail="${f.message}"; trading HALTED, the run stops`, { file: 'capture', path: f.path, code: f.code, detail: f.message });
+        })
       : undefined;
     const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, now: wallClock, ...(capture ? { capture } : {}) });
 
