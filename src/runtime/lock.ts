@@ -8,7 +8,7 @@
  */
 import { linkSync, openSync, closeSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { usageError } from '../errors.js';
-import { isRunningTrader } from './process-alive.js';
+import { isRunningOwner } from './process-alive.js';
 import { runEntrySchema, type RunEntry } from './registry.js';
 
 /** A takeover mutex older than this was left by a run that died mid-takeover. */
@@ -48,7 +48,7 @@ function lockOne(path: string, file: string, owner: RunEntry, warn: (line: strin
     if (create(file, body)) return;
     const holder = readHolder(file);
     if (holder === 'missing') continue; // released between our attempt and the read
-    if (holder !== 'unreadable' && holder.pid !== process.pid && isRunningTrader(holder.pid)) {
+    if (holder !== 'unreadable' && holder.pid !== process.pid && isRunningOwner(holder.pid, holder.started_at)) {
       throw usageError(`${path}: already running (pid ${holder.pid} since ${holder.started_at}; its log ${holder.log}, trace ${holder.trace}, pid file ${holder.pid_file}); stop it first or choose other files`);
     }
     if (takeOver(file, holder)) {

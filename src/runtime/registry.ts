@@ -11,7 +11,7 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, wr
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { isRunningTrader } from './process-alive.js';
+import { isRunningOwner } from './process-alive.js';
 
 export const runEntrySchema = z.object({
   pid: z.number().int(),
@@ -63,7 +63,7 @@ export function liveRunners(dir: string): RunEntry[] {
     } catch {
       continue; // not ours to judge: a foreign or damaged file is left alone and ignored
     }
-    if (isRunningTrader(entry.pid)) live.push(entry);
+    if (isRunningOwner(entry.pid, entry.started_at)) live.push(entry);
     else rmSync(file, { force: true });
   }
   return live.sort((a, b) => a.started_at.localeCompare(b.started_at) || a.pid - b.pid);

@@ -109,9 +109,9 @@ function deadPid(): number {
   return child.pid ?? 999_999;
 }
 
-/** A live process whose command line names trader, as a running runner's does. */
+/** A live process standing in for a running runner. */
 async function liveRunnerLike(): Promise<ChildProcess> {
-  const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)', 'trader']);
+  const holder = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
   await new Promise((r) => holder.once('spawn', r));
   return holder;
 }
@@ -130,6 +130,20 @@ describe('RunLock', () => {
       expect(JSON.parse(readFileSync(`${other.trace}.lock`, 'utf8'))).toMatchObject({ pid: holder.pid });
     } finally {
       holder.kill();
+    }
+  });
+
+  it('takes over a lock whose pid now belongs to a process started after it (a pid reused after a reboot)', async () => {
+    const dir = tmp();
+    const other = await liveRunnerLike();
+    try {
+      const stale = { ...entry(dir, other.pid), started_at: '2020-01-02T03:04:05.000Z' };
+      writeFileSync(`${stale.log}.lock`, JSON.stringify(stale));
+      const warnings: string[] = [];
+      RunLock.acquire([stale.log], entry(dir), (w) => warnings.push(w)).release();
+      expect(warnings).toEqual([expect.stringMatching(new RegExp(`left by pid ${other.pid} `))]);
+    } finally {
+      other.kill();
     }
   });
 
@@ -154,8 +168,8 @@ describe('the run directory', () => {
       const unregister = register(dir, entry(dir, holder.pid));
       const dead = entry(dir, deadPid());
       writeFileSync(join(dir, `${dead.pid}.json`), JSON.stringify(dead));
-      // This test process is alive but is no trader: a pid reused after a reboot.
-      writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify(entry(dir)));
+      // This test process is alive, but it started long after the entry: a pid reused after a reboot.
+      writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify({ ...entry(dir), started_at: '2020-01-02T03:04:05.000Z' }));
       expect(liveRunners(dir).map((r) => r.pid)).toEqual([holder.pid]);
       expect(existsSync(join(dir, `${dead.pid}.json`))).toBe(false);
       expect(existsSync(join(dir, `${process.pid}.json`))).toBe(false);

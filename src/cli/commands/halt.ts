@@ -8,7 +8,7 @@ import { linkSync, lstatSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadConfig } from '../../config/load.js';
-import { usageError } from '../../errors.js';
+import { TraderError, usageError } from '../../errors.js';
 import { liveRunners, runDir, type RunEntry } from '../../runtime/registry.js';
 import { probePath } from '../../safety/kill-switch.js';
 
@@ -29,25 +29,37 @@ interface Target {
 const NOTE_PREFIX = 'halted_by=';
 
 export function halt(opts: HaltOptions): number {
-  for (const { path, runner } of targets(opts, 'halt')) {
-    const there = probePath(path);
-    if (there.present) {
-      process.stdout.write(`already halted: ${path} exists (${there.content.trim() || 'no note'})\n`);
-      continue;
-    }
-    const note = `${NOTE_PREFIX}${safeUser()}@${hostname()} at=${new Date().toISOString()} reason=${JSON.stringify(opts.reason ?? 'operator halt')}\n`;
-    mkdirSync(dirname(path), { recursive: true });
-    createWithNote(path, note);
-    const who = runner ? `runner pid ${runner.pid} stops` : 'a runner watching it stops';
-    process.stdout.write(`halted: wrote ${path} (${note.trim()}); ${who} accepting orders within a second\n`);
-  }
+  for (const { path, runner } of targets(opts, 'halt')) onPath(path, () => haltOne(path, runner, opts.reason));
   return 0;
+}
+
+function haltOne(path: string, runner: RunEntry | undefined, reason: string | undefined): void {
+  const there = probePath(path);
+  if (there.present) {
+    process.stdout.write(`already halted: ${path} exists (${there.content.trim() || 'no note'})\n`);
+    return;
+  }
+  const note = `${NOTE_PREFIX}${safeUser()}@${hostname()} at=${new Date().toISOString()} reason=${JSON.stringify(reason ?? 'operator halt')}\n`;
+  mkdirSync(dirname(path), { recursive: true });
+  createWithNote(path, note);
+  const who = runner ? `runner pid ${runner.pid} stops` : 'a runner watching it stops';
+  process.stdout.write(`halted: wrote ${path} (${note.trim()}); ${who} accepting orders within a second\n`);
+}
+
+/** A path that cannot be looked at or written (a parent that is a file, no permission) is exit 2, one line. */
+function onPath<T>(path: string, act: () => T): T {
+  try {
+    return act();
+  } catch (err) {
+    if (err instanceof TraderError) throw err;
+    throw usageError(`${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 export function resume(opts: HaltOptions): number {
   const chosen = targets(opts, 'resume');
   // Every target is judged before any is removed: a refusal leaves everything as it was.
-  const removable = chosen.filter(({ path, runner }) => {
+  const removable = chosen.filter(({ path, runner }) => onPath(path, () => {
     const st = lstatSync(path, { throwIfNoEntry: false });
     if (!st) {
       process.stdout.write(`not halted: ${path} does not exist\n`);
@@ -60,9 +72,9 @@ export function resume(opts: HaltOptions): number {
       throw usageError(`${path} is not a kill switch: no running runner watches it and it is not a file written by \`trader halt\`; refusing to delete it`);
     }
     return true;
-  });
+  }));
   for (const { path, runner } of removable) {
-    rmSync(path);
+    onPath(path, () => rmSync(path));
     const allow = runner?.allow_resume ?? (opts.killSwitchFile === undefined ? allowResumeFromConfig(opts) : undefined);
     const effect =
       allow === false
@@ -78,8 +90,13 @@ export function resume(opts: HaltOptions): number {
 export function status(opts: { json: boolean }): number {
   const dir = runDir(process.env);
   const runners = liveRunners(dir).map((r) => {
-    const ks = probePath(r.kill_switch);
-    return { ...r, kill_switch_present: ks.present, kill_switch_note: ks.present ? ks.content.trim() || null : null, trading: ks.present ? 'HALTED' : 'unknown' };
+    let ks: { present: boolean; content: string } | undefined;
+    try {
+      ks = probePath(r.kill_switch);
+    } catch {
+      ks = undefined; // the path cannot be checked: the runner itself halts on that (SAFETY_CHECK_FAILED)
+    }
+    return { ...r, kill_switch_present: ks?.present ?? null, kill_switch_note: ks?.present ? ks.content.trim() || null : null, trading: ks === undefined || ks.present ? 'HALTED' : 'unknown' };
   });
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({ run_dir: dir, runners })}\n`);
@@ -93,7 +110,7 @@ export function status(opts: { json: boolean }): number {
     process.stdout.write(
       [
         `pid ${r.pid} since ${r.started_at} (cwd ${r.cwd})`,
-        `  kill switch ${r.kill_switch}: ${r.kill_switch_present ? `PRESENT, trading HALTED${r.kill_switch_note ? ` (${r.kill_switch_note})` : ''}` : 'absent'}`,
+        `  kill switch ${r.kill_switch}: ${r.kill_switch_present === null ? 'cannot be checked, trading HALTED' : r.kill_switch_present ? `PRESENT, trading HALTED${r.kill_switch_note ? ` (${r.kill_switch_note})` : ''}` : 'absent'}`,
         `  log ${r.log}`,
         `  trace ${r.trace}`,
         `  pid file ${r.pid_file}${r.capture ? `\n  capture ${r.capture}` : ''}`,

@@ -81,9 +81,17 @@ async function runMasked(flags: RunFlags, secrets: string[]): Promise<number> {
   const owned = [log, trace, pidFile, ...(capturePath ? [capturePath] : [])];
   for (const path of owned) mkdirSync(dirname(path), { recursive: true });
   const lock = RunLock.acquire(owned, owner, (line) => process.stderr.write(`trader: warning: ${line}\n`));
+  let unregister: (() => void) | undefined;
   try {
+    const dir = runDir(process.env);
+    try {
+      unregister = register(dir, owner);
+    } catch (err) {
+      throw usageError(`run directory ${dir}: cannot register this runner (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set TRADER_RUN_DIR to a writable directory`);
+    }
     return await runLocked(flags, { config, path: loaded.path, digest: loaded.digest }, { symbols, env, venue, redact }, owner);
   } finally {
+    unregister?.();
     lock.release();
   }
 }
@@ -120,7 +128,6 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     }
     return { venue: v, url: requireUrl(v, explicitUrl), adapter };
   };
-  let unregister: (() => void) | undefined;
   try {
     const primary = await resolveSource(venue, flags.feedUrl ?? config.feeds.primary.url);
     const fallback = config.feeds.fallback ? await resolveSource(config.feeds.fallback.venue, config.feeds.fallback.url) : undefined;
@@ -164,7 +171,6 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, now: wallClock, ...(capture ? { capture } : {}) });
 
     writeFileSync(owner.pid_file, `${process.pid}\n`);
-    unregister = register(runDir(process.env), owner);
     say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
     say(`trader run: log ${flags.logFile}, trace ${flags.traceFile}, kill switch ${owner.kill_switch}\n`);
 
@@ -188,7 +194,6 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     return failure ? EXIT_WRITE_FAILED : 0;
   } finally {
     await closeEmbedded();
-    unregister?.();
     removeOwnPidFile(owner.pid_file);
     process.stdout.off('error', onStdoutError);
     // Later writes (main's final flush) must not throw on the closed pipe either.
