@@ -6,7 +6,8 @@
  * whose owner is gone is taken over with a warning, under a short-lived `.takeover` mutex so two
  * runs that find the same stale lock cannot both take it.
  */
-import { linkSync, openSync, closeSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { usageError } from '../errors.js';
 import { isRunningOwner } from './process-alive.js';
 import { runEntrySchema, type RunEntry } from './registry.js';
@@ -26,6 +27,7 @@ export class RunLock {
     try {
       for (const path of paths) {
         const file = `${path}.lock`;
+        mkdirSync(dirname(path), { recursive: true });
         lockOne(path, file, owner, warn);
         taken.push(file);
       }

@@ -161,6 +161,9 @@ describe('a write that fails', () => {
     const capture = join(dir, 'capture.jsonl');
     const f = files(dir);
     expect((await runCli(runArgs(dir, config(dir), ['--record', capture, '--duration', '3s']))).code).toBe(0);
+    // Into a directory that does not exist yet: made, as for a run.
+    expect((await runCli(['replay', '--capture', capture, '--trace-file', join(dir, 'new', 'replayed.jsonl')])).code).toBe(0);
+    expect(readLines(join(dir, 'new', 'replayed.jsonl')).length).toBeGreaterThan(3);
     const r = await runCli(['replay', '--capture', capture, '--trace-file', '/dev/full']);
     expect(r.code).toBe(74);
     expect(stderrLines(r.stderr)).toEqual([expect.stringMatching(/^trader: cannot write the trace \/dev\/full: ENOSPC .*incomplete$/)]);

@@ -2,8 +2,7 @@
  * `trader run`: resolve flags over config, refuse what the feature flags forbid, start the
  * embedded feed when the venue is replay/synthetic, then run until --duration or a signal.
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../../config/load.js';
 import { readFlags } from '../../config/flags.js';
 import type { Config, Venue } from '../../config/schema.js';
@@ -79,7 +78,6 @@ async function runMasked(flags: RunFlags, secrets: string[]): Promise<number> {
   const startedAt = new Date(wallClock()).toISOString();
   const owner: RunEntry = { pid: process.pid, started_at: startedAt, cwd: process.cwd(), log, trace, pid_file: pidFile, kill_switch: killSwitchFile, capture: capturePath ?? null, allow_resume: config.kill_switch.allow_resume };
   const owned = [log, trace, pidFile, ...(capturePath ? [capturePath] : [])];
-  for (const path of owned) mkdirSync(dirname(path), { recursive: true });
   const lock = RunLock.acquire(owned, owner, (line) => process.stderr.write(`trader: warning: ${line}\n`));
   let unregister: (() => void) | undefined;
   try {
