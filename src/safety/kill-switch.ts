@@ -25,7 +25,7 @@ const MAX_NOTE_BYTES = 512;
  */
 const LATE_EVENT_MS = 1000;
 
-export interface Probe {
+interface Probe {
   present: boolean;
   mtimeMs: number;
   content: string;

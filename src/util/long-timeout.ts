@@ -5,7 +5,7 @@
  */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
-export interface LongTimeout {
+interface LongTimeout {
   cancel(): void;
 }
 
