@@ -84,6 +84,16 @@ describe('one runner per set of files', () => {
     expect(readdirSync(dir).filter((n) => n.endsWith('.lock') || n === 'runner.pid')).toEqual([]);
   });
 
+  it('two runs started at the same instant on the same files: exactly one runs', async () => {
+    const dir = tempDir();
+    const cfg = config(dir);
+    const [a, b] = [startCli(runArgs(dir, cfg, ['--duration', '3s'])), startCli(runArgs(dir, cfg, ['--duration', '3s']))];
+    const codes = [(await a.exited).code, (await b.exited).code].sort();
+    expect(codes).toEqual([0, 2]);
+    expect(readLines(files(dir).log).filter((l) => l.includes('RUN_STARTED'))).toHaveLength(1);
+    expect(rotated(dir)).toEqual([]);
+  });
+
   it('takes over the locks of a runner that was SIGKILLed, with a warning, and keeps its files', async () => {
     const dir = tempDir();
     const cfg = config(dir);

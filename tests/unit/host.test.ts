@@ -239,6 +239,24 @@ describe('a write that fails', () => {
     expect(router.counts.submitted).toBe(1);
   });
 
+  it('catches a failed write to a JSON (pino) log the same way', () => {
+    const dir = tmp();
+    const failures: WriteFailure[] = [];
+    const journal = new Journal({ tracePath: join(dir, 't.jsonl'), logPath: '/dev/full', logFormat: 'json', logLevel: 'info', timezone: 'UTC', now: () => 0, onWriteFailure: (f) => failures.push(f) });
+    journal.event('info', 'HEARTBEAT_OK', 'SPY last_update=0.0s lag=1ms');
+    journal.event('info', 'HEARTBEAT_OK', 'SPY last_update=1.0s lag=1ms');
+    journal.close();
+    expect(failures).toEqual([expect.objectContaining({ file: 'log', code: 'ENOSPC' })]);
+    // The trace kept the record written before the log failed, then the failure, then nothing.
+    expect(readFileSync(join(dir, 't.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { event: string }).event)).toEqual(['HEARTBEAT_OK', 'WRITE_FAILED']);
+  });
+
+  it('throws for a caller that did not ask to handle write failures', () => {
+    const journal = new Journal({ tracePath: '/dev/full', logFormat: 'text', logLevel: 'info', timezone: 'UTC', now: () => 0 });
+    expect(() => journal.event('info', 'HEARTBEAT_OK', 'SPY')).toThrow(/ENOSPC/);
+    journal.close();
+  });
+
   it('halts before the order of a decision the trace could not take (ENOSPC on /dev/full), and records why in the log', () => {
     const dir = tmp();
     const log = join(dir, 'run.log');
