@@ -1,7 +1,7 @@
 /** `trader replay --capture <file> --trace-file <file> [--symbols …]` */
 import { statSync } from 'node:fs';
 import { readFlags } from '../../config/flags.js';
-import { inputError } from '../../errors.js';
+import { EXIT_WRITE_FAILED, inputError } from '../../errors.js';
 import { replayCapture } from '../../replay/replay.js';
 import { RunLock } from '../../runtime/lock.js';
 import { requireDistinct, requireWritableFile } from '../../runtime/paths.js';
@@ -47,9 +47,9 @@ export async function replay(opts: ReplayOptions): Promise<number> {
     lock.release();
   }
   if (failure) {
-    // Exit 74 as for a run (main.ts): the trace written is incomplete and says so in its last line.
+    // As for a run (main.ts): the trace written is incomplete and says so in its last line.
     process.stderr.write(`trader: cannot write the ${failure.file} ${failure.path}: ${failure.code} (${failure.message}); the replay's trace is incomplete\n`);
-    return 74;
+    return EXIT_WRITE_FAILED;
   }
   if (result.cutLastLine) process.stderr.write(`trader: warning: ${opts.capture}: the last line was cut (the recording run was killed); replayed everything before it\n`);
   process.stdout.write(`replayed ${result.frames} frames: ${result.decisions} decisions for ${result.symbols.join(',') || 'no symbols'} → ${opts.traceFile}\n`);

@@ -6,7 +6,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../../config/load.js';
 import { readFlags } from '../../config/flags.js';
 import type { Config, Venue } from '../../config/schema.js';
-import { TraderError, usageError } from '../../errors.js';
+import { EXIT_WRITE_FAILED, TraderError, usageError } from '../../errors.js';
 import { adapterFor, LIVE_VENUES, requireUrl } from '../../feeds/venues.js';
 import { startEmbeddedFeed } from '../../runner/embedded-feed.js';
 import type { FeedServer } from '../../feeds/server/feed-server.js';
@@ -24,9 +24,6 @@ import { redactor, urlSecrets, type Redact } from '../../util/redact.js';
 import type { RunFlags } from '../program.js';
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
-
-/** The exit code of a run stopped by a failed write to its log or trace (EX_IOERR; see main.ts). */
-const EXIT_WRITE_FAILED = 74;
 
 export async function run(flags: RunFlags): Promise<number> {
   // Credentials in a feed URL never reach an output, error messages included.
@@ -158,7 +155,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
       throw usageError(`cannot open the log or the trace: ${(err as Error).message}`);
     }
 
-    const capture = flags.record && owner.capture
+    const openCapture = (): CaptureWriter | undefined => flags.record && owner.capture
       ? new CaptureWriter(owner.capture, { type: 'capture', version: CAPTURE_VERSION, venue, url: redact(primary.url), symbols, config, started_at: new Date(now).toISOString() }, (err) => {
           // The capture is evidence too (replay proves the decisions from it): the same stop as a log or trace failure.
           const f: WriteFailure = { file: 'capture', path: owner.capture ?? '', code: err.code ?? 'EIO', message: err.message.split('\n')[0] ?? '' };
@@ -166,6 +163,12 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
           journal.event('error', 'WRITE_FAILED', `file=capture path=${f.path} error=${f.code} detail="${f.message}"; trading HALTED, the run stops`, { file: 'capture', path: f.path, code: f.code, detail: f.message });
         })
       : undefined;
+    let capture: CaptureWriter | undefined;
+    try {
+      capture = openCapture();
+    } catch (err) {
+      throw usageError(`--record ${flags.record ?? ''}: cannot write the capture (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
     const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, now: wallClock, ...(capture ? { capture } : {}) });
 
     writeFileSync(owner.pid_file, `${process.pid}\n`);
