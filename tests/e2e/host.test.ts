@@ -213,6 +213,12 @@ describe('a kill switch that cannot be jammed or missed', () => {
     await waitFor(() => readLines(f.log).filter((l) => l.includes('DECISION_LOGGED')).length >= 6, 30_000);
     // Reading /dev/zero ate 400 MB/s; opening the FIFO froze the loop.
     expect(rssMb(run.child.pid ?? 0)).toBeLessThan(300);
+    // It is the runner's own kill switch, so `trader resume` removes it (the FIFO or the link, never /dev/zero).
+    const resumed = await runCli(['resume']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toContain(`removed ${f.ks} (runner pid ${run.child.pid})`);
+    await waitForLine(f.log, /KILL_SWITCH_CLEARED/);
+    expect(existsSync('/dev/zero')).toBe(true);
     expect(await stop(run)).toBe(0);
     const log = readLines(f.log);
     expect(log[0]).toContain(`kill_switch=${f.ks}`);
