@@ -416,6 +416,15 @@ describe('credentials in --feed-url', () => {
   });
 });
 
+describe('credentials in error messages', () => {
+  it('are masked in the one line of a refused --feed-url', async () => {
+    const r = await runCli(['run', '--feed', 'native', '--feed-url', 'ws://user:S3cretPw@127.0.0.1:1/?token=TOK12345 x']);
+    expect(r.code).toBe(2);
+    expect(stderrLines(r.stderr)).toEqual([expect.stringContaining('--feed-url: expected a ws:// or wss:// URL, got "ws://***:***@127.0.0.1:1/?token=***"')]);
+    expect(r.stderr).not.toMatch(/S3cretPw|TOK12345/);
+  });
+});
+
 describe('report and feed-server outputs', () => {
   it('report refuses to overwrite its inputs and an unwritable output, before reading anything', async () => {
     const dir = tempDir();
