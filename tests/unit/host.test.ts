@@ -57,6 +57,12 @@ describe('credentials in a feed URL', () => {
     expect(out).toContain('symbols=SPY&speed=20');
   });
 
+  it('masks a short credential only where it stands in the URL, never inside other text such as a digest', () => {
+    const redact = redactor(urlSecrets('ws://ab:c1@127.0.0.1:9/?key=9f'));
+    const line = '{"msg":"FEED_CONNECTED: url=ws://ab:c1@127.0.0.1:9/?key=9f","inputs_digest":"ab9fc1"}';
+    expect(redact(line)).toBe('{"msg":"FEED_CONNECTED: url=ws://***:***@127.0.0.1:9/?key=***","inputs_digest":"ab9fc1"}');
+  });
+
   it('leaves a URL without credentials alone', () => {
     expect(urlSecrets('ws://127.0.0.1:8765/stream?speed=20')).toEqual([]);
     expect(redactor([])('ws://127.0.0.1:8765')).toBe('ws://127.0.0.1:8765');

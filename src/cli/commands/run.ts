@@ -20,14 +20,14 @@ import { Journal, type WriteFailure } from '../../trace/journal.js';
 import { CAPTURE_VERSION, CaptureWriter } from '../../trace/capture.js';
 import { formatDuration } from '../../util/duration.js';
 import { setLongTimeout } from '../../util/long-timeout.js';
-import { redactor, urlSecrets, type Redact } from '../../util/redact.js';
+import { redactor, urlSecrets, type Needle, type Redact } from '../../util/redact.js';
 import type { RunFlags } from '../program.js';
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
 
 export async function run(flags: RunFlags): Promise<number> {
   // Credentials in a feed URL never reach an output, error messages included.
-  const secrets = flags.feedUrl ? urlSecrets(flags.feedUrl) : [];
+  const secrets: Needle[] = flags.feedUrl ? urlSecrets(flags.feedUrl) : [];
   try {
     return await runMasked(flags, secrets);
   } catch (err) {
@@ -36,7 +36,7 @@ export async function run(flags: RunFlags): Promise<number> {
   }
 }
 
-async function runMasked(flags: RunFlags, secrets: string[]): Promise<number> {
+async function runMasked(flags: RunFlags, secrets: Needle[]): Promise<number> {
   if (flags.feedUrl !== undefined && !/^wss?:\/\/[^\s]+$/.test(flags.feedUrl)) {
     throw usageError(`--feed-url: expected a ws:// or wss:// URL, got "${flags.feedUrl}"`);
   }
