@@ -72,11 +72,6 @@ export class Journal {
     }
   }
 
-  /** The write failure that stopped this journal, if any. */
-  get failed(): WriteFailure | undefined {
-    return this.failure;
-  }
-
   run(record: RunRecord): void {
     this.writeTrace(record);
   }
