@@ -96,7 +96,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .description('the running runners: pid, start, files, kill switch')
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
-      const { status } = await import('./commands/halt.js');
+      const { status } = await import('./commands/status.js');
       setExitCode(status({ json: opts.json === true }));
     });
 

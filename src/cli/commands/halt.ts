@@ -1,6 +1,6 @@
 /**
- * `trader halt`, `trader resume`, `trader status`: act on the runners that are running, found in
- * the per-user run directory, so they work from any directory and without a valid config.
+ * `trader halt` and `trader resume`: act on the runners that are running, found in the per-user
+ * run directory, so they work from any directory and without a valid config.
  * `halt` creates the kill-switch file with who and why inside, so the halt in the runner's log
  * names its author (a plain `touch` works too); `resume` removes only a kill-switch file.
  */
@@ -83,39 +83,6 @@ export function resume(opts: HaltOptions): number {
           ? 'the runner resumes trading (kill_switch.allow_resume: true)'
           : 'the runner resumes trading if its kill_switch.allow_resume is true';
     process.stdout.write(`removed ${path}${runner ? ` (runner pid ${runner.pid})` : ''}: ${effect}\n`);
-  }
-  return 0;
-}
-
-export function status(opts: { json: boolean }): number {
-  const dir = runDir(process.env);
-  const runners = liveRunners(dir).map((r) => {
-    let ks: { present: boolean; content: string } | undefined;
-    try {
-      ks = probePath(r.kill_switch);
-    } catch {
-      ks = undefined; // the path cannot be checked: the runner itself halts on that (SAFETY_CHECK_FAILED)
-    }
-    return { ...r, kill_switch_present: ks?.present ?? null, kill_switch_note: ks?.present ? ks.content.trim() || null : null, trading: ks === undefined || ks.present ? 'HALTED' : 'unknown' };
-  });
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ run_dir: dir, runners })}\n`);
-    return 0;
-  }
-  if (runners.length === 0) {
-    process.stdout.write(`no runner is running (run directory ${dir})\n`);
-    return 0;
-  }
-  for (const r of runners) {
-    process.stdout.write(
-      [
-        `pid ${r.pid} since ${r.started_at} (cwd ${r.cwd})`,
-        `  kill switch ${r.kill_switch}: ${r.kill_switch_present === null ? 'cannot be checked, trading HALTED' : r.kill_switch_present ? `PRESENT, trading HALTED${r.kill_switch_note ? ` (${r.kill_switch_note})` : ''}` : 'absent'}`,
-        `  log ${r.log}`,
-        `  trace ${r.trace}`,
-        `  pid file ${r.pid_file}${r.capture ? `\n  capture ${r.capture}` : ''}`,
-      ].join('\n') + '\n',
-    );
   }
   return 0;
 }
