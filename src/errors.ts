@@ -20,3 +20,6 @@ export class TraderError extends Error {
 export const usageError = (message: string): TraderError => new TraderError('E_USAGE', message);
 export const configError = (message: string): TraderError => new TraderError('E_CONFIG', message);
 export const inputError = (message: string): TraderError => new TraderError('E_INPUT', message);
+
+/** The exit code of a run or replay stopped by a failed write to its log, trace or capture (EX_IOERR; see main.ts). */
+export const EXIT_WRITE_FAILED = 74;

@@ -3,8 +3,11 @@
  * process.exit in the code base lives here.
  *   0  success (GO, all checks passed)
  *   1  the command ran and its verdict is negative (NO-GO, inconsistencies found)
- *   2  bad input: flags, config, files
+ *   2  bad input: flags, config, files, conflicting or unwritable paths, a runner already
+ *      running on the same files, a busy port
  *  70  a bug: an unexpected exception (printed with its stack)
+ *  74  `trader run` stopped because a write to its log or trace failed (ENOSPC, EIO, a short
+ *      write; EX_IOERR): trading was halted at the failure and the run did not complete
  */
 import { CommanderError } from 'commander';
 import { TraderError } from '../errors.js';
@@ -30,5 +33,8 @@ async function main(argv: string[]): Promise<number> {
 }
 
 const code = await main(process.argv);
-// Let stdout drain before leaving (a piped `trader validate | head` must see every line).
+// Let stdout drain before leaving (a piped `trader validate | head` must see every line); a
+// stdout whose reader has gone (EPIPE) has nothing left to drain.
+if (process.stdout.destroyed || !process.stdout.writable) process.exit(code);
+process.stdout.on('error', () => process.exit(code));
 process.stdout.write('', () => process.exit(code));

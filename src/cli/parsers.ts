@@ -28,6 +28,11 @@ export function portArg(text: string): number {
   return port;
 }
 
+export function pidArg(text: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new InvalidArgumentError(`expected a process id (a positive integer), got "${text}".`);
+  return Number(text);
+}
+
 export function positiveNumberArg(text: string): number {
   const n = Number(text);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${text}".`);

@@ -7,7 +7,7 @@ import { VENUES } from '../config/schema.js';
 import { CRITERIA, type CriterionId } from '../report/schema.js';
 import { TRADER_VERSION } from '../version.js';
 import { usageError } from '../errors.js';
-import { durationArg, integerArg, portArg, positiveNumberArg, rateArg, symbolsArg, criteriaArg } from './parsers.js';
+import { durationArg, integerArg, pidArg, portArg, positiveNumberArg, rateArg, symbolsArg, criteriaArg } from './parsers.js';
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('trader')
@@ -68,23 +68,36 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('halt')
-    .description('create the kill-switch file (with who and why inside): the runner stops accepting orders')
-    .option('--config <yaml>', 'config naming the kill-switch file', 'config/staging_multi.yaml')
-    .option('--kill-switch-file <file>', 'the kill-switch file (overrides the config)')
+    .description('create the kill-switch file of the running runner (with who and why inside): it stops accepting orders')
+    .option('--pid <n>', 'the runner to halt when several are running', pidArg)
+    .option('--all', 'halt every running runner')
+    .option('--kill-switch-file <file>', 'this kill-switch file (overrides the registered runners and the config)')
+    .option('--config <yaml>', 'with no runner running: the config naming the kill-switch file', 'config/staging_multi.yaml')
     .option('--reason <text>', 'why, recorded in the file and the runner\'s log')
-    .action(async (opts: { config: string; killSwitchFile?: string; reason?: string }) => {
+    .action(async (opts: KillSwitchFlags & { reason?: string }) => {
       const { halt } = await import('./commands/halt.js');
       setExitCode(halt(opts));
     });
 
   program
     .command('resume')
-    .description('remove the kill-switch file (the runner resumes only if kill_switch.allow_resume is true)')
-    .option('--config <yaml>', 'config naming the kill-switch file', 'config/staging_multi.yaml')
-    .option('--kill-switch-file <file>', 'the kill-switch file (overrides the config)')
-    .action(async (opts: { config: string; killSwitchFile?: string }) => {
+    .description('remove the running runner\'s kill-switch file (it resumes only if kill_switch.allow_resume is true)')
+    .option('--pid <n>', 'the runner to resume when several are running', pidArg)
+    .option('--all', 'remove every running runner\'s kill-switch file')
+    .option('--kill-switch-file <file>', 'this kill-switch file (overrides the registered runners and the config)')
+    .option('--config <yaml>', 'with no runner running: the config naming the kill-switch file', 'config/staging_multi.yaml')
+    .action(async (opts: KillSwitchFlags) => {
       const { resume } = await import('./commands/halt.js');
       setExitCode(resume(opts));
+    });
+
+  program
+    .command('status')
+    .description('the running runners: pid, start, files, kill switch')
+    .option('--json', 'print one JSON object')
+    .action(async (opts: { json?: boolean }) => {
+      const { status } = await import('./commands/status.js');
+      setExitCode(status({ json: opts.json === true }));
     });
 
   program
@@ -172,6 +185,13 @@ export interface RunFlags {
   pidFile: string;
   record?: string;
   quiet?: boolean;
+}
+
+interface KillSwitchFlags {
+  config: string;
+  killSwitchFile?: string;
+  pid?: number;
+  all?: boolean;
 }
 
 interface FeedServerFlags {

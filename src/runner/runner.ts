@@ -3,7 +3,6 @@
  * the trading state, and decisions through the risk gate to the paper broker, writing every event
  * through the journal. It owns every timer and socket it starts and releases them in stop().
  */
-import { readFileSync } from 'node:fs';
 import { maxLagFor, type Config } from '../config/schema.js';
 import type { Flags } from '../config/flags.js';
 import type { ParseIssue } from '../feeds/adapter.js';
@@ -32,6 +31,7 @@ export interface RunnerOptions {
   flags: Flags;
   primary: FeedSource;
   fallback?: FeedSource;
+  /** Absolute (resolved once by the caller), so the file `trader halt` writes is the one watched. */
   killSwitchFile: string;
   journal: Journal;
   /** --record: every raw frame and symbol-set change goes here. */
@@ -81,7 +81,7 @@ export class Runner {
     const { config } = options;
     this.startMs = options.now();
     this.staleness = new StalenessWatchdog((symbol) => maxLagFor(config, symbol));
-    this.killSwitch = new KillSwitchPoller(options.killSwitchFile, (change) => this.onKillSwitch(change), (p) => readFileSync(p, 'utf8').slice(0, 500), () => options.now());
+    this.killSwitch = new KillSwitchPoller(options.killSwitchFile, (change) => this.onKillSwitch(change), () => options.now());
     this.memory = new MemoryTracker(config.memory.warmup, this.startMs);
     const journal = options.journal;
     this.supervisor = new SafetySupervisor(this.state, options.now, {
@@ -104,15 +104,24 @@ export class Runner {
     const record = buildRunRecord({ ...this.options, venue: this.options.primary.venue, url: this.options.primary.url, command: 'run', startMs: this.startMs });
     journal.run(record);
     const flagText = Object.entries(flags).map(([k, v]) => `${k}=${v ? 1 : 0}`).join(' ');
-    journal.event('info', 'RUN_STARTED', `run_id=${record.run_id} pid=${process.pid} symbols=${this.options.symbols.join(',')} feed=${this.options.primary.venue}${this.options.fallback ? ` fallback=${this.options.fallback.venue}` : ''} ${flagText} strategy=${STRATEGY.name}@${STRATEGY.version} bar_interval=${formatDuration(config.decision.bar_interval)}`, { run_id: record.run_id, pid: process.pid, symbols: this.options.symbols, flags });
+    journal.event('info', 'RUN_STARTED', `run_id=${record.run_id} pid=${process.pid} symbols=${this.options.symbols.join(',')} feed=${this.options.primary.venue}${this.options.fallback ? ` fallback=${this.options.fallback.venue}` : ''} ${flagText} strategy=${STRATEGY.name}@${STRATEGY.version} bar_interval=${formatDuration(config.decision.bar_interval)} kill_switch=${this.options.killSwitchFile}`, { run_id: record.run_id, pid: process.pid, symbols: this.options.symbols, flags, kill_switch: this.options.killSwitchFile });
 
-    // The kill switch first: a file already there halts trading before the feed connects.
+    // The kill switch first: a file already there halts trading before the feed can deliver an event.
     this.supervise('kill_switch', config.kill_switch.poll_interval, () => this.killSwitch.check());
+    this.killSwitch.watch(() => this.supervisor.run('kill_switch', () => this.killSwitch.check()));
     for (const symbol of this.options.symbols) this.staleness.watch(symbol, this.options.now());
     this.feeds.start();
     this.supervise('staleness', Math.min(250, config.staleness.heartbeat_interval), () => this.checkStaleness());
     this.supervise('memory', config.memory.sample_interval, () => this.sampleMemory());
     this.every(config.staleness.heartbeat_interval, () => this.heartbeat());
+  }
+
+  /**
+   * A write to the log or the trace failed: trading halts at once, before the order of the
+   * decision being recorded can pass the gate. Called synchronously from the journal.
+   */
+  haltOnWriteFailure(): void {
+    this.state.set('write_failure', 'HALTED');
   }
 
   /** Re-reads the symbol list: subscribes the added symbols, unsubscribes the removed ones. */
@@ -152,6 +161,7 @@ export class Runner {
     this.stopped = true;
     this.deciding = false;
     for (const t of this.timers) clearInterval(t);
+    this.killSwitch.close();
     await this.feeds.stop();
     const { journal } = this.options;
     this.flushParseErrors(true);

@@ -38,8 +38,12 @@ export class CaptureWriter {
   private chunks: string[] = [];
   private bytes = 0;
   private readonly timer: NodeJS.Timeout;
+  private failed = false;
 
-  constructor(path: string, header: CaptureHeader) {
+  /** `onError`: a flush failed (a full disk); the capture stops there and the caller decides. */
+  constructor(path: string, header: CaptureHeader, private readonly onError: (err: NodeJS.ErrnoException) => void = (err) => {
+    throw err;
+  }) {
     this.fd = openSync(path, 'w');
     writeSync(this.fd, `${JSON.stringify(header)}\n`);
     this.timer = setInterval(() => this.flush(), FLUSH_MS);
@@ -65,15 +69,25 @@ export class CaptureWriter {
   }
 
   private push(line: string): void {
+    if (this.failed) return;
     this.chunks.push(line);
     this.bytes += line.length;
     if (this.bytes >= FLUSH_BYTES) this.flush();
   }
 
   private flush(): void {
-    if (!this.chunks.length) return;
-    writeSync(this.fd, this.chunks.join(''));
+    if (!this.chunks.length || this.failed) return;
+    const text = this.chunks.join('');
     this.chunks = [];
     this.bytes = 0;
+    try {
+      const buf = Buffer.from(text);
+      const written = writeSync(this.fd, buf);
+      if (written < buf.length) throw Object.assign(new Error(`short write: ${written} of ${buf.length} bytes`), { code: 'SHORT_WRITE' });
+    } catch (err) {
+      // Flushes run on a timer: a throw here would crash the runner with a stack.
+      this.failed = true;
+      this.onError(err as NodeJS.ErrnoException);
+    }
   }
 }

@@ -4,15 +4,17 @@
  * report checks that they do not (see log-line.ts). Every trace record is numbered and hash-chained
  * (chain.ts); RUN_STOPPED carries the seal, the chain head and record count before it.
  * Writes are synchronous appends: a line is in the file when the call returns, so `tail -f` sees it
- * at once and a crash can cut at most the line being written.
+ * at once and a crash can cut at most the line being written. A write that fails (ENOSPC, EIO, a
+ * short write) is cut back off and reported synchronously (onWriteFailure), so the run halts
+ * before the order of a decision that could not be recorded is routed.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, writeSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
+import type { Redact } from '../util/redact.js';
 import { ChainWriter, SEAL_HEAD, SEAL_RECORDS, type ChainAlgo } from './chain.js';
 import { timeOfDayFormatter } from './clock-format.js';
 import { DECISION_LOG_FIELDS, LEVEL_RANK, textLogLine, type Level } from './log-line.js';
 import { recordType, type DecisionRecord, type RunRecord } from './schema.js';
-
 
 export type Fields = Record<string, string | number | boolean | null | undefined | object>;
 
@@ -28,6 +30,23 @@ export interface JournalOptions {
   now: () => number;
   /** TRADER_TRACE_KEY: the chain is then an HMAC that cannot be redone without it. */
   traceKey?: string;
+  /**
+   * Called once, synchronously, when a write to the log or the trace fails (ENOSPC, EIO, a short
+   * write). It runs before the failing call returns, so a decision that could not be recorded
+   * is refused by the gate before its order is routed. After it, the journal makes one last
+   * attempt to record the failure in both files and writes nothing more.
+   */
+  onWriteFailure?: (failure: WriteFailure) => void;
+  /** Masks credentials (a --feed-url's) in every line written or echoed. */
+  redact?: Redact;
+}
+
+export interface WriteFailure {
+  file: 'log' | 'trace' | 'capture';
+  path: string;
+  /** The errno code (ENOSPC, EIO, …) or SHORT_WRITE. */
+  code: string;
+  message: string;
 }
 
 /** What the journal adds to the run record: how to verify the chain and re-render the log. */
@@ -41,26 +60,33 @@ export class Journal {
   private readonly minRank: number;
   private closed = false;
   private readonly chain: ChainWriter;
+  /** The chain before the record being written, to go on from if that write fails. */
+  private chainBefore: { head: string; count: number } | undefined;
+  private failure: WriteFailure | undefined;
+  /** Bytes known written to each file: a short write is cut back to here, so no half line stays. */
+  private readonly good = { log: 0, trace: 0 };
 
   constructor(private readonly options: JournalOptions) {
     this.chain = new ChainWriter(options.traceKey);
     this.traceFd = openSync(options.tracePath, 'a');
+    this.good.trace = fstatSync(this.traceFd).size;
     this.stamp = timeOfDayFormatter(options.timezone);
     this.minRank = LEVEL_RANK[options.logLevel];
     const logPath = options.logPath;
-    if (logPath !== undefined && options.logFormat === 'json') {
-      this.pinoLogger = pino(
-        { level: options.logLevel, base: undefined, timestamp: pino.stdTimeFunctions.isoTime },
-        pino.destination({ dest: logPath, sync: true, append: true, mkdir: true }),
-      );
-    } else if (logPath !== undefined) {
-      this.logFd = openSync(logPath, 'a');
+    if (logPath !== undefined) {
+      const fd = openSync(logPath, 'a');
+      this.logFd = fd;
+      this.good.log = fstatSync(fd).size;
+      if (options.logFormat === 'json') {
+        // pino formats, the journal writes: its failures are caught like the text log's.
+        this.pinoLogger = pino({ level: options.logLevel, base: undefined, timestamp: pino.stdTimeFunctions.isoTime }, { write: (line: string) => void this.append('log', fd, this.mask(line)) });
+      }
     }
   }
 
   run(record: RunRecordBase): void {
     const full: RunRecord = { ...record, chain: this.chain.algo, log_level: this.options.logLevel, log_format: this.options.logFormat };
-    this.writeTrace(full);
+    this.writeTrace(this.masked(full));
   }
 
   /** The chain so far: RUN_STOPPED's seal, printed by `trader run` at the stop. */
@@ -69,7 +95,7 @@ export class Journal {
   }
 
   event(level: Level, event: string, text: string, fields: Fields = {}): void {
-    if (this.closed) return;
+    if (this.closed || this.failure) return;
     let msg = text ? `${event}: ${text}` : event;
     let all = fields;
     if (event === 'RUN_STOPPED') {
@@ -79,12 +105,16 @@ export class Journal {
       all = { ...fields, [SEAL_HEAD]: head, [SEAL_RECORDS]: records };
     }
     const now = this.options.now();
-    this.writeTrace({ type: recordType(event), ts: new Date(now).toISOString(), event, level, msg, ...all });
-    this.writeLog(level, event, msg, now, all);
+    // Masked before it is chained and rendered: the trace, its chain and the log line all carry the masked text.
+    const record = this.masked({ type: recordType(event), ts: new Date(now).toISOString(), event, level, msg, ...all });
+    this.writeTrace(record);
+    const { type: _type, ts: _ts, event: _event, level: _level, msg: maskedMsg, ...maskedFields } = record;
+    this.writeLog(level, event, maskedMsg, now, maskedFields);
   }
 
   decision(record: Omit<DecisionRecord, 'type' | 'ts' | 'event'>, now: number): void {
-    if (this.closed) return;
+    if (this.closed || this.failure) return;
+    // Decisions hold a symbol, numbers and digests only: nothing a feed URL's credentials can be in.
     const full: DecisionRecord = { type: 'decision', ts: new Date(now).toISOString(), event: 'DECISION_LOGGED', ...record };
     this.writeTrace(full);
     const fields: Fields = {};
@@ -97,18 +127,86 @@ export class Journal {
     this.closed = true;
     closeSync(this.traceFd);
     if (this.logFd !== undefined) closeSync(this.logFd);
-    this.pinoLogger?.flush();
   }
 
   private writeTrace(record: object): void {
-    writeSync(this.traceFd, `${this.chain.line(record)}\n`);
+    this.chainBefore = { head: this.chain.head, count: this.chain.count };
+    this.append('trace', this.traceFd, `${this.chain.line(record)}\n`);
+  }
+
+  /** The record with credentials masked in every string; the same object when there is nothing to mask. */
+  private masked<T extends object>(record: T): T {
+    if (!this.options.redact) return record;
+    const text = JSON.stringify(record);
+    const masked = this.mask(text);
+    return masked === text ? record : (JSON.parse(masked) as T);
+  }
+
+  private mask(text: string): string {
+    return this.options.redact ? this.options.redact(text) : text;
+  }
+
+  /** One complete line to a file, or the failure path; false when it was not written. */
+  private append(file: 'log' | 'trace', fd: number, text: string): boolean {
+    if (this.failure) return false;
+    const buf = Buffer.from(text);
+    let written: number;
+    try {
+      written = writeSync(fd, buf);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      this.fail(file, e.code ?? 'EIO', e.message);
+      return false;
+    }
+    if (written < buf.length) {
+      this.fail(file, 'SHORT_WRITE', `short write: ${written} of ${buf.length} bytes`);
+      return false;
+    }
+    this.good[file] += buf.length;
+    return true;
+  }
+
+  private fail(file: 'log' | 'trace', code: string, message: string): void {
+    const path = (file === 'log' ? this.options.logPath : this.options.tracePath) ?? '';
+    const failure: WriteFailure = { file, path, code, message: message.split('\n')[0] ?? message };
+    this.failure = failure;
+    this.options.onWriteFailure?.(failure);
+    // Cut a partly written line back off, so every line left in the file is complete.
+    const fd = file === 'log' ? this.logFd : this.traceFd;
+    try {
+      if (fd !== undefined) ftruncateSync(fd, this.good[file]);
+    } catch {
+      // nothing more can be done for this file; the last attempt below may still fail
+    }
+    // One last attempt to record why the run stops, in both files; its own failure is ignored.
+    const now = this.options.now();
+    const msg = `WRITE_FAILED: file=${file} path=${path} error=${code} detail="${failure.message}"; trading HALTED, the run stops`;
+    const record = { type: recordType('WRITE_FAILED'), ts: new Date(now).toISOString(), event: 'WRITE_FAILED', level: 'error', msg, file, path, code, detail: failure.message };
+    // The record that failed is not in the file: the chain goes on from the last one that is.
+    if (file === 'trace' && this.chainBefore) {
+      this.chain.head = this.chainBefore.head;
+      this.chain.count = this.chainBefore.count;
+    }
+    const line = `[${this.stamp(now)}] ERROR ${msg}`;
+    const logLine = this.options.logFormat === 'json' ? JSON.stringify({ level: 50, time: new Date(now).toISOString(), event: 'WRITE_FAILED', file, path, code, msg }) : line;
+    for (const [name, target, text] of [['trace', this.traceFd, this.chain.line(record)], ['log', this.logFd, logLine]] as const) {
+      if (target === undefined) continue;
+      const buf = Buffer.from(this.mask(`${text}\n`));
+      try {
+        if (writeSync(target, buf) < buf.length) ftruncateSync(target, this.good[name]);
+      } catch {
+        // the disk is still full: the stderr line is the record
+      }
+    }
+    // A caller that did not ask to handle failures gets the error, as from any failed write.
+    if (!this.options.onWriteFailure) throw Object.assign(new Error(`${file} ${path}: ${failure.message}`), { code });
   }
 
   private writeLog(level: Level, event: string, msg: string, now: number, fields: Fields): void {
     if (LEVEL_RANK[level] < this.minRank) return;
     const line = textLogLine(this.stamp(now), level, msg);
     if (this.pinoLogger) this.pinoLogger[level]({ event, ...fields }, msg);
-    else if (this.logFd !== undefined) writeSync(this.logFd, `${line}\n`);
+    else if (this.logFd !== undefined && !this.append('log', this.logFd, `${line}\n`)) return;
     this.options.echo?.(line);
   }
 }

@@ -25,10 +25,16 @@ export interface RunningCli {
   exited: Promise<CliResult>;
 }
 
+/**
+ * Every CLI a test file spawns registers its runners in this file's own run directory (unless
+ * the test names one), so parallel test files and other checkouts never see each other's runners.
+ */
+export const RUN_DIR = mkdtempSync(join(tmpdir(), 'trader-rundir-'));
+
 export function startCli(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunningCli {
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? REPO,
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, TRADER_RUN_DIR: RUN_DIR, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

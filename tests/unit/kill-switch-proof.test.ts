@@ -93,11 +93,11 @@ describe('KillSwitchPoller presentAtStart', () => {
     const file = join(dir, 'HALT');
     writeFileSync(file, '');
     const early: KillSwitchChange[] = [];
-    new KillSwitchPoller(file, (c) => early.push(c), () => '').check();
+    new KillSwitchPoller(file, (c) => early.push(c)).check();
     expect(early[0]).toMatchObject({ kind: 'appeared', presentAtStart: true });
 
     const late: KillSwitchChange[] = [];
-    const poller = new KillSwitchPoller(join(dir, 'LATER'), (c) => late.push(c), () => '');
+    const poller = new KillSwitchPoller(join(dir, 'LATER'), (c) => late.push(c));
     poller.check();
     writeFileSync(join(dir, 'LATER'), '');
     poller.check();

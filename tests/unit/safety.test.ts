@@ -102,7 +102,7 @@ describe('KillSwitchPoller', () => {
     const file = join(dir, 'FLAG_TRADING_HALTED');
     const changes: KillSwitchChange[] = [];
     let now = 1_000_000;
-    const poller = new KillSwitchPoller(file, (c) => changes.push(c), (p) => readFileSync(p, 'utf8'), () => now);
+    const poller = new KillSwitchPoller(file, (c) => changes.push(c), () => now);
     poller.check();
     expect(changes).toEqual([]);
     writeFileSync(file, 'halted_by=ops reason="drill"');
@@ -110,7 +110,7 @@ describe('KillSwitchPoller', () => {
     poller.check();
     poller.check();
     expect(changes).toHaveLength(1);
-    expect(changes[0]).toMatchObject({ kind: 'appeared', detectedMs: 1_000_000, content: 'halted_by=ops reason="drill"' });
+    expect(changes[0]).toMatchObject({ kind: 'appeared', detectedMs: 1_000_000, content: 'halted_by=ops reason="drill"', presentAtStart: false });
     const appeared = changes[0] as Extract<KillSwitchChange, { kind: 'appeared' }>;
     expect(appeared.fileMtimeMs).toBeCloseTo(999_800, 0);
     expect(appeared.delayMs).toBeCloseTo(200, 0);
@@ -123,7 +123,7 @@ describe('KillSwitchPoller', () => {
   it('throws when the file cannot be checked, so the caller fails closed', () => {
     const dir = tmp();
     writeFileSync(join(dir, 'not-a-dir'), '');
-    const poller = new KillSwitchPoller(join(dir, 'not-a-dir', 'HALT'), () => undefined, () => '');
+    const poller = new KillSwitchPoller(join(dir, 'not-a-dir', 'HALT'), () => undefined);
     expect(() => poller.check()).toThrow(/ENOTDIR/);
   });
 });
@@ -149,7 +149,7 @@ describe('orders after a halt (property over random interleavings)', () => {
         if (c.kind !== 'appeared') return;
         state.set('kill_switch', 'HALTED');
         journal.event('warn', 'KILL_SWITCH_DETECTED', '');
-      }, () => '', () => now);
+      }, () => now);
       sup.register('kill_switch', 250);
       const router = new OrderRouter(config, { FLAG_MULTI_SYMBOL: true, FLAG_REALTIME: true, STAGING_MODE: true }, state, sup, journal, () => sup.run('kill_switch', () => poller.check()), () => now);
       let halted = false;

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { inputError } from '../../errors.js';
+import { inputError, usageError } from '../../errors.js';
 import { startFeedServer } from '../../feeds/server/feed-server.js';
 import { faultsSchema, type Faults } from '../../feeds/server/faults.js';
 import { FixtureSource, SyntheticSource, type Source } from '../../feeds/server/sources.js';
@@ -39,7 +39,18 @@ export async function feedServer(opts: FeedServerCommandOptions): Promise<number
     // Loaded now, not at the first subscription: a damaged file stops the command before it listens.
     for (const symbol of source.available()) source.open(symbol);
   }
-  const server = await startFeedServer({ host: opts.host, port: opts.port, source, protocol: opts.protocol, faults });
+  if (!isLoopback(opts.host)) {
+    process.stderr.write(`trader: warning: --host ${opts.host} is not loopback: anyone who can reach this machine can connect to the feed and drive a runner's decisions; use 127.0.0.1 unless the drill needs another host\n`);
+  }
+  let server: Awaited<ReturnType<typeof startFeedServer>>;
+  try {
+    server = await startFeedServer({ host: opts.host, port: opts.port, source, protocol: opts.protocol, faults });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw usageError(`--port ${opts.port}: already in use on ${opts.host}; choose another port (0 = any free port)`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EACCES') throw usageError(`--host ${opts.host} --port ${opts.port}: cannot listen there (${code})`);
+    throw err;
+  }
   const what = opts.synthetic ? `synthetic ${opts.synthetic.rate}/s seed ${opts.synthetic.seed}` : `fixtures, speed ${opts.speed}x${opts.loop ? ', looping' : ''}`;
   const active = Object.entries(faults).filter(([k, v]) => k !== 'seed' && v !== undefined && v !== 0 && !(Array.isArray(v) && v.length === 0));
   process.stdout.write(`feed-server listening on ${server.url} (${what}, symbols ${source.available().join(',') || 'any'}, protocol ${opts.protocol}${active.length ? `, faults ${active.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''})\n`);
@@ -78,6 +89,10 @@ function loadFaults(scenario: string | undefined, overrides: Partial<Faults>): F
     throw inputError(`${scenario ?? 'faults'}: ${where ? `${where}: ` : ''}${msg}`);
   }
   return result.data;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** Serves only the listed fixture symbols. */

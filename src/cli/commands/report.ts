@@ -7,7 +7,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { inputError } from '../../errors.js';
+import { inputError, usageError } from '../../errors.js';
+import { requireDistinct, requireWritableFile } from '../../runtime/paths.js';
 import { buildReport } from '../../report/build.js';
 import { ReportCollector } from '../../report/collect.js';
 import { judgeCompletion, judgeEvidence } from '../../report/evidence.js';
@@ -36,6 +37,16 @@ export interface ReportOptions {
 
 export async function report(opts: ReportOptions): Promise<number> {
   const key = traceKey(process.env);
+  // The outputs are checked before the work: never one of the inputs, never unwritable.
+  requireDistinct([
+    { flag: '--log', path: opts.log },
+    { flag: '--trace', path: opts.trace },
+    { flag: '--smoke', path: opts.smoke },
+    { flag: '--output', path: opts.output },
+    ...(opts.html ? [{ flag: '--html', path: opts.html }] : []),
+  ]);
+  requireWritableFile({ flag: '--output', path: opts.output });
+  if (opts.html) requireWritableFile({ flag: '--html', path: opts.html });
   // The log and the trace are read at the same time; a missing log fails at once.
   const [errors, scan] = await Promise.all([
     scanLogErrors(opts.log),
@@ -71,12 +82,8 @@ export async function report(opts: ReportOptions): Promise<number> {
   const result = buildReport({ c, determinism, evidence, matrix, errors, paths: { log: opts.log, trace: opts.trace, smoke: smoke ? opts.smoke : null }, cutLastLine: scan.cutLastLine, waive: opts.waive });
 
   if (scan.cutLastLine) process.stderr.write(`trader: warning: ${opts.trace}: the last line is cut (the run was killed mid-write); reported every complete record\n`);
-  mkdirSync(dirname(opts.output), { recursive: true });
-  writeFileSync(opts.output, `${JSON.stringify(result, null, 2)}\n`);
-  if (opts.html) {
-    mkdirSync(dirname(opts.html), { recursive: true });
-    writeFileSync(opts.html, renderHtml(result, c.series, c.memorySeries));
-  }
+  writeOutput('--output', opts.output, `${JSON.stringify(result, null, 2)}\n`);
+  if (opts.html) writeOutput('--html', opts.html, renderHtml(result, c.series, c.memorySeries));
   process.stdout.write(`${renderTable(result).join('\n')}\n`);
   process.stdout.write(`report written to ${opts.output}${opts.html ? ` and ${opts.html}` : ''}\n`);
   return result.decision === 'GO' ? 0 : 1;
@@ -85,6 +92,15 @@ export async function report(opts: ReportOptions): Promise<number> {
 /** A run record without log_level/log_format (an older trader): the log cannot be checked against it. */
 function unbound(run: RunRecord): LogBinding {
   return { pass: false, matched: 0, mismatch: `the run record has no log_level/log_format (run ${run.run_id}): the log cannot be checked against the trace` };
+}
+
+function writeOutput(flag: string, path: string, text: string): void {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, text);
+  } catch (err) {
+    throw usageError(`${flag} ${path}: cannot write the report (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
 }
 
 function readSmoke(path: string): { passed: boolean; path: string } | undefined {

@@ -2,28 +2,49 @@
  * `trader run`: resolve flags over config, refuse what the feature flags forbid, start the
  * embedded feed when the venue is replay/synthetic, then run until --duration or a signal.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../../config/load.js';
 import { readFlags } from '../../config/flags.js';
 import type { Config, Venue } from '../../config/schema.js';
-import { TraderError, usageError } from '../../errors.js';
+import { EXIT_WRITE_FAILED, TraderError, usageError } from '../../errors.js';
 import { adapterFor, LIVE_VENUES, requireUrl } from '../../feeds/venues.js';
 import { startEmbeddedFeed, type EmbeddedFeed } from '../../runner/embedded-feed.js';
 import type { FeedSource } from '../../runner/feed-switch.js';
 import { Runner } from '../../runner/runner.js';
+import { RunLock } from '../../runtime/lock.js';
+import { requireDistinct, requireWritableFile, type NamedPath } from '../../runtime/paths.js';
+import { register, runDir, type RunEntry } from '../../runtime/registry.js';
 import { rotateIfPresent } from '../../trace/files.js';
-import { Journal } from '../../trace/journal.js';
+import { Journal, type WriteFailure } from '../../trace/journal.js';
 import { traceKey } from '../../trace/chain.js';
 import { CAPTURE_VERSION, CaptureWriter } from '../../trace/capture.js';
 import { formatDuration } from '../../util/duration.js';
+import { setLongTimeout } from '../../util/long-timeout.js';
+import { redactor, urlSecrets, type Needle, type Redact } from '../../util/redact.js';
 import type { RunFlags } from '../program.js';
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
 
 export async function run(flags: RunFlags): Promise<number> {
+  // Credentials in a feed URL never reach an output, error messages included.
+  const secrets: Needle[] = flags.feedUrl ? urlSecrets(flags.feedUrl) : [];
+  try {
+    return await runMasked(flags, secrets);
+  } catch (err) {
+    if (err instanceof TraderError) throw new TraderError(err.code, redactor(secrets)(err.message));
+    throw err;
+  }
+}
+
+async function runMasked(flags: RunFlags, secrets: Needle[]): Promise<number> {
+  if (flags.feedUrl !== undefined && !/^wss?:\/\/[^\s]+$/.test(flags.feedUrl)) {
+    throw usageError(`--feed-url: expected a ws:// or wss:// URL, got "${flags.feedUrl}"`);
+  }
+  const drillLeakBytesPerSample = drillLeak(process.env.TRADER_DRILL_LEAK_KB_PER_SAMPLE);
   const loaded = loadConfig(flags.config);
   const config = loaded.config;
+  for (const url of [config.feeds.primary.url, config.feeds.fallback?.url]) if (url) secrets.push(...urlSecrets(url));
+  const redact = redactor(secrets);
   const symbols = flags.symbols ?? config.symbols;
   const env = readFlags(process.env);
   const venue: Venue = flags.feed ?? config.feeds.primary.venue;
@@ -34,14 +55,63 @@ export async function run(flags: RunFlags): Promise<number> {
   if (!env.FLAG_REALTIME && LIVE_VENUES.has(venue)) {
     throw new TraderError('E_FLAG_REFUSED', `FLAG_REALTIME=0 refuses live feeds, got --feed ${venue}; use replay or synthetic`);
   }
-  if (flags.feedUrl !== undefined && !/^wss?:\/\/[^\s]+$/.test(flags.feedUrl)) {
-    throw usageError(`--feed-url: expected a ws:// or wss:// URL, got "${flags.feedUrl}"`);
-  }
-  const drillLeakBytesPerSample = drillLeak(process.env.TRADER_DRILL_LEAK_KB_PER_SAMPLE);
   const fallbackVenue = config.feeds.fallback?.venue;
   if (!env.FLAG_REALTIME && fallbackVenue && LIVE_VENUES.has(fallbackVenue)) {
     throw new TraderError('E_FLAG_REFUSED', `FLAG_REALTIME=0 refuses live feeds, got feeds.fallback.venue ${fallbackVenue} in ${flags.config}`);
   }
+
+  // Every path is checked and locked before anything is started, rotated or written.
+  const outputs: NamedPath[] = [
+    { flag: '--log-file', path: flags.logFile },
+    { flag: '--trace-file', path: flags.traceFile },
+    { flag: '--pid-file', path: flags.pidFile },
+    ...(flags.record ? [{ flag: '--record', path: flags.record }] : []),
+  ];
+  const [log = '', trace = '', pidFile = '', killSwitchFile = '', capturePath] = requireDistinct([
+    ...outputs.slice(0, 3),
+    { flag: '--kill-switch-file', path: flags.killSwitchFile ?? config.kill_switch.file },
+    ...outputs.slice(3),
+  ]);
+  for (const output of outputs) requireWritableFile(output);
+  const startedAt = new Date(wallClock()).toISOString();
+  const owner: RunEntry = { pid: process.pid, started_at: startedAt, cwd: process.cwd(), log, trace, pid_file: pidFile, kill_switch: killSwitchFile, capture: capturePath ?? null, allow_resume: config.kill_switch.allow_resume };
+  const owned = [log, trace, pidFile, ...(capturePath ? [capturePath] : [])];
+  const lock = RunLock.acquire(owned, owner, (line) => process.stderr.write(`trader: warning: ${line}\n`));
+  let unregister: (() => void) | undefined;
+  try {
+    const dir = runDir(process.env);
+    try {
+      unregister = register(dir, owner);
+    } catch (err) {
+      throw usageError(`run directory ${dir}: cannot register this runner (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set TRADER_RUN_DIR to a writable directory`);
+    }
+    return await runLocked(flags, { config, path: loaded.path, digest: loaded.digest }, { symbols, env, venue, redact, drillLeakBytesPerSample }, owner);
+  } finally {
+    unregister?.();
+    lock.release();
+  }
+}
+
+interface Resolved {
+  symbols: string[];
+  env: ReturnType<typeof readFlags>;
+  venue: Venue;
+  redact: Redact;
+  /** The leak drill's bytes per memory sample (TRADER_DRILL_LEAK_KB_PER_SAMPLE). */
+  drillLeakBytesPerSample: number | undefined;
+}
+
+async function runLocked(flags: RunFlags, loaded: { config: Config; path: string; digest: string }, { symbols, env, venue, redact, drillLeakBytesPerSample }: Resolved, owner: RunEntry): Promise<number> {
+  const { config } = loaded;
+  // A closed stdout (`trader run | head`) stops the echo and nothing else: the run goes on.
+  let stdoutOpen = true;
+  const onStdoutError = (): void => {
+    stdoutOpen = false;
+  };
+  process.stdout.on('error', onStdoutError);
+  const say = (text: string): void => {
+    if (stdoutOpen && !process.stdout.destroyed) process.stdout.write(redact(text));
+  };
 
   const embedded: EmbeddedFeed[] = [];
   const closeEmbedded = async (): Promise<void> => {
@@ -56,88 +126,123 @@ export async function run(flags: RunFlags): Promise<number> {
     }
     return { venue: v, url: requireUrl(v, explicitUrl), adapter };
   };
-  const primary = await resolveSource(venue, flags.feedUrl ?? config.feeds.primary.url);
-  let fallback: FeedSource | undefined;
   try {
-    fallback = config.feeds.fallback ? await resolveSource(config.feeds.fallback.venue, config.feeds.fallback.url) : undefined;
-  } catch (err) {
-    await closeEmbedded();
-    throw err;
-  }
+    const primary = await resolveSource(venue, flags.feedUrl ?? config.feeds.primary.url);
+    const fallback = config.feeds.fallback ? await resolveSource(config.feeds.fallback.venue, config.feeds.fallback.url) : undefined;
 
-  const now = wallClock();
-  for (const path of [flags.logFile, flags.traceFile, ...(flags.record ? [flags.record] : [])]) {
-    try {
-      const old = rotateIfPresent(path, now);
-      if (old) process.stdout.write(`trader: kept the previous ${path} as ${old}\n`);
-    } catch (err) {
-      await closeEmbedded();
-      throw usageError(`cannot prepare ${path}: ${(err as Error).message}`);
+    // This run holds the locks of these files, so what it rotates is never another live run's.
+    const now = wallClock();
+    for (const [shown, path] of [[flags.logFile, owner.log], [flags.traceFile, owner.trace], ...(flags.record && owner.capture ? [[flags.record, owner.capture]] : [])] as const) {
+      try {
+        const old = rotateIfPresent(path, now);
+        if (old) say(`trader: kept the previous ${shown} as ${old}\n`);
+      } catch (err) {
+        throw usageError(`cannot prepare ${shown}: ${(err as Error).message}`);
+      }
     }
+    let stopForWriteFailure: (failure: WriteFailure) => void = () => undefined;
+    let journal: Journal;
+    try {
+      journal = new Journal({
+        logPath: owner.log,
+        tracePath: owner.trace,
+        logFormat: flags.logFormat,
+        logLevel: config.log_level,
+        timezone: config.timezone,
+        now: wallClock,
+        redact,
+        ...traceKeyOption(),
+        onWriteFailure: (failure) => stopForWriteFailure(failure),
+        ...(flags.quiet ? {} : { echo: (line: string) => say(`${line}\n`) }),
+      });
+    } catch (err) {
+      throw usageError(`cannot open the log or the trace: ${(err as Error).message}`);
+    }
+
+    const openCapture = (): CaptureWriter | undefined => flags.record && owner.capture
+      ? new CaptureWriter(owner.capture, { type: 'capture', version: CAPTURE_VERSION, venue, url: redact(primary.url), symbols, config, started_at: new Date(now).toISOString() }, (err) => {
+          // The capture is evidence too (replay proves the decisions from it): the same stop as a log or trace failure.
+          const f: WriteFailure = { file: 'capture', path: owner.capture ?? '', code: err.code ?? 'EIO', message: err.message.split('\n')[0] ?? '' };
+          stopForWriteFailure(f);
+          journal.event('error', 'WRITE_FAILED', `file=capture path=${f.path} error=${f.code} detail="${f.message}"; trading HALTED, the run stops`, { file: 'capture', path: f.path, code: f.code, detail: f.message });
+        })
+      : undefined;
+    let capture: CaptureWriter | undefined;
+    try {
+      capture = openCapture();
+    } catch (err) {
+      throw usageError(`--record ${flags.record ?? ''}: cannot write the capture (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, now: wallClock, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}) });
+
+    writeFileSync(owner.pid_file, `${process.pid}\n`);
+    say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
+    say(`trader run: log ${flags.logFile}, trace ${flags.traceFile}, kill switch ${owner.kill_switch}\n`);
+
+    const stopper = waitForStop(flags.duration, () => reloadSymbols(flags.config, runner, journal, flags.symbols));
+    let failure: WriteFailure | undefined;
+    stopForWriteFailure = (f) => {
+      if (failure) return;
+      // Trading halts before this returns: the order of a decision that could not be recorded never passes the gate.
+      runner.haltOnWriteFailure();
+      failure = f;
+      process.stderr.write(redact(`trader: cannot write the ${f.file} ${f.path}: ${f.code} (${f.message}); trading HALTED, stopping with exit ${EXIT_WRITE_FAILED}\n`));
+      stopper.stop('write_failure');
+    };
+    for (const feed of embedded) {
+      // Not restarted: a new server would renumber every sequence and replay from the start.
+      feed.onUnexpectedExit((why) => journal.event('error', 'EMBEDDED_FEED_EXITED', `pid=${feed.pid} ${why}; the embedded feed is gone for this run, reconnects will fail`, { pid: feed.pid, why }));
+    }
+    runner.start();
+    const reason = await stopper.reason;
+    await runner.stop(reason);
+    await closeEmbedded();
+    capture?.close();
+    const seal = journal.seal;
+    journal.close();
+    say(`trader run: stopped (${reason}); log ${flags.logFile}, trace ${flags.traceFile}\n`);
+    // The operator's copy of the seal: compare it with the report's evidence row.
+    if (!failure) say(`trader run: trace sealed by RUN_STOPPED: ${seal.records} records, chain head ${seal.head} (${seal.algo === 'sha256' ? 'sha256, unkeyed' : 'hmac-sha256, keyed by TRADER_TRACE_KEY'})\n`);
+    return failure ? EXIT_WRITE_FAILED : 0;
+  } finally {
+    await closeEmbedded();
+    removeOwnPidFile(owner.pid_file);
+    process.stdout.off('error', onStdoutError);
+    // Later writes (main's final flush) must not throw on the closed pipe either.
+    if (!stdoutOpen) process.stdout.on('error', () => undefined);
   }
-  const journal = new Journal({
-    logPath: flags.logFile,
-    tracePath: flags.traceFile,
-    logFormat: flags.logFormat,
-    logLevel: config.log_level,
-    timezone: config.timezone,
-    now: wallClock,
-    ...traceKeyOption(),
-    ...(flags.quiet ? {} : { echo: (line: string) => process.stdout.write(`${line}\n`) }),
-  });
-
-  const killSwitchFile = flags.killSwitchFile ?? config.kill_switch.file;
-  const capture = flags.record
-    ? new CaptureWriter(flags.record, { type: 'capture', version: CAPTURE_VERSION, venue, url: primary.url, symbols, config, started_at: new Date(now).toISOString() })
-    : undefined;
-  const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile, journal, now: wallClock, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}) });
-
-  mkdirSync(dirname(flags.pidFile), { recursive: true });
-  writeFileSync(flags.pidFile, `${process.pid}\n`);
-  process.stdout.write(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
-  process.stdout.write(`trader run: log ${flags.logFile}, trace ${flags.traceFile}, kill switch ${killSwitchFile}\n`);
-
-  for (const feed of embedded) {
-    // Not restarted: a new server would renumber every sequence and replay from the start.
-    feed.onUnexpectedExit((why) => journal.event('error', 'EMBEDDED_FEED_EXITED', `pid=${feed.pid} ${why}; the embedded feed is gone for this run, reconnects will fail`, { pid: feed.pid, why }));
-  }
-  runner.start();
-  const reason = await waitForStop(flags.duration, () => reloadSymbols(flags.config, runner, journal, flags.symbols));
-  await runner.stop(reason);
-  await closeEmbedded();
-  capture?.close();
-  const seal = journal.seal;
-  journal.close();
-  rmSync(flags.pidFile, { force: true });
-  process.stdout.write(`trader run: stopped (${reason}); log ${flags.logFile}, trace ${flags.traceFile}\n`);
-  // The operator's copy of the seal: compare it with the report's evidence row.
-  process.stdout.write(`trader run: trace sealed by RUN_STOPPED: ${seal.records} records, chain head ${seal.head} (${seal.algo === 'sha256' ? 'sha256, unkeyed' : 'hmac-sha256, keyed by TRADER_TRACE_KEY'})\n`);
-  return 0;
 }
 
-/** TRADER_TRACE_KEY, when set, keys the trace's chain (never written anywhere). */
-function traceKeyOption(): { traceKey?: string } {
-  const key = traceKey(process.env);
-  return key === undefined ? {} : { traceKey: key };
+/** The pid file is removed only while it still names this process: never another run's. */
+function removeOwnPidFile(path: string): void {
+  try {
+    if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path, { force: true });
+  } catch {
+    // absent or unreadable: nothing of ours to remove
+  }
 }
 
-/** Resolves with the stop reason: the duration elapsed, SIGTERM or SIGINT. SIGUSR1 reloads symbols. */
-function waitForStop(durationMs: number | undefined, onReload: () => void): Promise<string> {
-  return new Promise((resolve) => {
-    const timer = durationMs === undefined ? undefined : setTimeout(() => finish('duration'), durationMs);
+/** The stop reason: the duration elapsed, SIGTERM, SIGINT or stop() (a write failure). SIGUSR1 reloads symbols. */
+function waitForStop(durationMs: number | undefined, onReload: () => void): { reason: Promise<string>; stop: (reason: string) => void } {
+  let stop: (reason: string) => void = () => undefined;
+  const reason = new Promise<string>((resolveStop) => {
+    // A duration past what one timer can hold (~24.8 days) is honoured exactly, in steps.
+    const timer = durationMs === undefined ? undefined : setLongTimeout(durationMs, () => finish('duration'));
     const onTerm = (): void => finish('SIGTERM');
     const onInt = (): void => finish('SIGINT');
     process.on('SIGTERM', onTerm);
     process.on('SIGINT', onInt);
     process.on('SIGUSR1', onReload);
-    function finish(reason: string): void {
-      clearTimeout(timer);
+    function finish(why: string): void {
+      timer?.cancel();
       process.off('SIGTERM', onTerm);
       process.off('SIGINT', onInt);
       process.off('SIGUSR1', onReload);
-      resolve(reason);
+      resolveStop(why);
     }
+    stop = finish;
   });
+  return { reason, stop };
 }
 
 /**
@@ -157,6 +262,12 @@ function reloadSymbols(configPath: string, runner: Runner, journal: Journal, pin
   for (const s of config.symbols) if (!next.includes(s)) next.push(s);
   journal.event('info', 'CONFIG_RELOADED', `signal=SIGUSR1 config=${configPath} symbols=${next.join(',')}`, { symbols: next });
   runner.setSymbols(next);
+}
+
+/** TRADER_TRACE_KEY, when set, keys the trace's chain (never written anywhere). */
+function traceKeyOption(): { traceKey?: string } {
+  const key = traceKey(process.env);
+  return key === undefined ? {} : { traceKey: key };
 }
 
 /** The memory-leak drill's knob (README, Memory): KiB the runner keeps alive at every memory sample. */

@@ -1,0 +1,70 @@
+/**
+ * The per-user run directory: every `trader run` registers itself here (one JSON file named by
+ * its pid) so `trader halt`, `resume` and `status` find the runner that is running from any
+ * directory and without its config. Entries of processes that are gone are ignored and removed.
+ *
+ *   $TRADER_RUN_DIR            when set (tests give every run its own)
+ *   $XDG_RUNTIME_DIR/trader    else, when the session has one
+ *   ~/.trader/run              else
+ */
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { isRunningOwner } from './process-alive.js';
+
+export const runEntrySchema = z.object({
+  pid: z.number().int(),
+  started_at: z.string(),
+  cwd: z.string(),
+  log: z.string(),
+  trace: z.string(),
+  pid_file: z.string(),
+  kill_switch: z.string(),
+  capture: z.string().nullable(),
+  allow_resume: z.boolean(),
+});
+/** A running runner, every path absolute. */
+export type RunEntry = z.infer<typeof runEntrySchema>;
+
+export function runDir(env: NodeJS.ProcessEnv): string {
+  if (env.TRADER_RUN_DIR) return env.TRADER_RUN_DIR;
+  if (env.XDG_RUNTIME_DIR) return join(env.XDG_RUNTIME_DIR, 'trader');
+  return join(homedir(), '.trader', 'run');
+}
+
+/** Registers the entry; returns the unregister function (which only removes this pid's own file). */
+export function register(dir: string, entry: RunEntry): () => void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, `${entry.pid}.json`);
+  // Written aside and renamed: a reader never sees half an entry.
+  const tmp = `${file}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+  return () => rmSync(file, { force: true });
+}
+
+/** The runners that are running, oldest first; entries of dead processes are deleted on the way. */
+export function liveRunners(dir: string): RunEntry[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const live: RunEntry[] = [];
+  for (const name of names) {
+    if (!/^\d+\.json$/.test(name)) continue;
+    const file = join(dir, name);
+    let entry: RunEntry;
+    try {
+      entry = runEntrySchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+    } catch {
+      continue; // not ours to judge: a foreign or damaged file is left alone and ignored
+    }
+    if (isRunningOwner(entry.pid, entry.started_at)) live.push(entry);
+    else rmSync(file, { force: true });
+  }
+  return live.sort((a, b) => a.started_at.localeCompare(b.started_at) || a.pid - b.pid);
+}
