@@ -31,9 +31,9 @@ const feedEndpoint = z.strictObject({
 
 const priceLimits = {
   /** A trade or quote further than this percentage from the symbol's reference price is an `outlier` (LULD-style). */
-  price_band_pct: z.number().positive().max(100).default(10),
+  price_band_pct: z.number().positive().max(100),
   /** A trade or quote size above this is an `outlier`. */
-  max_size: z.number().positive().default(10_000_000),
+  max_size: z.number().positive(),
 };
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
@@ -125,7 +125,8 @@ export const configSchema = z.strictObject({
       max_clock_skew: duration.default(60_000),
       /** A sequence number further than this from the last one is a suspect until the next event confirms it. */
       max_seq_jump: z.number().int().min(1).default(10_000),
-      ...priceLimits,
+      price_band_pct: priceLimits.price_band_pct.default(10),
+      max_size: priceLimits.max_size.default(10_000_000),
       /** This many consecutive events agreeing on a price outside the band move the reference there. */
       reanchor_after: z.number().int().min(2).max(1000).default(10),
       per_symbol: z.record(symbol, z.strictObject({ price_band_pct: priceLimits.price_band_pct.optional(), max_size: priceLimits.max_size.optional() })).default({}),
