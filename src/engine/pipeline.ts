@@ -56,7 +56,7 @@ export class SymbolPipeline {
   private notional = 0;
   private volume = 0;
   private quote: { bid: number; ask: number } | null = null;
-  private readonly sequence: SequenceGuard<Judged & { seq: number }>;
+  private readonly sequence: SequenceGuard<Judged & { seq: number; ts: number }>;
   private readonly prices: PriceGuard;
   private gapInOpenBar = false;
   private gapInNextBar = false;
@@ -84,7 +84,7 @@ export class SymbolPipeline {
    */
   onEvent(event: MarketEvent, recvMs: number): PipelineStep {
     const step: PipelineStep = { verdicts: [], held: false, decisions: [] };
-    const seqStep = this.sequence.check({ event, recvMs, seq: event.seq });
+    const seqStep = this.sequence.check({ event, recvMs, seq: event.seq, ts: event.exchTs });
     for (const d of seqStep.dropped) step.verdicts.push({ event: d.item.event, outcome: d.kind, detail: d.detail });
     step.held = seqStep.held;
     if (seqStep.gap) {
@@ -116,7 +116,7 @@ export class SymbolPipeline {
       step.verdicts.push({ event, outcome: 'late', detail: `exchange time before the open bar (${new Date(open).toISOString()})` });
       return;
     }
-    if (!this.sequence.commit(event.seq)) {
+    if (!this.sequence.commit({ seq: event.seq, ts: event.exchTs })) {
       step.verdicts.push({ event, outcome: 'duplicate', detail: `seq=${event.seq} already accepted` });
       return;
     }

@@ -1,12 +1,17 @@
 /**
  * The per-symbol sequence rule. Events are taken in the order received; the highest seq taken is
- * the ceiling. What no single frame may do is move that ceiling far: a seq further than
- * `maxJump` from it (ahead, e.g. 2^53, or behind, e.g. a venue that restarted its numbering) is
- * held as a suspect, not taken. The next event decides:
- * - it continues from the suspect (seq in (suspect, suspect + maxJump]): the numbering really
- *   moved — SEQUENCE_RESET, the suspect is taken first, then the event;
- * - it continues from the ceiling: the suspect was a lone bad frame — dropped as `bad_value`;
- * - neither: the older suspect is dropped as `bad_value` and the event becomes the suspect.
+ * the ceiling. Below it, a seq is a `duplicate` when that seq was taken with the same exchange
+ * time, `out_of_order` when it was never taken and is within the last 4096. What no single frame
+ * may do is move the ceiling far, and no new numbering may be mistaken for old events. A seq is
+ * held as a suspect, not taken, when it is more than `maxJump` ahead of the ceiling (e.g. 2^53),
+ * further behind than the remembered window, or a seq already taken with a different exchange
+ * time (a venue that restarted its numbering reuses seqs). The next event decides:
+ * - it continues from the ceiling (seq in (ceiling, ceiling + maxJump]): the suspect was a lone
+ *   bad frame — dropped as `bad_value`, and the event is judged as usual;
+ * - else it continues from the suspect (seq in (suspect, suspect + maxJump]): the numbering
+ *   really moved — SEQUENCE_RESET, the suspect is taken first, then the event;
+ * - neither: the older suspect is dropped as `bad_value` and the event is judged as usual (it may
+ *   become the suspect).
  * So a lone far-off seq costs one dropped frame and a real renumbering costs one frame's delay.
  * Only what the rest of the pipeline accepts moves the ceiling (`commit`): a frame whose content
  * is bad is not trusted for its seq either, so it cannot push the ceiling over the good events
@@ -42,11 +47,12 @@ export interface SequenceStep<T> {
 /** How many recent sequence numbers are remembered to tell a duplicate from an out-of-order event. */
 const SEEN_WINDOW = 4096;
 
-export class SequenceGuard<T extends { seq: number }> {
+export class SequenceGuard<T extends { seq: number; ts: number }> {
   private ceiling = 0;
   /** The highest seq that passed the ordering check, accepted downstream or not: gaps count from here. */
   private judgedHigh = 0;
-  private readonly seen = new Set<number>();
+  /** Recently taken seqs and their exchange times. */
+  private readonly seen = new Map<number, number>();
   private suspect: T | undefined;
 
   constructor(private readonly maxJump: number) {}
@@ -65,14 +71,14 @@ export class SequenceGuard<T extends { seq: number }> {
         step.dropped.push({ item, kind: 'duplicate', detail: `seq=${seq} repeats the suspect seq` });
         return step;
       }
-      if (seq > suspect.seq && seq - suspect.seq <= this.maxJump) {
+      const continuesCeiling = this.ceiling > 0 && seq > this.ceiling && seq - this.ceiling <= this.maxJump;
+      if (!continuesCeiling && seq > suspect.seq && seq - suspect.seq <= this.maxJump) {
         // The numbering really moved: the suspect is the new ceiling and both are taken.
         this.suspect = undefined;
         step.reset = { from: this.ceiling, to: suspect.seq };
         this.ceiling = suspect.seq;
         this.judgedHigh = suspect.seq;
         this.seen.clear();
-        this.seen.add(suspect.seq);
         step.take.push(suspect);
         this.judge(item, step);
         return step;
@@ -101,7 +107,7 @@ export class SequenceGuard<T extends { seq: number }> {
 
   private judge(item: T, step: SequenceStep<T>): void {
     const seq = item.seq;
-    if (this.ceiling > 0 && Math.abs(seq - this.ceiling) > this.maxJump) {
+    if (this.ceiling > 0 && this.suspicious(item)) {
       this.suspect = item;
       step.held = true;
       return;
@@ -116,17 +122,28 @@ export class SequenceGuard<T extends { seq: number }> {
     step.take.push(item);
   }
 
+  /** Too far from the ceiling to be a reorder, or a taken seq with other content: a possible renumbering. */
+  private suspicious(item: T): boolean {
+    const { seq } = item;
+    if (seq > this.ceiling + this.maxJump) return true;
+    if (seq > this.ceiling) return false;
+    const ts = this.seen.get(seq);
+    if (ts !== undefined) return ts !== item.ts;
+    return this.ceiling - seq > Math.min(this.maxJump, SEEN_WINDOW);
+  }
+
   /**
    * A taken item was accepted by the rest of the pipeline: its seq becomes the ceiling. False when
    * that seq was already committed (a repeat of an event that was held while its twin was judged).
    */
-  commit(seq: number): boolean {
+  commit(item: { seq: number; ts: number }): boolean {
+    const { seq } = item;
     if (seq <= 0) return true;
     if (this.seen.has(seq)) return false;
     if (seq > this.ceiling) this.ceiling = seq;
-    this.seen.add(seq);
+    this.seen.set(seq, item.ts);
     if (this.seen.size > 2 * SEEN_WINDOW) {
-      for (const old of this.seen) if (old <= this.ceiling - SEEN_WINDOW) this.seen.delete(old);
+      for (const old of this.seen.keys()) if (old <= this.ceiling - SEEN_WINDOW) this.seen.delete(old);
     }
     return true;
   }

@@ -97,6 +97,43 @@ describe('poison ticks through a real socket', () => {
   });
 });
 
+describe('a venue that restarts its numbering', () => {
+  it('resyncs on SEQUENCE_RESET instead of dropping every event until the old ceiling is passed', async () => {
+    const dir = tempDir();
+    const first = await startFeedServerCli(['--speed', '20']);
+    const cfg = writeDrillConfig(dir, '', '  connection: { backoff_initial: 100ms, backoff_max: 300ms }\n');
+    const run = runner(dir, cfg, ['--feed', 'native', '--feed-url', first.url]);
+    const log = join(dir, 'run.log');
+    await waitFor(() => decisionsOf(trace(dir), 'SPY').length >= 3, 30_000);
+    first.cli.child.kill('SIGTERM');
+    await first.cli.exited;
+    // A new server process on the same port numbers every symbol from 1 again.
+    const second = await startFeedServerCli(['--speed', '20', '--port', String(first.port)]);
+    await waitForLine(log, /WARN SEQUENCE_RESET: symbol=SPY from=\d+ to=\d+/, 30_000);
+    const decisionsAfterReset = (): number => {
+      const rows = trace(dir);
+      const at = rows.findIndex((r) => r.event === 'SEQUENCE_RESET' && r.symbol === 'SPY');
+      return rows.slice(at).filter((r) => r.type === 'decision' && r.symbol === 'SPY').length;
+    };
+    await waitFor(() => decisionsAfterReset() >= 3, 30_000);
+    await stop(run, second.cli);
+    const rows = trace(dir);
+    const summary = summaryOf(rows);
+    for (const symbol of ['SPY', 'QQQ']) {
+      const reset = rows.find((r) => r.event === 'SEQUENCE_RESET' && r.symbol === symbol);
+      expect(Number(reset?.from)).toBeGreaterThan(Number(reset?.to));
+      const s = summary[symbol];
+      expect(s?.events).toBe((s?.accepted ?? 0) + (s?.dropped ?? 0) + (s?.held ?? 0));
+      // Only the frame that opened the new numbering waited; nothing of the new stream was thrown away as old.
+      expect(s?.by_kind.out_of_order).toBe(0);
+      expect(s?.by_kind.duplicate).toBe(0);
+    }
+    // The decisions right after the resync are marked: their bars may miss what the restart lost.
+    const firstAfter = rows.slice(rows.findIndex((r) => r.event === 'SEQUENCE_RESET' && r.symbol === 'SPY')).find((r) => r.type === 'decision' && r.symbol === 'SPY');
+    expect(firstAfter?.data_gap).toBe(true);
+  });
+});
+
 describe('liveness counts accepted events', () => {
   it('breaches a symbol whose every event is rejected (its exchange clock is an hour off): ERROR last_update=never, HALTED, never HEARTBEAT_OK; the other decides', async () => {
     const dir = tempDir();

@@ -19,16 +19,20 @@ const trade = (seq: number, offsetMs: number, price: number, size = 100): Trade 
 const quote = (seq: number, offsetMs: number, bid: number, ask: number): Quote => ({ kind: 'quote', symbol: 'SPY', seq, exchTs: T0 + offsetMs, bid, bidSize: 100, ask, askSize: 100 });
 
 describe('SequenceGuard: no single frame moves the ceiling', () => {
-  /** Feeds seqs in order, committing what is taken (as the pipeline does when the rest accepts it). */
-  function run(guard: SequenceGuard<{ seq: number }>, seqs: number[]): string[] {
+  /**
+   * Feeds seqs in order, committing what is taken (as the pipeline does when the rest accepts it).
+   * Each event's exchange time is its seq unless given as `seq@ts` (a seq reused by other content).
+   */
+  function run(guard: SequenceGuard<{ seq: number; ts: number }>, seqs: Array<number | string>): string[] {
     const out: string[] = [];
-    for (const seq of seqs) {
-      const step = guard.check({ seq });
+    for (const spec of seqs) {
+      const [seq, ts] = typeof spec === 'number' ? [spec, spec] : spec.split('@').map(Number) as [number, number];
+      const step = guard.check({ seq, ts });
       for (const d of step.dropped) out.push(`${d.item.seq}:${d.kind}`);
       if (step.reset) out.push(`reset ${step.reset.from}->${step.reset.to}`);
       if (step.gap) out.push(`gap ${step.gap.expected}-${step.gap.received}`);
       for (const t of step.take) {
-        guard.commit(t.seq);
+        guard.commit(t);
         out.push(`${t.seq}`);
       }
       if (step.held) out.push(`${seq}:held`);
@@ -65,14 +69,26 @@ describe('SequenceGuard: no single frame moves the ceiling', () => {
 
   it('lets an event that was judged but not committed (rejected downstream) be resent, and reports no gap for it', () => {
     const g = new SequenceGuard(1000);
-    const step1 = g.check({ seq: 1 });
-    g.commit(1);
+    const step1 = g.check({ seq: 1, ts: 1 });
+    g.commit({ seq: 1, ts: 1 });
     expect(step1.take).toHaveLength(1);
-    expect(g.check({ seq: 2 }).take).toHaveLength(1); // taken, then rejected downstream: not committed
-    const step3 = g.check({ seq: 3 });
+    expect(g.check({ seq: 2, ts: 2 }).take).toHaveLength(1); // taken, then rejected downstream: not committed
+    const step3 = g.check({ seq: 3, ts: 3 });
     expect(step3.gap).toBeUndefined();
-    g.commit(3);
-    expect(g.check({ seq: 2 }).dropped.map((d) => d.kind)).toEqual(['out_of_order']);
+    g.commit({ seq: 3, ts: 3 });
+    expect(g.check({ seq: 2, ts: 2 }).dropped.map((d) => d.kind)).toEqual(['out_of_order']);
+  });
+
+  it('tells a restarted numbering (seqs reused with new content) from duplicates, however small the old ceiling', () => {
+    const g = new SequenceGuard(1000);
+    // Seqs 1-3 resent as they were: duplicates. Seq 1 again with a later exchange time: a new numbering.
+    expect(run(g, [1, 2, 3, 4, 5, 1, 2, 3, '1@100', '2@101', '3@102', 6])).toEqual(['1', '2', '3', '4', '5', '1:duplicate', '2:duplicate', '3:duplicate', '1:held', 'reset 5->1', '1', '2', '3', 'gap 4-6', '6']);
+  });
+
+  it('holds a seq further behind than the remembered window, and drops it when the stream goes on', () => {
+    const g = new SequenceGuard(100_000);
+    run(g, Array.from({ length: 10_000 }, (_, i) => i + 1));
+    expect(run(g, [10, 10_001, 10_003, 10_002, 9990])).toEqual(['10:held', '10:bad_value', '10001', 'gap 10002-10003', '10003', '10002:out_of_order', '9990:duplicate']);
   });
 });
 

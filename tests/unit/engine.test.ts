@@ -125,7 +125,7 @@ describe('SymbolPipeline sequence rules', () => {
     expect(r(1, 0).outcome).toBe('held'); // the first price waits for a second that agrees
     const second = r(2, 100);
     expect(second.verdicts.map((v) => v.outcome)).toEqual(['accepted', 'accepted']);
-    expect(r(2, 150).outcome).toBe('duplicate');
+    expect(r(2, 100).outcome).toBe('duplicate'); // the same event again
     const gapped = r(6, 200);
     expect(gapped.gap).toEqual({ expected: 3, received: 6, missing: 3 });
     expect(r(4, 210).outcome).toBe('out_of_order');
