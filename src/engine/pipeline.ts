@@ -45,7 +45,7 @@ export interface PipelineStep {
   reanchored?: { from: number; to: number };
 }
 
-export interface PipelineLimits {
+interface PipelineLimits {
   maxSeqJump: number;
   prices: PriceLimits;
 }

@@ -29,9 +29,9 @@ export interface Judged {
   recvMs: number;
 }
 
-export type PriceDrop = 'bad_value' | 'outlier';
+type PriceDrop = 'bad_value' | 'outlier';
 
-export interface PriceStep {
+interface PriceStep {
   take: Judged[];
   dropped: Array<{ item: Judged; kind: PriceDrop; detail: string }>;
   held: boolean;

@@ -32,9 +32,9 @@ export interface SequenceReset {
   to: number;
 }
 
-export type SequenceDrop = 'duplicate' | 'out_of_order' | 'bad_value';
+type SequenceDrop = 'duplicate' | 'out_of_order' | 'bad_value';
 
-export interface SequenceStep<T> {
+interface SequenceStep<T> {
   /** Items to process further, in order (a confirmed suspect before the item that confirmed it). */
   take: T[];
   dropped: Array<{ item: T; kind: SequenceDrop; detail: string }>;

@@ -32,7 +32,7 @@ export interface SymbolCounters {
 }
 
 /** What one event did: how many events it let through (liveness counts these) and the decisions logged. */
-export interface PathStep {
+interface PathStep {
   accepted: number;
   decisions: Decision[];
 }

@@ -5,7 +5,7 @@
  * are counted as suppressed and reported by the next line of that key (or by `due`, which the
  * caller asks on its heartbeat and at the stop). Pure: the caller passes `now`.
  */
-export interface LimitedCount {
+interface LimitedCount {
   /** Occurrences of the key so far, this one included. */
   total: number;
   /** Occurrences not logged since the key's previous line, not counting this one. */
