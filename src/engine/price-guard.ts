@@ -126,7 +126,8 @@ function formatSkew(ms: number): string {
   const abs = Math.abs(ms);
   const sign = ms < 0 ? '-' : '';
   if (abs >= 86_400_000 * 365) return `${sign}${(abs / (86_400_000 * 365.25)).toFixed(1)}y`;
-  if (abs >= 3_600_000) return `${sign}${(abs / 3_600_000).toFixed(1)}h`;
+  // Just under the hour (receipt jitter on a skew of exactly 1 h) still reads as hours.
+  if (abs >= 3_570_000) return `${sign}${(abs / 3_600_000).toFixed(1)}h`;
   if (abs >= 1000) return `${sign}${(abs / 1000).toFixed(1)}s`;
   return `${sign}${Math.round(abs)}ms`;
 }

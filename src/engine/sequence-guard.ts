@@ -6,7 +6,7 @@
  * held as a suspect, not taken, when it is more than `maxJump` ahead of the ceiling (e.g. 2^53),
  * further behind than the remembered window, or a seq already taken with a different exchange
  * time (a venue that restarted its numbering reuses seqs). The next event decides:
- * - it continues from the ceiling (seq in (ceiling, ceiling + maxJump]): the suspect was a lone
+ * - it continues from the ceiling (above it, within maxJump of the highest seq judged): the suspect was a lone
  *   bad frame — dropped as `bad_value`, and the event is judged as usual;
  * - else it continues from the suspect (seq in (suspect, suspect + maxJump]): the numbering
  *   really moved — SEQUENCE_RESET, the suspect is taken first, then the event;
@@ -71,7 +71,7 @@ export class SequenceGuard<T extends { seq: number; ts: number }> {
         step.dropped.push({ item, kind: 'duplicate', detail: `seq=${seq} repeats the suspect seq` });
         return step;
       }
-      const continuesCeiling = this.ceiling > 0 && seq > this.ceiling && seq - this.ceiling <= this.maxJump;
+      const continuesCeiling = this.ceiling > 0 && seq > this.ceiling && seq <= this.high + this.maxJump;
       if (!continuesCeiling && seq > suspect.seq && seq - suspect.seq <= this.maxJump) {
         // The numbering really moved: the suspect is the new ceiling and both are taken.
         this.suspect = undefined;
@@ -116,16 +116,25 @@ export class SequenceGuard<T extends { seq: number; ts: number }> {
       step.dropped.push(this.seen.has(seq) ? { item, kind: 'duplicate', detail: `seq=${seq} already seen` } : { item, kind: 'out_of_order', detail: `seq=${seq} below ${this.ceiling}` });
       return;
     }
-    const high = Math.max(this.ceiling, this.judgedHigh);
+    const high = this.high;
     if (high > 0 && seq > high + 1) step.gap = { expected: high + 1, received: seq, missing: seq - high - 1 };
     if (seq > this.judgedHigh) this.judgedHigh = seq;
     step.take.push(item);
   }
 
+  /**
+   * Where the numbering has got to: the highest seq judged in order, accepted or not. A jump is
+   * measured from here, so a stream whose events are all rejected downstream (they never move the
+   * ceiling) is not taken for a new numbering every `maxJump` events.
+   */
+  private get high(): number {
+    return Math.max(this.ceiling, this.judgedHigh);
+  }
+
   /** Too far from the ceiling to be a reorder, or a taken seq with other content: a possible renumbering. */
   private suspicious(item: T): boolean {
     const { seq } = item;
-    if (seq > this.ceiling + this.maxJump) return true;
+    if (seq > this.high + this.maxJump) return true;
     if (seq > this.ceiling) return false;
     const ts = this.seen.get(seq);
     if (ts !== undefined) return ts !== item.ts;

@@ -23,6 +23,8 @@ export interface SymbolCounters {
   byKind: Record<DropKind, number>;
   /** Events held for confirmation at this moment (a far sequence jump, an unconfirmed first price). */
   held: number;
+  /** Events not accepted since the last accepted one: a symbol whose data is all being dropped shows here. */
+  droppedSinceAccepted: number;
   gaps: number;
   resets: number;
   reanchors: number;
@@ -81,7 +83,7 @@ export class DecisionPath {
     );
     if (!this.counters.has(symbol)) {
       const byKind = Object.fromEntries(DROP_KINDS.map((k) => [k, 0])) as Record<DropKind, number>;
-      this.counters.set(symbol, { events: 0, accepted: 0, dropped: 0, byKind, held: 0, gaps: 0, resets: 0, reanchors: 0, decisions: 0, skippedStale: 0, latencies: [] });
+      this.counters.set(symbol, { events: 0, accepted: 0, dropped: 0, byKind, held: 0, droppedSinceAccepted: 0, gaps: 0, resets: 0, reanchors: 0, decisions: 0, skippedStale: 0, latencies: [] });
     }
   }
 
@@ -118,8 +120,9 @@ export class DecisionPath {
     if (!pipeline || !counters) return { accepted: 0, decisions: [] };
     counters.events += 1;
     const step = pipeline.onEvent(event, recvMs);
-    const accepted = this.count(event.symbol, step.verdicts, counters, pipeline);
+    // A gap or reset is logged before the verdicts it explains.
     this.record(event.symbol, step, counters);
+    const accepted = this.count(event.symbol, step.verdicts, counters, pipeline);
     const logged: Decision[] = [];
     for (const decision of step.decisions) {
       const lagMs = recvMs - decision.trigger.exchTs;
@@ -154,10 +157,12 @@ export class DecisionPath {
     for (const v of verdicts) {
       if (v.outcome === 'accepted') {
         accepted += 1;
+        counters.droppedSinceAccepted = 0;
         continue;
       }
       counters.dropped += 1;
       counters.byKind[v.outcome] += 1;
+      counters.droppedSinceAccepted += 1;
       // Routine drops (a rotation's overlap, a resent event) are info; implausible content is a warning.
       const rejected = v.outcome === 'bad_value' || v.outcome === 'outlier';
       this.limited(rejected ? 'warn' : 'info', rejected ? 'EVENT_REJECTED' : 'EVENT_DROPPED', symbol, v.outcome, `seq=${v.event.seq} detail="${v.detail ?? ''}"`, { seq: v.event.seq, detail: v.detail ?? null });

@@ -278,7 +278,14 @@ export class Runner {
       }
       const age = `${((now - s.lastRecvMs) / 1000).toFixed(1)}s`;
       const lag = s.lagMs === undefined ? 'n/a' : `${Math.round(s.lagMs)}ms`;
-      journal.event('info', 'HEARTBEAT_OK', `${s.symbol} last_update=${age} lag=${lag}`, { symbol: s.symbol, last_update_ms: round(now - s.lastRecvMs, 1), lag_ms: s.lagMs === undefined ? null : round(s.lagMs, 1), state: this.state.effective(s.symbol).level });
+      const fields = { symbol: s.symbol, last_update_ms: round(now - s.lastRecvMs, 1), lag_ms: s.lagMs === undefined ? null : round(s.lagMs, 1), state: this.state.effective(s.symbol).level };
+      const dropping = this.path.counters.get(s.symbol)?.droppedSinceAccepted ?? 0;
+      if (dropping > 0 && now - s.lastRecvMs >= this.options.config.staleness.heartbeat_interval) {
+        // Data arrives but none of it is accepted: not OK, even before the staleness bound.
+        journal.event('warn', 'HEARTBEAT_DEGRADED', `${s.symbol} last_update=${age} lag=${lag} dropped_since=${dropping} (data arrives, none accepted)`, { ...fields, dropped_since: dropping });
+        continue;
+      }
+      journal.event('info', 'HEARTBEAT_OK', `${s.symbol} last_update=${age} lag=${lag}`, fields);
     }
     this.flushParseErrors(false);
     this.path.flushLimited(false);

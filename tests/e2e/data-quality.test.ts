@@ -159,6 +159,31 @@ describe('liveness counts accepted events', () => {
     expect(lines.filter((l) => /(HEARTBEAT|STALENESS|DECISION)/.test(l) && l.includes('QQQ')).length).toBeGreaterThan(0);
   });
 
+  it('stops saying HEARTBEAT_OK as soon as a symbol that had data gets only rejected events, then breaches', async () => {
+    const dir = tempDir();
+    const first = await startFeedServerCli(['--speed', '20']);
+    const cfg = writeDrillConfig(dir, 'staleness: { max_lag: 3s }\n', '  connection: { backoff_initial: 100ms, backoff_max: 300ms }\n');
+    const run = runner(dir, cfg, ['--feed', 'native', '--feed-url', first.url]);
+    const log = join(dir, 'run.log');
+    await waitForLine(log, /HEARTBEAT_OK: QQQ last_update=/, 30_000);
+    first.cli.child.kill('SIGTERM');
+    await first.cli.exited;
+    // The venue comes back with QQQ's exchange clock an hour off: QQQ data arrives, none is accepted.
+    const scenario = join(dir, 'skew.yaml');
+    writeFileSync(scenario, 'clock_skew_ms: { QQQ: 3600000 }\n');
+    const second = await startFeedServerCli(['--speed', '20', '--port', String(first.port), '--scenario', scenario]);
+    await waitForLine(log, /WARN STALENESS_BREACH: QQQ last_update=\d/, 30_000);
+    const at = readLines(log).length;
+    await waitFor(() => readLines(log).slice(at).filter((l) => l.includes('DECISION_LOGGED: symbol=SPY')).length >= 2, 30_000);
+    await stop(run, second.cli);
+    const lines = readLines(log);
+    const degraded = lines.findIndex((l) => /WARN HEARTBEAT_DEGRADED: QQQ last_update=\d+\.\ds lag=\S+ dropped_since=\d+ \(data arrives, none accepted\)/.test(l));
+    expect(degraded).toBeGreaterThan(0);
+    expect(lines.slice(degraded).some((l) => l.includes('HEARTBEAT_OK: QQQ'))).toBe(false);
+    expect(lines.slice(degraded).some((l) => l.includes('HEARTBEAT_OK: SPY'))).toBe(true);
+    expect(lines.slice(degraded).some((l) => l.includes('DECISION_LOGGED: symbol=QQQ'))).toBe(false);
+  });
+
   it('a symbol the feed does not know (AAPL on the fixtures): an ERROR naming it, HALTED, no HEARTBEAT_OK, the others decide', async () => {
     const dir = tempDir();
     const run = runner(dir, writeDrillConfig(dir, 'staleness: { max_lag: 3s }\n'), ['--symbols', 'SPY,AAPL']);

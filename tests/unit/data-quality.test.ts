@@ -79,6 +79,15 @@ describe('SequenceGuard: no single frame moves the ceiling', () => {
     expect(g.check({ seq: 2, ts: 2 }).dropped.map((d) => d.kind)).toEqual(['out_of_order']);
   });
 
+  it('measures jumps from the highest seq judged, so a stream rejected downstream is not a new numbering every max_seq_jump', () => {
+    const g = new SequenceGuard(100);
+    g.check({ seq: 1, ts: 1 });
+    g.commit({ seq: 1, ts: 1 });
+    const steps = Array.from({ length: 500 }, (_, i) => g.check({ seq: i + 2, ts: i + 2 })); // none committed
+    expect(steps.filter((st) => st.held || st.reset || st.gap || st.dropped.length)).toEqual([]);
+    expect(steps.every((st) => st.take.length === 1)).toBe(true);
+  });
+
   it('tells a restarted numbering (seqs reused with new content) from duplicates, however small the old ceiling', () => {
     const g = new SequenceGuard(1000);
     // Seqs 1-3 resent as they were: duplicates. Seq 1 again with a later exchange time: a new numbering.
