@@ -5,29 +5,12 @@
  */
 import { maxLagFor, priceLimitsFor, type Config } from '../config/schema.js';
 import type { MarketEvent } from '../feeds/events.js';
-import { SymbolPipeline, type Decision, type EventOutcome, type PipelineStep, type Verdict } from '../engine/pipeline.js';
-import type { Journal, Level } from '../trace/journal.js';
-import { RateLimiter } from '../util/rate-limiter.js';
+import { SymbolPipeline, type Decision } from '../engine/pipeline.js';
+import type { Journal } from '../trace/journal.js';
 import { round } from '../util/stats.js';
+import { DataQualityLog, newDataCounters, type DataCounters } from './data-quality-log.js';
 
-export type DropKind = Exclude<EventOutcome, 'accepted'>;
-const DROP_KINDS: readonly DropKind[] = ['duplicate', 'out_of_order', 'late', 'bad_value', 'outlier'];
-
-export interface SymbolCounters {
-  /** Events received for the symbol. */
-  events: number;
-  /** Events that reached bars and VWAP. */
-  accepted: number;
-  /** Events not accepted, all kinds: events = accepted + dropped + held. */
-  dropped: number;
-  byKind: Record<DropKind, number>;
-  /** Events held for confirmation at this moment (a far sequence jump, an unconfirmed first price). */
-  held: number;
-  /** Events not accepted since the last accepted one: a symbol whose data is all being dropped shows here. */
-  droppedSinceAccepted: number;
-  gaps: number;
-  resets: number;
-  reanchors: number;
+export interface SymbolCounters extends DataCounters {
   decisions: number;
   skippedStale: number;
   latencies: number[];
@@ -39,28 +22,19 @@ interface PathStep {
   decisions: Decision[];
 }
 
-/** One line per kind per symbol per second at most; the rest counted in `suppressed`/`total`. */
-const PER_EVENT_LOG_INTERVAL_MS = 1000;
-
-interface LimitedLine {
-  level: Level;
-  event: string;
-  symbol: string;
-  kind: string | undefined;
-}
-
 export class DecisionPath {
   private readonly pipelines = new Map<string, SymbolPipeline>();
   readonly counters = new Map<string, SymbolCounters>();
-  private readonly limiter = new RateLimiter(PER_EVENT_LOG_INTERVAL_MS);
-  private readonly limitedLines = new Map<string, LimitedLine>();
+  private readonly quality: DataQualityLog;
 
   constructor(
     private readonly config: Config,
     private readonly journal: Journal,
     /** The clock decisions are stamped with: the wall clock live, the capture's receipt time in replay. */
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.quality = new DataQualityLog(journal, now, config.data_quality.reanchor_after);
+  }
 
   get symbols(): string[] {
     return [...this.pipelines.keys()];
@@ -81,10 +55,7 @@ export class DecisionPath {
         prices: { maxSkewMs: dq.max_clock_skew, bandPct: band.price_band_pct, maxSize: band.max_size, reanchorAfter: dq.reanchor_after },
       }),
     );
-    if (!this.counters.has(symbol)) {
-      const byKind = Object.fromEntries(DROP_KINDS.map((k) => [k, 0])) as Record<DropKind, number>;
-      this.counters.set(symbol, { events: 0, accepted: 0, dropped: 0, byKind, held: 0, droppedSinceAccepted: 0, gaps: 0, resets: 0, reanchors: 0, decisions: 0, skippedStale: 0, latencies: [] });
-    }
+    if (!this.counters.has(symbol)) this.counters.set(symbol, { ...newDataCounters(), decisions: 0, skippedStale: 0, latencies: [] });
   }
 
   remove(symbol: string): void {
@@ -101,7 +72,7 @@ export class DecisionPath {
     for (const [symbol, pipeline] of this.pipelines) {
       const verdict = pipeline.resetSequence();
       const counters = this.counters.get(symbol);
-      if (verdict && counters) this.count(symbol, [verdict], counters, pipeline);
+      if (verdict && counters) this.quality.verdicts(symbol, [verdict], counters, pipeline.holding);
     }
   }
 
@@ -120,9 +91,7 @@ export class DecisionPath {
     if (!pipeline || !counters) return { accepted: 0, decisions: [] };
     counters.events += 1;
     const step = pipeline.onEvent(event, recvMs);
-    // A gap or reset is logged before the verdicts it explains.
-    this.record(event.symbol, step, counters);
-    const accepted = this.count(event.symbol, step.verdicts, counters, pipeline);
+    const accepted = this.quality.step(event.symbol, step, counters, pipeline.holding);
     const logged: Decision[] = [];
     for (const decision of step.decisions) {
       const lagMs = recvMs - decision.trigger.exchTs;
@@ -138,64 +107,9 @@ export class DecisionPath {
     return { accepted, decisions: logged };
   }
 
-  /**
-   * Writes the summary line of every kind whose lines were suppressed and whose interval has passed
-   * (all of them when `force`, at the end of a run), so the counts in the log add up.
-   */
+  /** The rate-limited per-event lines' summaries (see DataQualityLog.flush). */
   flushLimited(force: boolean): void {
-    for (const due of this.limiter.due(this.now(), force)) {
-      const line = this.limitedLines.get(due.key);
-      if (!line) continue;
-      const kind = line.kind === undefined ? '' : `kind=${line.kind} `;
-      this.journal.event(line.level, line.event, `symbol=${line.symbol} ${kind}suppressed=${due.suppressed} total=${due.total}`, { symbol: line.symbol, ...(line.kind === undefined ? {} : { kind: line.kind }), suppressed: due.suppressed, total: due.total });
-    }
-  }
-
-  /** Counts the verdicts (exactly: RUN_SUMMARY) and logs the drops rate-limited; returns how many were accepted. */
-  private count(symbol: string, verdicts: Verdict[], counters: SymbolCounters, pipeline: SymbolPipeline): number {
-    let accepted = 0;
-    for (const v of verdicts) {
-      if (v.outcome === 'accepted') {
-        accepted += 1;
-        counters.droppedSinceAccepted = 0;
-        continue;
-      }
-      counters.dropped += 1;
-      counters.byKind[v.outcome] += 1;
-      counters.droppedSinceAccepted += 1;
-      // Routine drops (a rotation's overlap, a resent event) are info; implausible content is a warning.
-      const rejected = v.outcome === 'bad_value' || v.outcome === 'outlier';
-      this.limited(rejected ? 'warn' : 'info', rejected ? 'EVENT_REJECTED' : 'EVENT_DROPPED', symbol, v.outcome, `seq=${v.event.seq} detail="${v.detail ?? ''}"`, { seq: v.event.seq, detail: v.detail ?? null });
-    }
-    counters.accepted += accepted;
-    counters.held = pipeline.holding;
-    return accepted;
-  }
-
-  private record(symbol: string, step: PipelineStep, counters: SymbolCounters): void {
-    const { gap, reset, reanchored } = step;
-    if (gap) {
-      counters.gaps += 1;
-      this.limited('warn', 'SEQUENCE_GAP', symbol, undefined, `expected=${gap.expected} received=${gap.received} missing=${gap.missing}`, { ...gap });
-    }
-    if (reset) {
-      counters.resets += 1;
-      this.limited('warn', 'SEQUENCE_RESET', symbol, undefined, `from=${reset.from} to=${reset.to} (the next event continued from it: resync, nearby decisions marked data_gap)`, { ...reset });
-    }
-    if (reanchored) {
-      counters.reanchors += 1;
-      this.limited('warn', 'PRICE_REANCHORED', symbol, undefined, `from=${reanchored.from} to=${reanchored.to} (${this.config.data_quality.reanchor_after} consecutive events agreed outside the band)`, { ...reanchored });
-    }
-  }
-
-  /** A per-event line, written only when the rate limiter allows, with the running counts. */
-  private limited(level: Level, event: string, symbol: string, kind: string | undefined, text: string, fields: Record<string, string | number | null>): void {
-    const key = `${event}|${symbol}|${kind ?? ''}`;
-    const hit = this.limiter.hit(key, this.now());
-    if (!this.limitedLines.has(key)) this.limitedLines.set(key, { level, event, symbol, kind });
-    if (!hit) return;
-    const kindText = kind === undefined ? '' : `kind=${kind} `;
-    this.journal.event(level, event, `symbol=${symbol} ${kindText}${text} total=${hit.total} suppressed=${hit.suppressed}`, { symbol, ...(kind === undefined ? {} : { kind }), ...fields, total: hit.total, suppressed: hit.suppressed });
+    this.quality.flush(force);
   }
 
   private log(decision: Decision, recvNs: bigint, counters: SymbolCounters): void {

@@ -21,7 +21,8 @@ import { RateLimiter } from '../util/rate-limiter.js';
 import { round, summarize } from '../util/stats.js';
 import { formatDuration } from '../util/duration.js';
 import { buildRunRecord } from './run-record.js';
-import { DecisionPath, type DropKind } from './decision-path.js';
+import { DecisionPath } from './decision-path.js';
+import type { DropKind } from './data-quality-log.js';
 import { OrderRouter } from './order-router.js';
 
 export interface RunnerOptions {
