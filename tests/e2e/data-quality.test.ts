@@ -140,9 +140,10 @@ describe('liveness counts accepted events', () => {
     const scenario = join(dir, 'skew.yaml');
     writeFileSync(scenario, 'clock_skew_ms: { QQQ: 3600000 }\n');
     const feed = await startFeedServerCli(['--speed', '20', '--scenario', scenario]);
-    const run = runner(dir, writeDrillConfig(dir, 'staleness: { max_lag: 1s }\n'), ['--feed', 'native', '--feed-url', feed.url]);
+    // A bound of two heartbeats: the first heartbeat comes before it and must not say OK.
+    const run = runner(dir, writeDrillConfig(dir, 'staleness: { max_lag: 2s }\n'), ['--feed', 'native', '--feed-url', feed.url]);
     const log = join(dir, 'run.log');
-    await waitForLine(log, /ERROR STALENESS_BREACH: QQQ last_update=never max_lag=1\.0s/, 30_000);
+    await waitForLine(log, /ERROR STALENESS_BREACH: QQQ last_update=never max_lag=2\.0s/, 30_000);
     const at = readLines(log).length;
     await waitFor(() => readLines(log).slice(at).filter((l) => l.includes('DECISION_LOGGED: symbol=SPY')).length >= 3, 30_000);
     await stop(run, feed.cli);
