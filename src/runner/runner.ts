@@ -18,11 +18,11 @@ import { SafetySupervisor } from '../safety/supervisor.js';
 import type { Journal } from '../trace/journal.js';
 import type { CaptureWriter } from '../trace/capture.js';
 import { RateLimiter } from '../util/rate-limiter.js';
+import type { DropKind } from './data-quality-log.js';
 import { round, summarize } from '../util/stats.js';
 import { formatDuration } from '../util/duration.js';
 import { buildRunRecord } from './run-record.js';
 import { DecisionPath } from './decision-path.js';
-import type { DropKind } from './data-quality-log.js';
 import { OrderRouter } from './order-router.js';
 
 export interface RunnerOptions {
