@@ -70,4 +70,26 @@ describe('DecisionPath data-quality accounting', () => {
     expect(decisions.length).toBeGreaterThan(15);
     for (const d of decisions) expect((d.inputs as { session_vwap: number }).session_vwap).toBeGreaterThan(630);
   });
+
+  it('applies each symbol\'s own band and size limit from data_quality.per_symbol', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trader-dq-'));
+    const clock = T0;
+    const journal = new Journal({ tracePath: join(dir, 'trace.jsonl'), logFormat: 'text', logLevel: 'debug', timezone: 'America/New_York', now: () => clock });
+    const config = configSchema.parse({ symbols: ['SPY', 'TSLA'], data_quality: { per_symbol: { TSLA: { price_band_pct: 20, max_size: 500 } } } });
+    const path = new DecisionPath(config, journal, () => clock);
+    path.add('SPY');
+    path.add('TSLA');
+    for (const symbol of ['SPY', 'TSLA']) {
+      // A confirmed first price of 100, then a 15 % jump, then a 1,000-share print at the level.
+      [100, 100, 115, 100].forEach((price, i) => path.onEvent({ kind: 'trade', symbol, seq: i + 1, exchTs: T0 + i, price, size: i === 3 ? 1000 : 100 }, clock, 0n));
+    }
+    journal.close();
+    // SPY (default 10 %, 10M shares): the jump is an outlier, the big print fine. TSLA (20 %, 500): the reverse.
+    expect(path.counters.get('SPY')?.byKind.outlier).toBe(1);
+    expect(path.counters.get('SPY')?.accepted).toBe(3);
+    expect(path.counters.get('TSLA')?.byKind.outlier).toBe(1);
+    expect(path.counters.get('TSLA')?.accepted).toBe(3);
+    const rejected = readFileSync(join(dir, 'trace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.event === 'EVENT_REJECTED');
+    expect(rejected.map((r) => `${String(r.symbol)} ${String(r.detail)}`)).toEqual(['SPY trade p=115 s=100 outside ±10% of reference 100', 'TSLA trade p=100 s=1000 size 1000 above max_size 500']);
+  });
 });
