@@ -135,6 +135,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--out-of-order-rate <p>', 'per event, chance it is sent after the next one', rateArg)
     .option('--silent <list>', 'symbols that send no data (staleness drill)', symbolsArg)
     .option('--oversize-every <time>', 'send a 2 MiB garbage frame this often', durationArg)
+    .option('--poison-every <time>', 'per symbol this often: a year-2100 timestamp, a seq of 2^53 and a $0.01 x 1,000,000 print', durationArg)
     .option('--rotate-every <time>', 'announce a connection rotation this often (make-before-break drill)', durationArg)
     .option('--delay-connections <time>', 'hold each new connection this long before accepting it', durationArg)
     .option('--fault-seed <n>', 'seed of the fault plan', integerArg)
@@ -162,6 +163,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
             ...(opts.silent ? { silent_symbols: opts.silent } : {}),
             ...(opts.rotateEvery !== undefined ? { rotate_every_ms: opts.rotateEvery } : {}),
             ...(opts.oversizeEvery !== undefined ? { oversize_every_ms: opts.oversizeEvery } : {}),
+            ...(opts.poisonEvery !== undefined ? { poison_every_ms: opts.poisonEvery } : {}),
             ...(opts.delayConnections !== undefined ? { delay_connections_ms: opts.delayConnections } : {}),
             ...(opts.faultSeed !== undefined ? { seed: opts.faultSeed } : {}),
           },
@@ -216,6 +218,7 @@ interface FeedServerFlags {
   silent?: string[];
   rotateEvery?: number;
   oversizeEvery?: number;
+  poisonEvery?: number;
   delayConnections?: number;
   faultSeed?: number;
 }

@@ -29,6 +29,13 @@ const feedEndpoint = z.strictObject({
   url: z.string().regex(/^wss?:\/\//, 'expected a ws:// or wss:// URL').optional(),
 });
 
+const priceLimits = {
+  /** A trade or quote further than this percentage from the symbol's reference price is an `outlier` (LULD-style). */
+  price_band_pct: z.number().positive().max(100),
+  /** A trade or quote size above this is an `outlier`. */
+  max_size: z.number().positive(),
+};
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 export const configSchema = z.strictObject({
@@ -111,6 +118,20 @@ export const configSchema = z.strictObject({
       per_symbol: z.record(symbol, duration).default({}),
     })
     .prefault({}),
+  /** What the runner refuses to feed its strategy (README "Data quality"); per_symbol overrides the band and size. */
+  data_quality: z
+    .strictObject({
+      /** An event whose exchange time is further than this from its receipt time is `bad_value`. */
+      max_clock_skew: duration.default(60_000),
+      /** A sequence number further than this from the last one is a suspect until the next event confirms it. */
+      max_seq_jump: z.number().int().min(1).default(10_000),
+      price_band_pct: priceLimits.price_band_pct.default(10),
+      max_size: priceLimits.max_size.default(10_000_000),
+      /** This many consecutive events agreeing on a price outside the band move the reference there. */
+      reanchor_after: z.number().int().min(2).max(1000).default(10),
+      per_symbol: z.record(symbol, z.strictObject({ price_band_pct: priceLimits.price_band_pct.optional(), max_size: priceLimits.max_size.optional() })).default({}),
+    })
+    .prefault({}),
   kill_switch: z
     .strictObject({
       file: z.string().min(1).default('FLAG_TRADING_HALTED'),
@@ -145,6 +166,12 @@ export type Config = z.output<typeof configSchema>;
 
 /** The staleness budget of one symbol: its override, else the global max_lag. */
 export const maxLagFor = (config: Config, symbol: string): number => config.staleness.per_symbol[symbol] ?? config.staleness.max_lag;
+/** The outlier limits of one symbol: its overrides, else the data_quality defaults. */
+export function priceLimitsFor(config: Config, symbol: string): { price_band_pct: number; max_size: number } {
+  const dq = config.data_quality;
+  const own = dq.per_symbol[symbol];
+  return { price_band_pct: own?.price_band_pct ?? dq.price_band_pct, max_size: own?.max_size ?? dq.max_size };
+}
 export type StrategyParams = Config['decision']['strategy']['params'];
 
 function isTimeZone(zone: string): boolean {

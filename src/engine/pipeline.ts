@@ -6,11 +6,15 @@ import type { StrategyParams } from '../config/schema.js';
 import type { MarketEvent } from '../feeds/events.js';
 import { digest } from '../util/canonical.js';
 import { BarBuilder, round6, type Bar } from './bars.js';
+import { PriceGuard, type Judged, type PriceLimits } from './price-guard.js';
+import { SequenceGuard, type SequenceGap, type SequenceReset } from './sequence-guard.js';
 import { decide, type DecisionInputs, type DecisionOutput } from './strategy.js';
 
 export interface Decision {
   symbol: string;
   bar: Bar;
+  /** The event that closed the bar (its exchange time is the decision's latency origin). */
+  trigger: MarketEvent;
   inputs: DecisionInputs;
   output: DecisionOutput;
   inputsDigest: string;
@@ -19,16 +23,32 @@ export interface Decision {
   dataGap: boolean;
 }
 
-export type EventOutcome = 'accepted' | 'duplicate' | 'out_of_order' | 'late';
+export type EventOutcome = 'accepted' | 'duplicate' | 'out_of_order' | 'late' | 'bad_value' | 'outlier';
 
-export interface SequenceGap {
-  expected: number;
-  received: number;
-  missing: number;
+/** What happened to one event; an event held for confirmation gets its verdict in a later step. */
+export interface Verdict {
+  event: MarketEvent;
+  outcome: EventOutcome;
+  /** Why it was not accepted. */
+  detail?: string;
 }
 
-/** How many recent sequence numbers are remembered to tell a duplicate from an out-of-order event. */
-const SEEN_WINDOW = 4096;
+export interface PipelineStep {
+  /** The verdicts settled by this event, in order: possibly an earlier held event's, then its own. */
+  verdicts: Verdict[];
+  /** The event itself is held for confirmation (a far sequence jump, or a first price). */
+  held: boolean;
+  /** Decisions on the bars this step closed, in order. */
+  decisions: Decision[];
+  gap?: SequenceGap;
+  reset?: SequenceReset;
+  reanchored?: { from: number; to: number };
+}
+
+interface PipelineLimits {
+  maxSeqJump: number;
+  prices: PriceLimits;
+}
 
 export class SymbolPipeline {
   private readonly bars: BarBuilder;
@@ -36,8 +56,8 @@ export class SymbolPipeline {
   private notional = 0;
   private volume = 0;
   private quote: { bid: number; ask: number } | null = null;
-  private lastSeq = 0;
-  private readonly seen = new Set<number>();
+  private readonly sequence: SequenceGuard<Judged & { seq: number; ts: number }>;
+  private readonly prices: PriceGuard;
   private gapInOpenBar = false;
   private gapInNextBar = false;
 
@@ -45,35 +65,64 @@ export class SymbolPipeline {
     readonly symbol: string,
     barIntervalMs: number,
     private readonly params: StrategyParams,
+    limits: PipelineLimits,
   ) {
     this.bars = new BarBuilder(barIntervalMs);
+    this.sequence = new SequenceGuard(limits.maxSeqJump);
+    this.prices = new PriceGuard(limits.prices);
   }
 
   /**
-   * Feeds one event. The ordering rule, deterministic and per symbol:
-   * - seq not above the highest seen: dropped, as `duplicate` when that seq was seen (within the
-   *   last 4096) and `out_of_order` otherwise — events are taken in the order received, a missing
-   *   event that arrives after its successors does not rewrite history;
-   * - seq more than one above the highest: accepted, and the gap is returned for the record;
-   * - exchange time before the open bar: dropped as `late` (a closed bar is never reopened).
-   * Events without a sequence (seq 0) are only subject to the time rule.
-   * Returns the decision when the event closed a bar.
+   * Feeds one event received at `recvMs`. The rules, deterministic and per symbol, in order:
+   * 1. the sequence rule (sequence-guard.ts): duplicates and out-of-order events dropped, gaps
+   *    recorded, a far jump held until the next event confirms it (SEQUENCE_RESET) or not
+   *    (`bad_value`);
+   * 2. the plausibility rule (price-guard.ts): clock skew → `bad_value`, size or price band →
+   *    `outlier`, the first price held until a second agrees;
+   * 3. exchange time before the open bar: dropped as `late` (a closed bar is never reopened).
+   * Only what passes all three reaches bars and VWAP, and only that moves the sequence ceiling.
    */
-  onEvent(event: MarketEvent): { outcome: EventOutcome; decision?: Decision; gap?: SequenceGap } {
-    let gap: SequenceGap | undefined;
-    if (event.seq > 0) {
-      if (event.seq <= this.lastSeq) return { outcome: this.seen.has(event.seq) ? 'duplicate' : 'out_of_order' };
-      if (this.lastSeq > 0 && event.seq > this.lastSeq + 1) {
-        gap = { expected: this.lastSeq + 1, received: event.seq, missing: event.seq - this.lastSeq - 1 };
-      }
+  onEvent(event: MarketEvent, recvMs: number): PipelineStep {
+    const step: PipelineStep = { verdicts: [], held: false, decisions: [] };
+    const seqStep = this.sequence.check({ event, recvMs, seq: event.seq, ts: event.exchTs });
+    for (const d of seqStep.dropped) step.verdicts.push({ event: d.item.event, outcome: d.kind, detail: d.detail });
+    step.held = seqStep.held;
+    if (seqStep.gap) {
+      step.gap = seqStep.gap;
+      this.markDataGap();
     }
-    const open = this.bars.openBarStart;
-    if (open !== undefined && event.exchTs < open) return { outcome: 'late' };
-    if (event.seq > 0) this.remember(event.seq);
-    if (gap) this.markDataGap();
+    if (seqStep.reset) {
+      step.reset = seqStep.reset;
+      this.markDataGap();
+    }
+    for (const item of seqStep.take) {
+      const priceStep = this.prices.check(item);
+      for (const d of priceStep.dropped) step.verdicts.push({ event: d.item.event, outcome: d.kind, detail: d.detail });
+      if (priceStep.held && item.event === event) step.held = true;
+      if (priceStep.reanchored) step.reanchored = priceStep.reanchored;
+      for (const taken of priceStep.take) this.feed(taken.event, step);
+    }
+    return step;
+  }
 
+  /** How many events are held for confirmation (0, 1 or 2): they have no verdict yet. */
+  get holding(): number {
+    return (this.sequence.holding ? 1 : 0) + (this.prices.holding ? 1 : 0);
+  }
+
+  private feed(event: MarketEvent, step: PipelineStep): void {
+    const open = this.bars.openBarStart;
+    if (open !== undefined && event.exchTs < open) {
+      step.verdicts.push({ event, outcome: 'late', detail: `exchange time before the open bar (${new Date(open).toISOString()})` });
+      return;
+    }
+    if (!this.sequence.commit({ seq: event.seq, ts: event.exchTs })) {
+      step.verdicts.push({ event, outcome: 'duplicate', detail: `seq=${event.seq} already accepted` });
+      return;
+    }
+    step.verdicts.push({ event, outcome: 'accepted' });
     const closed = this.bars.add(event);
-    const decision = closed ? this.decideOn(closed) : undefined;
+    if (closed) step.decisions.push(this.decideOn(closed, event));
     // The triggering event belongs to the next bar: it updates state only after the decision.
     if (event.kind === 'trade') {
       this.notional += event.price * event.size;
@@ -81,7 +130,6 @@ export class SymbolPipeline {
     } else {
       this.quote = { bid: event.bid, ask: event.ask };
     }
-    return { outcome: 'accepted', ...(decision ? { decision } : {}), ...(gap ? { gap } : {}) };
   }
 
   /**
@@ -93,25 +141,17 @@ export class SymbolPipeline {
     this.gapInNextBar = true;
   }
 
-  /** A new source (failover) numbers its events afresh. */
-  resetSequence(): void {
-    this.lastSeq = 0;
-    this.seen.clear();
-  }
-
-  private remember(seq: number): void {
-    this.lastSeq = seq;
-    this.seen.add(seq);
-    if (this.seen.size > 2 * SEEN_WINDOW) {
-      for (const old of this.seen) if (old <= seq - SEEN_WINDOW) this.seen.delete(old);
-    }
+  /** A new source (failover) numbers its events afresh; returns the verdict on a held suspect of the old one. */
+  resetSequence(): Verdict | undefined {
+    const held = this.sequence.reset();
+    return held ? { event: held.event, outcome: 'bad_value', detail: `seq=${held.seq} held when the source changed` } : undefined;
   }
 
   get currentQuote(): { bid: number; ask: number } | null {
     return this.quote;
   }
 
-  private decideOn(bar: Bar): Decision {
+  private decideOn(bar: Bar, trigger: MarketEvent): Decision {
     this.history.push(bar);
     if (this.history.length > this.params.lookback_bars + 1) this.history.shift();
     // Keys in sorted order (see canonicalJson): the digest is then a single native stringify.
@@ -126,6 +166,6 @@ export class SymbolPipeline {
     const dataGap = this.gapInOpenBar;
     this.gapInOpenBar = this.gapInNextBar;
     this.gapInNextBar = false;
-    return { symbol: this.symbol, bar, inputs, output, inputsDigest: digest(inputs), outputDigest: digest(output), dataGap };
+    return { symbol: this.symbol, bar, trigger, inputs, output, inputsDigest: digest(inputs), outputDigest: digest(output), dataGap };
   }
 }

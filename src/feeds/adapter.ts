@@ -10,6 +10,8 @@ export type ParseIssueKind = 'bad_json' | 'bad_shape' | 'bad_value' | 'unknown_s
 export interface ParseIssue {
   kind: ParseIssueKind;
   detail: string;
+  /** For `unknown_symbol`: the symbols the venue said it does not serve. */
+  symbols?: string[];
 }
 
 /** Where an adapter puts what it found in a frame; one object reused per frame, so no allocation per event. */

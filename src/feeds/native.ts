@@ -68,9 +68,14 @@ function parseMessage(msg: unknown, sink: FrameSink): void {
     case 'reconnect':
       sink.rotate?.(typeof m.reason === 'string' ? m.reason : 'venue rotation');
       return;
-    case 'error':
-      sink.issue({ kind: 'venue_error', detail: typeof m.message === 'string' ? m.message : 'error frame' });
+    case 'error': {
+      const message = typeof m.message === 'string' ? m.message : 'error frame';
+      // The server's answer to a subscription it cannot serve: the runner halts those symbols.
+      const unknown = /^unknown symbols? ([A-Z0-9.,-]+)$/.exec(message);
+      if (unknown?.[1]) sink.issue({ kind: 'unknown_symbol', detail: message, symbols: unknown[1].split(',') });
+      else sink.issue({ kind: 'venue_error', detail: message });
       return;
+    }
     case 'hello':
     case 'pong':
     case 'unsubscribed':

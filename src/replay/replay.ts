@@ -68,7 +68,10 @@ export async function replayCapture(path: string, keep: string[] | undefined, fl
   }
   if (!header || !path_ || !journal) throw inputError(`${path}: not a trader capture (empty file)`);
   const decisions = [...path_.counters.values()].reduce((n, c) => n + c.decisions, 0);
-  journal.event('info', 'RUN_SUMMARY', `replayed frames=${frames} decisions=${decisions}${cutLastLine ? ' (last line of the capture was cut and skipped)' : ''}`, { frames, decisions, cut_last_line: cutLastLine });
+  path_.flushLimited(true);
+  // The same per-symbol data-quality counts as the live run's RUN_SUMMARY, from the same path.
+  const perSymbol = Object.fromEntries([...path_.counters].map(([s, c]) => [s, { events: c.events, accepted: c.accepted, dropped: c.dropped, by_kind: { ...c.byKind }, held: c.held, gaps: c.gaps, sequence_resets: c.resets, price_reanchors: c.reanchors, decisions: c.decisions }]));
+  journal.event('info', 'RUN_SUMMARY', `replayed frames=${frames} decisions=${decisions}${cutLastLine ? ' (last line of the capture was cut and skipped)' : ''}`, { frames, decisions, cut_last_line: cutLastLine, perSymbol });
   journal.event('info', 'RUN_STOPPED', 'reason=end_of_capture', { reason: 'end_of_capture' });
   journal.close();
   return { frames, decisions, symbols: path_.symbols, cutLastLine };

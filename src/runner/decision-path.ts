@@ -3,32 +3,39 @@
  * pipeline, refuse to decide on stale data, and log the decision record. Because both commands go
  * through this one class, a replay of a capture reproduces the live run's decisions.
  */
-import { maxLagFor, type Config } from '../config/schema.js';
+import { maxLagFor, priceLimitsFor, type Config } from '../config/schema.js';
 import type { MarketEvent } from '../feeds/events.js';
 import { SymbolPipeline, type Decision } from '../engine/pipeline.js';
 import type { Journal } from '../trace/journal.js';
 import { decisionMsg } from '../trace/decision-line.js';
 import { round } from '../util/stats.js';
+import { DataQualityLog, newDataCounters, type DataCounters } from './data-quality-log.js';
 
-export interface SymbolCounters {
-  events: number;
-  dropped: number;
-  gaps: number;
+export interface SymbolCounters extends DataCounters {
   decisions: number;
   skippedStale: number;
   latencies: number[];
 }
 
+/** What one event did: how many events it let through (liveness counts these) and the decisions logged. */
+interface PathStep {
+  accepted: number;
+  decisions: Decision[];
+}
+
 export class DecisionPath {
   private readonly pipelines = new Map<string, SymbolPipeline>();
   readonly counters = new Map<string, SymbolCounters>();
+  private readonly quality: DataQualityLog;
 
   constructor(
     private readonly config: Config,
     private readonly journal: Journal,
     /** The clock decisions are stamped with: the wall clock live, the capture's receipt time in replay. */
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.quality = new DataQualityLog(journal, now, config.data_quality.reanchor_after);
+  }
 
   get symbols(): string[] {
     return [...this.pipelines.keys()];
@@ -40,9 +47,16 @@ export class DecisionPath {
 
   add(symbol: string): void {
     if (this.pipelines.has(symbol)) return;
-    const { decision } = this.config;
-    this.pipelines.set(symbol, new SymbolPipeline(symbol, decision.bar_interval, decision.strategy.params));
-    if (!this.counters.has(symbol)) this.counters.set(symbol, { events: 0, dropped: 0, gaps: 0, decisions: 0, skippedStale: 0, latencies: [] });
+    const { decision, data_quality: dq } = this.config;
+    const band = priceLimitsFor(this.config, symbol);
+    this.pipelines.set(
+      symbol,
+      new SymbolPipeline(symbol, decision.bar_interval, decision.strategy.params, {
+        maxSeqJump: dq.max_seq_jump,
+        prices: { maxSkewMs: dq.max_clock_skew, bandPct: band.price_band_pct, maxSize: band.max_size, reanchorAfter: dq.reanchor_after },
+      }),
+    );
+    if (!this.counters.has(symbol)) this.counters.set(symbol, { ...newDataCounters(), decisions: 0, skippedStale: 0, latencies: [] });
   }
 
   remove(symbol: string): void {
@@ -54,42 +68,54 @@ export class DecisionPath {
     for (const pipeline of this.pipelines.values()) pipeline.markDataGap();
   }
 
-  /** A different source (failover) numbers its events afresh. */
+  /** A different source (failover) numbers its events afresh; a suspect held from the old one is dropped. */
   resetSequences(): void {
-    for (const pipeline of this.pipelines.values()) pipeline.resetSequence();
+    for (const [symbol, pipeline] of this.pipelines) {
+      const verdict = pipeline.resetSequence();
+      const counters = this.counters.get(symbol);
+      if (verdict && counters) this.quality.verdicts(symbol, [verdict], counters, pipeline.holding);
+    }
   }
 
   quote(symbol: string): { bid: number; ask: number } | null {
     return this.pipelines.get(symbol)?.currentQuote ?? null;
   }
 
-  /** Feeds one event; returns the logged decision, if the event closed a bar on fresh data. */
-  onEvent(event: MarketEvent, recvMs: number, recvNs: bigint): Decision | undefined {
+  /**
+   * Feeds one event received at `recvMs` (the wall clock live, the capture's receipt time in
+   * replay: the data-quality rules read no other clock). Returns how many events reached the bars
+   * (a held event can be released by a later one) and the decisions logged on fresh data.
+   */
+  onEvent(event: MarketEvent, recvMs: number, recvNs: bigint): PathStep {
     const pipeline = this.pipelines.get(event.symbol);
     const counters = this.counters.get(event.symbol);
-    if (!pipeline || !counters) return undefined;
+    if (!pipeline || !counters) return { accepted: 0, decisions: [] };
     counters.events += 1;
-    const { outcome, decision, gap } = pipeline.onEvent(event);
-    // Dropped events are counted (RUN_SUMMARY), not logged one by one: a duplicate flood must not flood the trace.
-    if (outcome !== 'accepted') counters.dropped += 1;
-    if (gap) {
-      counters.gaps += 1;
-      this.journal.event('warn', 'SEQUENCE_GAP', `symbol=${event.symbol} expected=${gap.expected} received=${gap.received} missing=${gap.missing}`, { symbol: event.symbol, ...gap });
+    const step = pipeline.onEvent(event, recvMs);
+    const accepted = this.quality.step(event.symbol, step, counters, pipeline.holding);
+    const logged: Decision[] = [];
+    for (const decision of step.decisions) {
+      const lagMs = recvMs - decision.trigger.exchTs;
+      if (lagMs > maxLagFor(this.config, event.symbol)) {
+        // A bar closed by data older than the staleness budget is not decided on.
+        counters.skippedStale += 1;
+        this.journal.event('warn', 'DECISION_SKIPPED', `symbol=${event.symbol} reason=STALE_DATA lag=${Math.round(lagMs)}ms`, { symbol: event.symbol, reason: 'STALE_DATA', lag_ms: round(lagMs, 1) });
+        continue;
+      }
+      this.log(decision, recvNs, counters);
+      logged.push(decision);
     }
-    if (!decision) return undefined;
-    const lagMs = recvMs - event.exchTs;
-    if (lagMs > maxLagFor(this.config, event.symbol)) {
-      // A bar closed by data older than the staleness budget is not decided on.
-      counters.skippedStale += 1;
-      this.journal.event('warn', 'DECISION_SKIPPED', `symbol=${event.symbol} reason=STALE_DATA lag=${Math.round(lagMs)}ms`, { symbol: event.symbol, reason: 'STALE_DATA', lag_ms: round(lagMs, 1) });
-      return undefined;
-    }
-    this.log(decision, event, recvNs, counters);
-    return decision;
+    return { accepted, decisions: logged };
   }
 
-  private log(decision: Decision, trigger: MarketEvent, recvNs: bigint, counters: SymbolCounters): void {
+  /** The rate-limited per-event lines' summaries (see DataQualityLog.flush). */
+  flushLimited(force: boolean): void {
+    this.quality.flush(force);
+  }
+
+  private log(decision: Decision, recvNs: bigint, counters: SymbolCounters): void {
     const now = this.now();
+    const trigger = decision.trigger;
     const latencyMs = round(Math.max(0, now - trigger.exchTs), 3);
     const processingUs = Number((process.hrtime.bigint() - recvNs) / 1000n);
     const { symbol, output } = decision;

@@ -16,6 +16,8 @@ import { MemoryTracker, retained, sampleMemory } from '../safety/memory.js';
 import { SafetySupervisor } from '../safety/supervisor.js';
 import type { Journal } from '../trace/journal.js';
 import type { CaptureWriter } from '../trace/capture.js';
+import { RateLimiter } from '../util/rate-limiter.js';
+import type { DropKind } from './data-quality-log.js';
 import { round, summarize } from '../util/stats.js';
 import { formatDuration } from '../util/duration.js';
 import { buildRunRecord } from './run-record.js';
@@ -49,7 +51,24 @@ export interface RunSummary {
   stalenessBreaches: number;
   disconnects: number;
   parseErrors: number;
-  perSymbol: Record<string, { decisions: number; latency_avg_ms: number; latency_p95_ms: number; events: number; dropped: number; gaps: number; skipped_stale: number }>;
+  perSymbol: Record<
+    string,
+    {
+      decisions: number;
+      latency_avg_ms: number;
+      latency_p95_ms: number;
+      events: number;
+      accepted: number;
+      dropped: number;
+      /** Exact counts of the events not accepted, per kind (duplicate, out_of_order, late, bad_value, outlier). */
+      by_kind: Record<DropKind, number>;
+      held: number;
+      gaps: number;
+      sequence_resets: number;
+      price_reanchors: number;
+      skipped_stale: number;
+    }
+  >;
 }
 
 const PARSE_ERROR_LOG_EVERY_MS = 1000;
@@ -71,8 +90,9 @@ export class Runner {
   private disconnects = 0;
   private parseErrors = 0;
   private parseErrorsByKind = new Map<string, number>();
-  private parseErrorsUnlogged = 0;
-  private lastParseLogMs = 0;
+  private readonly parseErrorLimiter = new RateLimiter(PARSE_ERROR_LOG_EVERY_MS);
+  /** Symbols the feed said it does not know: HALTED until data for them arrives after all. */
+  private readonly unknownSymbols = new Set<string>();
   private memoryWarned = false;
   /** What the leak drill keeps alive (see drillLeakBytesPerSample). */
   private readonly drillLeak: number[][] = [];
@@ -165,6 +185,7 @@ export class Runner {
     await this.feeds.stop();
     const { journal } = this.options;
     this.flushParseErrors(true);
+    this.path.flushLimited(true);
     const final = this.summary();
     const lat = summarize(this.allLatencies());
     journal.event(
@@ -224,15 +245,22 @@ export class Runner {
   }
 
   private onEvent(event: MarketEvent, recvMs: number, recvNs: bigint): void {
-    if (!this.path.has(event.symbol)) return;
-    const recovery = this.staleness.onData(event.symbol, recvMs, event.exchTs);
-    if (recovery?.kind === 'recovered') {
-      this.state.set('staleness', 'ACTIVE', event.symbol);
-      this.options.journal.event('info', 'STALENESS_RECOVERED', `${event.symbol} stale_for=${(recovery.staleForMs / 1000).toFixed(1)}s`, { symbol: event.symbol, stale_for_ms: recovery.staleForMs });
+    if (!this.path.has(event.symbol) || !this.deciding) return;
+    const { journal } = this.options;
+    const step = this.path.onEvent(event, recvMs, recvNs);
+    // Liveness counts accepted events only: a symbol whose data is all being dropped goes stale.
+    if (step.accepted > 0) {
+      const recovery = this.staleness.onData(event.symbol, recvMs, event.exchTs);
+      if (recovery?.kind === 'recovered') {
+        this.state.set('staleness', 'ACTIVE', event.symbol);
+        journal.event('info', 'STALENESS_RECOVERED', `${event.symbol} stale_for=${(recovery.staleForMs / 1000).toFixed(1)}s`, { symbol: event.symbol, stale_for_ms: recovery.staleForMs });
+      }
+      if (this.unknownSymbols.delete(event.symbol)) {
+        this.state.set('feed', 'ACTIVE', event.symbol);
+        journal.event('info', 'SYMBOL_DATA_ARRIVED', `${event.symbol} the feed sends it after all`, { symbol: event.symbol });
+      }
     }
-    if (!this.deciding) return;
-    const decision = this.path.onEvent(event, recvMs, recvNs);
-    if (decision) this.orders.onDecision(decision.symbol, decision.output, this.path.quote(decision.symbol));
+    for (const decision of step.decisions) this.orders.onDecision(decision.symbol, decision.output, this.path.quote(decision.symbol));
   }
 
   private onKillSwitch(change: KillSwitchChange): void {
@@ -264,13 +292,29 @@ export class Runner {
 
   private heartbeat(): void {
     const now = this.options.now();
+    const { journal } = this.options;
     for (const s of this.staleness.snapshot()) {
-      const age = s.lastRecvMs === undefined ? 'never' : `${((now - s.lastRecvMs) / 1000).toFixed(1)}s`;
-      const lag = s.lagMs === undefined ? 'n/a' : `${Math.round(s.lagMs)}ms`;
       if (s.stale) continue;
-      this.options.journal.event('info', 'HEARTBEAT_OK', `${s.symbol} last_update=${age} lag=${lag}`, { symbol: s.symbol, last_update_ms: s.lastRecvMs === undefined ? null : round(now - s.lastRecvMs, 1), lag_ms: s.lagMs === undefined ? null : round(s.lagMs, 1), state: this.state.effective(s.symbol).level });
+      if (s.lastRecvMs === undefined) {
+        // Never OK without data: say what it is, until the staleness bound makes it an ERROR.
+        const c = this.path.counters.get(s.symbol);
+        const why = this.unknownSymbols.has(s.symbol) ? 'unknown to the feed' : `no data yet (received=${c?.events ?? 0} accepted=0)`;
+        journal.event('warn', 'HEARTBEAT_NO_DATA', `${s.symbol} ${why} waiting=${((now - s.watchedSinceMs) / 1000).toFixed(1)}s`, { symbol: s.symbol, received: c?.events ?? 0, waiting_ms: round(now - s.watchedSinceMs, 1), unknown: this.unknownSymbols.has(s.symbol), state: this.state.effective(s.symbol).level });
+        continue;
+      }
+      const age = `${((now - s.lastRecvMs) / 1000).toFixed(1)}s`;
+      const lag = s.lagMs === undefined ? 'n/a' : `${Math.round(s.lagMs)}ms`;
+      const fields = { symbol: s.symbol, last_update_ms: round(now - s.lastRecvMs, 1), lag_ms: s.lagMs === undefined ? null : round(s.lagMs, 1), state: this.state.effective(s.symbol).level };
+      const dropping = this.path.counters.get(s.symbol)?.droppedSinceAccepted ?? 0;
+      if (dropping > 0 && now - s.lastRecvMs >= this.options.config.staleness.heartbeat_interval) {
+        // Data arrives but none of it is accepted: not OK, even before the staleness bound.
+        journal.event('warn', 'HEARTBEAT_DEGRADED', `${s.symbol} last_update=${age} lag=${lag} dropped_since=${dropping} (data arrives, none accepted)`, { ...fields, dropped_since: dropping });
+        continue;
+      }
+      journal.event('info', 'HEARTBEAT_OK', `${s.symbol} last_update=${age} lag=${lag}`, fields);
     }
     this.flushParseErrors(false);
+    this.path.flushLimited(false);
   }
 
   private checkStaleness(): void {
@@ -278,7 +322,13 @@ export class Runner {
       if (change.kind !== 'breach') continue;
       this.breaches += 1;
       this.state.set('staleness', 'HALTED', change.symbol);
-      this.options.journal.event('warn', 'STALENESS_BREACH', `${change.symbol} last_update=${(change.ageMs / 1000).toFixed(1)}s max_lag=${(change.maxLagMs / 1000).toFixed(1)}s`, { symbol: change.symbol, age_ms: round(change.ageMs, 1), max_lag_ms: change.maxLagMs });
+      const budget = `max_lag=${(change.maxLagMs / 1000).toFixed(1)}s`;
+      if (change.never) {
+        // A symbol that never had an accepted event is not a lag: it is missing, an ERROR.
+        this.options.journal.event('error', 'STALENESS_BREACH', `${change.symbol} last_update=never ${budget} (no accepted data in ${(change.ageMs / 1000).toFixed(1)}s; symbol HALTED)`, { symbol: change.symbol, age_ms: round(change.ageMs, 1), max_lag_ms: change.maxLagMs, last_update_ms: null });
+      } else {
+        this.options.journal.event('warn', 'STALENESS_BREACH', `${change.symbol} last_update=${(change.ageMs / 1000).toFixed(1)}s ${budget}`, { symbol: change.symbol, age_ms: round(change.ageMs, 1), max_lag_ms: change.maxLagMs });
+      }
     }
   }
 
@@ -310,24 +360,30 @@ export class Runner {
   }
 
   private onParseIssue(issue: ParseIssue): void {
+    const { journal } = this.options;
+    if (issue.kind === 'unknown_symbol' && issue.symbols) {
+      for (const symbol of issue.symbols) {
+        if (!this.path.has(symbol) || this.unknownSymbols.has(symbol)) continue;
+        // A clear outcome for a symbol the feed does not serve: ERROR, that symbol HALTED, the run goes on.
+        this.unknownSymbols.add(symbol);
+        this.state.set('feed', 'HALTED', symbol);
+        journal.event('error', 'SYMBOL_UNKNOWN', `symbol=${symbol} the feed does not serve it ("${issue.detail}"); ${symbol} HALTED, other symbols continue`, { symbol, detail: issue.detail });
+      }
+      return;
+    }
     this.parseErrors += 1;
-    this.parseErrorsUnlogged += 1;
     this.parseErrorsByKind.set(issue.kind, (this.parseErrorsByKind.get(issue.kind) ?? 0) + 1);
-    const now = this.options.now();
     // Rate-limited: a garbage flood must not become a log flood.
-    if (now - this.lastParseLogMs >= PARSE_ERROR_LOG_EVERY_MS) {
-      this.lastParseLogMs = now;
-      this.parseErrorsUnlogged = 0;
-      this.options.journal.event('error', 'FEED_PARSE_ERROR', `kind=${issue.kind} detail="${issue.detail}" total=${this.parseErrors}`, { kind: issue.kind, detail: issue.detail, total: this.parseErrors, by_kind: Object.fromEntries(this.parseErrorsByKind) });
+    const hit = this.parseErrorLimiter.hit('FEED_PARSE_ERROR', this.options.now());
+    if (hit) {
+      journal.event('error', 'FEED_PARSE_ERROR', `kind=${issue.kind} detail="${issue.detail}" total=${hit.total} suppressed=${hit.suppressed}`, { kind: issue.kind, detail: issue.detail, total: hit.total, suppressed: hit.suppressed, by_kind: Object.fromEntries(this.parseErrorsByKind) });
     }
   }
 
   private flushParseErrors(force: boolean): void {
-    if (this.parseErrorsUnlogged === 0) return;
-    if (!force && this.options.now() - this.lastParseLogMs < PARSE_ERROR_LOG_EVERY_MS) return;
-    this.lastParseLogMs = this.options.now();
-    this.options.journal.event('error', 'FEED_PARSE_ERROR', `suppressed=${this.parseErrorsUnlogged} total=${this.parseErrors}`, { suppressed: this.parseErrorsUnlogged, total: this.parseErrors, by_kind: Object.fromEntries(this.parseErrorsByKind) });
-    this.parseErrorsUnlogged = 0;
+    for (const due of this.parseErrorLimiter.due(this.options.now(), force)) {
+      this.options.journal.event('error', 'FEED_PARSE_ERROR', `suppressed=${due.suppressed} total=${due.total}`, { suppressed: due.suppressed, total: due.total, by_kind: Object.fromEntries(this.parseErrorsByKind) });
+    }
   }
 
   private every(ms: number, fn: () => void): void {
@@ -351,7 +407,20 @@ export class Runner {
     for (const [symbol, s] of this.path.counters) {
       decisions += s.decisions;
       const lat = summarize(s.latencies);
-      perSymbol[symbol] = { decisions: s.decisions, latency_avg_ms: round(lat.avg, 3), latency_p95_ms: round(lat.p95, 3), events: s.events, dropped: s.dropped, gaps: s.gaps, skipped_stale: s.skippedStale };
+      perSymbol[symbol] = {
+        decisions: s.decisions,
+        latency_avg_ms: round(lat.avg, 3),
+        latency_p95_ms: round(lat.p95, 3),
+        events: s.events,
+        accepted: s.accepted,
+        dropped: s.dropped,
+        by_kind: { ...s.byKind },
+        held: s.held,
+        gaps: s.gaps,
+        sequence_resets: s.resets,
+        price_reanchors: s.reanchors,
+        skipped_stale: s.skippedStale,
+      };
     }
     return {
       durationMs: Math.round(this.options.now() - this.startMs),

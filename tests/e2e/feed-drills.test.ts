@@ -108,7 +108,9 @@ describe('bad data drills', () => {
     const dir = tempDir();
     const feed = await startFeedServerCli(['--speed', '20', '--gap-rate', '0.01', '--duplicate-rate', '0.01', '--out-of-order-rate', '0.01']);
     const run = runner(dir, writeDrillConfig(dir), ['--feed', 'native', '--feed-url', feed.url]);
-    await waitFor(() => readTrace(join(dir, 'trace.jsonl')).filter((r) => r.event === 'SEQUENCE_GAP').length >= 20, 30_000);
+    // SEQUENCE_GAP lines are rate-limited; each carries the running `total` of gaps for its symbol.
+    const gapsSoFar = (): number => readTrace(join(dir, 'trace.jsonl')).filter((r) => r.event === 'SEQUENCE_GAP').reduce((n, r) => Math.max(n, Number(r.total)), 0);
+    await waitFor(() => gapsSoFar() >= 20, 30_000);
     await waitFor(() => readTrace(join(dir, 'trace.jsonl')).filter((r) => r.type === 'decision').length >= 6, 30_000);
     await stop(run, feed.cli);
     const trace = readTrace(join(dir, 'trace.jsonl'));
@@ -116,8 +118,12 @@ describe('bad data drills', () => {
     expect(gap).toMatchObject({ symbol: expect.stringMatching(/^(SPY|QQQ)$/), missing: expect.any(Number) });
     expect(Number(gap?.received) - Number(gap?.expected)).toBe(Number(gap?.missing));
     expect(trace.some((r) => r.type === 'decision' && r.data_gap === true)).toBe(true);
-    const summary = trace.find((r) => r.event === 'RUN_SUMMARY') as { perSymbol: Record<string, { dropped: number }> };
+    const summary = trace.find((r) => r.event === 'RUN_SUMMARY') as { perSymbol: Record<string, { dropped: number; gaps: number; by_kind: Record<string, number> }> };
     expect(summary.perSymbol.SPY?.dropped ?? 0).toBeGreaterThan(0);
+    expect(summary.perSymbol.SPY?.by_kind.duplicate ?? 0).toBeGreaterThan(0);
+    // The summary's gap count is exact: the highest running total among the symbol's lines.
+    const spyGapTotal = trace.filter((r) => r.event === 'SEQUENCE_GAP' && r.symbol === 'SPY').reduce((n, r) => Math.max(n, Number(r.total)), 0);
+    expect(summary.perSymbol.SPY?.gaps).toBe(spyGapTotal);
   });
 });
 

@@ -200,6 +200,29 @@ describe('feed server', () => {
     expect(c.raw.filter((r) => { try { JSON.parse(r); return false; } catch { return true; } }).length).toBeGreaterThan(5);
   });
 
+  it('sends poison ticks per symbol on schedule, and stamps a skewed symbol off by its skew', async () => {
+    const s = await server({ poison_every_ms: 100, clock_skew_ms: { QQQ: 3_600_000 } });
+    const c = await connect(s.url);
+    sockets.push(c.ws);
+    c.ws.send(JSON.stringify({ op: 'subscribe', symbols: ['SPY', 'QQQ'] }));
+    const poison = (sym: string): Frame[] => data(c.frames, sym).filter((f) => (f.ts ?? 0) >= Date.UTC(2100, 0, 1) || f.seq === 2 ** 53 || (f as { p?: number }).p === 0.01);
+    await waitFor(() => poison('SPY').length >= 9 && poison('QQQ').length >= 9, 10_000);
+    const spy = poison('SPY');
+    // Three per round, in a fixed order, each round one real event after the last.
+    expect(spy.slice(0, 3).map((f) => [f.ts === Date.UTC(2100, 0, 1), f.seq === 2 ** 53, (f as { p?: number }).p === 0.01 && f.s === 1_000_000])).toEqual([
+      [true, false, false],
+      [false, true, false],
+      [false, false, true],
+    ]);
+    // The far-future and the $0.01 ticks spend seqs like real frames: the real stream's numbering stays contiguous with them.
+    const seqs = data(c.frames, 'SPY').map((f) => f.seq ?? 0).filter((q) => q !== 2 ** 53);
+    expect(seqs.every((q, i) => i === 0 || q === (seqs[i - 1] ?? 0) + 1)).toBe(true);
+    const now = Date.now();
+    const qqq = data(c.frames, 'QQQ').filter((f) => f.seq !== 2 ** 53 && (f as { p?: number }).p !== 0.01 && (f.ts ?? 0) < Date.UTC(2100, 0, 1));
+    expect(qqq.every((f) => Math.abs((f.ts ?? 0) - 3_600_000 - now) < 60_000)).toBe(true);
+    expect(data(c.frames, 'SPY').filter((f) => (f.ts ?? 0) < Date.UTC(2100, 0, 1)).every((f) => Math.abs((f.ts ?? 0) - now) < 60_000)).toBe(true);
+  });
+
   it('drops connections on schedule and frees its port on close', async () => {
     const s = await server({ drop_every_ms: 200 });
     const c = await connect(s.url);

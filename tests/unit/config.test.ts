@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from '../../src/config/load.js';
+import { priceLimitsFor } from '../../src/config/schema.js';
 import { TraderError } from '../../src/errors.js';
 
 function configProblem(yaml: string): string {
@@ -42,6 +43,17 @@ describe('config', () => {
     expect(configProblem('symbols: [SPY]\nlog_level: LOUD\n')).toMatch(/^config\/x\.yaml: log_level: expected one of debug, info, warn, error/);
     expect(configProblem('symbols: [SPY]\ntimezone: Mars/Olympus\n')).toMatch(/timezone: expected an IANA time zone/);
     expect(configProblem('symbols: []\n')).toBe('config/x.yaml: symbols: expected at least one symbol');
+  });
+
+  it('has data-quality defaults, per-symbol band and size overrides, and refuses unknown or bad data-quality keys', () => {
+    const config = parseConfig('c.yaml', 'symbols: [SPY, TSLA]\ndata_quality:\n  per_symbol: { TSLA: { price_band_pct: 20 } }\n');
+    expect(config.data_quality).toEqual({ max_clock_skew: 60_000, max_seq_jump: 10_000, price_band_pct: 10, max_size: 10_000_000, reanchor_after: 10, per_symbol: { TSLA: { price_band_pct: 20 } } });
+    expect(priceLimitsFor(config, 'TSLA')).toEqual({ price_band_pct: 20, max_size: 10_000_000 });
+    expect(priceLimitsFor(config, 'SPY')).toEqual({ price_band_pct: 10, max_size: 10_000_000 });
+    expect(configProblem('symbols: [SPY]\ndata_quality:\n  price_band: 5\n')).toBe('config/x.yaml: data_quality: unknown key "price_band"');
+    expect(configProblem('symbols: [SPY]\ndata_quality:\n  per_symbol: { SPY: { max_sizee: 5 } }\n')).toBe('config/x.yaml: data_quality.per_symbol.SPY: unknown key "max_sizee"');
+    expect(configProblem('symbols: [SPY]\ndata_quality:\n  max_clock_skew: later\n')).toMatch(/^config\/x\.yaml: data_quality\.max_clock_skew: expected a duration/);
+    expect(configProblem('symbols: [SPY]\ndata_quality:\n  price_band_pct: 0\n')).toMatch(/^config\/x\.yaml: data_quality\.price_band_pct: /);
   });
 
   it('refuses YAML that does not parse or is not a mapping', () => {

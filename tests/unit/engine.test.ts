@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { BarBuilder } from '../../src/engine/bars.js';
-import { SymbolPipeline } from '../../src/engine/pipeline.js';
+import { SymbolPipeline, type PipelineStep } from '../../src/engine/pipeline.js';
 import { decide, type DecisionInputs } from '../../src/engine/strategy.js';
 import type { MarketEvent, Trade } from '../../src/feeds/events.js';
 import { canonicalJson, digest } from '../../src/util/canonical.js';
 
 const PARAMS = { lookback_bars: 2, momentum_bps: 2, vwap_band_bps: 1 };
 const T0 = Date.UTC(2025, 7, 25, 13, 30);
+
+const LIMITS = { maxSeqJump: 10_000, prices: { maxSkewMs: 60_000, bandPct: 10, maxSize: 10_000_000, reanchorAfter: 10 } };
+/** The verdict on `event` in a step: its outcome, `held` while it waits for confirmation. */
+const outcomeOf = (step: PipelineStep, event: MarketEvent): string => step.verdicts.find((v) => v.event === event)?.outcome ?? (step.held ? 'held' : 'none');
 
 const trade = (seq: number, offsetMs: number, price: number, size = 100, symbol = 'SPY'): Trade => ({ kind: 'trade', symbol, seq, exchTs: T0 + offsetMs, price, size });
 
@@ -76,8 +80,8 @@ describe('digests', () => {
 
 describe('SymbolPipeline', () => {
   function feed(events: MarketEvent[]) {
-    const p = new SymbolPipeline('SPY', 1000, PARAMS);
-    return events.map((e) => p.onEvent(e)).filter((r) => r.decision).map((r) => r.decision);
+    const p = new SymbolPipeline('SPY', 1000, PARAMS, LIMITS);
+    return events.flatMap((e) => p.onEvent(e, e.exchTs).decisions);
   }
   const series = (): MarketEvent[] => Array.from({ length: 40 }, (_, i) => trade(i + 1, i * 250, 100 + Math.sin(i / 3) + i * 0.01));
 
@@ -99,12 +103,12 @@ describe('SymbolPipeline', () => {
       noisy.push(e);
       if (e.seq % 5 === 0) noisy.push({ ...e }); // duplicate
     }
-    noisy.splice(20, 0, trade(999, -5000, 1)); // late: older than the open bar, seq ahead
+    noisy.splice(20, 0, trade(999, -5000, 100)); // late: older than the open bar, seq ahead
     const clean = feed(events).map((d) => d?.outputDigest);
     const again = feed(events).map((d) => d?.outputDigest);
     expect(again).toEqual(clean);
-    const p = new SymbolPipeline('SPY', 1000, PARAMS);
-    const outcomes = noisy.map((e) => p.onEvent(e).outcome);
+    const p = new SymbolPipeline('SPY', 1000, PARAMS, LIMITS);
+    const outcomes = noisy.flatMap((e) => p.onEvent(e, e.exchTs).verdicts.map((v) => v.outcome));
     expect(outcomes.filter((o) => o === 'duplicate').length).toBeGreaterThanOrEqual(8);
     expect(outcomes).toContain('late');
   });
@@ -112,24 +116,30 @@ describe('SymbolPipeline', () => {
 
 describe('SymbolPipeline sequence rules', () => {
   it('records gaps, drops duplicates and out-of-order events, and marks decisions near a gap', () => {
-    const p = new SymbolPipeline('SPY', 1000, PARAMS);
-    const r = (seq: number, offset: number) => p.onEvent(trade(seq, offset, 100));
-    expect(r(1, 0).outcome).toBe('accepted');
-    expect(r(2, 100).outcome).toBe('accepted');
-    expect(r(2, 150).outcome).toBe('duplicate');
+    const p = new SymbolPipeline('SPY', 1000, PARAMS, LIMITS);
+    const r = (seq: number, offset: number) => {
+      const e = trade(seq, offset, 100);
+      const step = p.onEvent(e, e.exchTs);
+      return { ...step, outcome: outcomeOf(step, e), decision: step.decisions[0] };
+    };
+    expect(r(1, 0).outcome).toBe('held'); // the first price waits for a second that agrees
+    const second = r(2, 100);
+    expect(second.verdicts.map((v) => v.outcome)).toEqual(['accepted', 'accepted']);
+    expect(r(2, 100).outcome).toBe('duplicate'); // the same event again
     const gapped = r(6, 200);
     expect(gapped.gap).toEqual({ expected: 3, received: 6, missing: 3 });
     expect(r(4, 210).outcome).toBe('out_of_order');
     const first = r(7, 1000).decision; // closes bar 0, which had the gap
-    const second = r(8, 2000).decision; // closes bar 1, right after it
+    const next = r(8, 2000).decision; // closes bar 1, right after it
     const third = r(9, 3000).decision; // clean
-    expect([first?.dataGap, second?.dataGap, third?.dataGap]).toEqual([true, true, false]);
+    expect([first?.dataGap, next?.dataGap, third?.dataGap]).toEqual([true, true, false]);
   });
 
   it('starts numbering afresh after resetSequence (a new source)', () => {
-    const p = new SymbolPipeline('SPY', 1000, PARAMS);
-    p.onEvent(trade(500, 0, 100));
-    p.resetSequence();
-    expect(p.onEvent(trade(1, 10, 100))).toEqual({ outcome: 'accepted' });
+    const p = new SymbolPipeline('SPY', 1000, PARAMS, LIMITS);
+    for (const e of [trade(500, 0, 100), trade(501, 5, 100)]) p.onEvent(e, e.exchTs);
+    expect(p.resetSequence()).toBeUndefined();
+    const e = trade(1, 10, 100);
+    expect(p.onEvent(e, e.exchTs)).toEqual({ verdicts: [{ event: e, outcome: 'accepted' }], held: false, decisions: [] });
   });
 });

@@ -36,11 +36,16 @@ describe('native frame normalization', () => {
     ['{"type":"quote","sym":"SPY","seq":1,"ts":1,"bp":10,"bs":1,"ap":9,"as":1}', 'bad_value'],
     ['{"type":"trade","seq":1,"ts":1,"p":1,"s":1}', 'bad_shape'],
     ['{"type":"bogus"}', 'bad_shape'],
-    ['{"type":"error","message":"unknown symbol XYZ"}', 'venue_error'],
+    ['{"type":"error","message":"unknown symbol XYZ"}', 'unknown_symbol'],
+    ['{"type":"error","message":"cannot serve XYZ: broken file"}', 'venue_error'],
   ])('reports %s as %s and yields no event', (frame, kind) => {
     const { events, issues } = parse(frame);
     expect(events).toEqual([]);
     expect(issues.map((i) => i.kind)).toEqual([kind]);
+  });
+
+  it('names every symbol of an "unknown symbols" answer, so the runner can halt each', () => {
+    expect(parse('{"type":"error","message":"unknown symbols AAPL,BRK.B"}').issues).toEqual([{ kind: 'unknown_symbol', detail: 'unknown symbols AAPL,BRK.B', symbols: ['AAPL', 'BRK.B'] }]);
   });
 
   it('reads control messages without issues', () => {

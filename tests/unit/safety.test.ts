@@ -42,7 +42,7 @@ describe('StalenessWatchdog', () => {
     dog.onData('QQQ', 1000, 990);
     dog.onData('TSLA', 1000, 990);
     dog.onData('QQQ', 5500, 5490);
-    expect(dog.check(6500)).toEqual([{ kind: 'breach', symbol: 'SPY', ageMs: 5500, maxLagMs: 5000 }]);
+    expect(dog.check(6500)).toEqual([{ kind: 'breach', symbol: 'SPY', ageMs: 5500, maxLagMs: 5000, never: false }]);
     expect(dog.check(7000)).toEqual([]);
     expect(dog.isStale('QQQ')).toBe(false);
     expect(dog.isStale('TSLA')).toBe(false);
@@ -55,7 +55,9 @@ describe('StalenessWatchdog', () => {
     const dog = new StalenessWatchdog(() => 5000);
     dog.watch('XYZ', 1000);
     expect(dog.check(6000)).toEqual([]);
-    expect(dog.check(6001)).toHaveLength(1);
+    // `never`: the runner logs it as an ERROR with last_update=never, not as a lagging feed.
+    expect(dog.check(6001)).toEqual([{ kind: 'breach', symbol: 'XYZ', ageMs: 5001, maxLagMs: 5000, never: true }]);
+    expect(dog.snapshot()).toEqual([{ symbol: 'XYZ', lastRecvMs: undefined, lagMs: undefined, stale: true, staleSinceMs: 6001, watchedSinceMs: 1000 }]);
   });
 });
 

@@ -52,7 +52,7 @@ export async function feedServer(opts: FeedServerCommandOptions): Promise<number
     throw err;
   }
   const what = opts.synthetic ? `synthetic ${opts.synthetic.rate}/s seed ${opts.synthetic.seed}` : `fixtures, speed ${opts.speed}x${opts.loop ? ', looping' : ''}`;
-  const active = Object.entries(faults).filter(([k, v]) => k !== 'seed' && v !== undefined && v !== 0 && !(Array.isArray(v) && v.length === 0));
+  const active = Object.entries(faults).filter(([k, v]) => k !== 'seed' && v !== undefined && v !== 0 && !(typeof v === 'object' && Object.keys(v).length === 0));
   process.stdout.write(`feed-server listening on ${server.url} (${what}, symbols ${source.available().join(',') || 'any'}, protocol ${opts.protocol}${active.length ? `, faults ${active.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''})\n`);
   await new Promise<void>((resolve) => {
     // Either signal ends the wait; the other's handler goes too, so nothing outlives the server.

@@ -8,6 +8,7 @@ import { mulberry32 } from '../../fixtures/generator.js';
 import { SYMBOL_PATTERN } from '../events.js';
 
 const rate = z.number().min(0).max(1);
+const ticker = z.string().refine((s) => SYMBOL_PATTERN.test(s), 'expected a ticker');
 const ms = z.number().int().positive();
 
 export const faultsSchema = z.strictObject({
@@ -29,7 +30,14 @@ export const faultsSchema = z.strictObject({
   /** Per event, the chance it is held back and sent after the next one. */
   out_of_order_rate: rate.default(0),
   /** These symbols stop sending data (subscriptions still succeed): a staleness drill. */
-  silent_symbols: z.array(z.string().refine((s) => SYMBOL_PATTERN.test(s), 'expected a ticker')).default([]),
+  silent_symbols: z.array(ticker).default([]),
+  /**
+   * Poison-tick drill: this often, per symbol, three bad events after a real one — a trade stamped
+   * in the year 2100, a trade with seq 2^53, and a $0.01 × 1,000,000 print.
+   */
+  poison_every_ms: ms.optional(),
+  /** These symbols' exchange clocks are off by this much (ms, e.g. { QQQ: 3600000 }): all their events are implausible. */
+  clock_skew_ms: z.record(ticker, z.number().int()).default({}),
   /** Announce a rotation ({"type":"reconnect"}) to every connection this often, closing each 2 s later (1012). */
   rotate_every_ms: ms.optional(),
   /** Hold every new connection's handshake this long before accepting it. */
@@ -54,10 +62,30 @@ const MALFORMED: Array<(e: MarketEvent) => string> = [
   () => 'null',
 ];
 
+/** A year-2100 exchange time: far past any plausible clock skew. */
+const FAR_FUTURE_MS = Date.UTC(2100, 0, 1);
+/** 2^53: the first integer a double cannot step past by one, a classic broken counter. */
+const POISON_SEQ = 2 ** 53;
+
+/**
+ * The poison ticks sent after `event` (already numbered `seq`): `nextSeq` spends a sequence number
+ * as a broken venue would for each of its own frames; the seq-2^53 one spends none.
+ */
+export function poisonTicks(event: MarketEvent, nowMs: number, nextSeq: () => number): MarketEvent[] {
+  const price = event.kind === 'trade' ? event.price : (event.bid + event.ask) / 2;
+  const base = { kind: 'trade' as const, symbol: event.symbol };
+  return [
+    { ...base, seq: nextSeq(), exchTs: FAR_FUTURE_MS, price, size: 100 },
+    { ...base, seq: POISON_SEQ, exchTs: nowMs, price, size: 100 },
+    { ...base, seq: nextSeq(), exchTs: nowMs, price: 0.01, size: 1_000_000 },
+  ];
+}
+
 /** The per-event decisions of the fault plan, drawn from one seeded stream. */
 export class FaultPlan {
   private readonly rnd: () => number;
   private malformedIndex = 0;
+  private readonly lastPoisonMs = new Map<string, number>();
 
   constructor(readonly faults: Faults) {
     this.rnd = mulberry32(faults.seed);
@@ -84,6 +112,21 @@ export class FaultPlan {
     if (!(this.faults.malformed_rate > 0 && this.rnd() < this.faults.malformed_rate)) return undefined;
     const make = MALFORMED[this.malformedIndex++ % MALFORMED.length] as (e: MarketEvent) => string;
     return make(event);
+  }
+
+  /** Whether `symbol` is due its poison ticks now (the first are one interval after its first event). */
+  poisonDue(symbol: string, nowMs: number): boolean {
+    const every = this.faults.poison_every_ms;
+    if (every === undefined) return false;
+    const last = this.lastPoisonMs.get(symbol);
+    if (last !== undefined && nowMs - last < every) return false;
+    this.lastPoisonMs.set(symbol, nowMs);
+    return last !== undefined;
+  }
+
+  /** How far `symbol`'s exchange clock is off (0 for most). */
+  skewMs(symbol: string): number {
+    return this.faults.clock_skew_ms[symbol] ?? 0;
   }
 
   stalledAt(sinceStartMs: number): boolean {

@@ -9,14 +9,15 @@
  * (and sees the seq gap) instead of receiving a stale backlog.
  *
  * Fault injection hooks in at three points only: the handshake (verifyClient), `publish` (per
- * event: gaps, duplicates, reordering, garbage) and the timers (drops, rotation, oversize frames).
+ * event: gaps, duplicates, reordering, garbage, poison ticks, a skewed clock) and the timers
+ * (drops, rotation, oversize frames).
  */
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { MarketEvent } from '../events.js';
 import { NATIVE_PROTOCOL_VERSION, type ServerControl } from '../protocol.js';
 import { codecFor, type ServerProtocol } from './encoders.js';
-import { FaultPlan, NO_FAULTS, type Faults } from './faults.js';
+import { FaultPlan, NO_FAULTS, poisonTicks, type Faults } from './faults.js';
 import type { Due, Source } from './sources.js';
 
 export interface FeedServerOptions {
@@ -184,7 +185,7 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
     // Nobody listening: the seq is spent all the same, which is how a returning client sees its gap.
     if (!listened(symbol)) return;
     if (plan.perEvent && plan.withhold()) return;
-    const wire = codec.encode({ ...event, seq, exchTs: now });
+    const wire = codec.encode({ ...event, seq, exchTs: now + plan.skewMs(symbol) });
     if (plan.perEvent) {
       const garbage = plan.malformed(event);
       if (garbage !== undefined) {
@@ -198,6 +199,14 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
       }
     }
     enqueue(symbol, wire);
+    if (plan.poisonDue(symbol, now)) {
+      const nextSeq = (): number => {
+        const n = (seqs.get(symbol) ?? 0) + 1;
+        seqs.set(symbol, n);
+        return n;
+      };
+      for (const bad of poisonTicks({ ...event, seq }, now, nextSeq)) enqueue(symbol, codec.encode(bad));
+    }
     if (plan.perEvent && plan.duplicate()) enqueue(symbol, wire);
     if (heldBack && heldBack.wire !== wire) {
       const late = heldBack;
