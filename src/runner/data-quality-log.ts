@@ -6,7 +6,8 @@
  * never decides what is accepted (that is the pipeline's job).
  */
 import type { EventOutcome, PipelineStep, Verdict } from '../engine/pipeline.js';
-import type { Journal, Level } from '../trace/journal.js';
+import type { Journal } from '../trace/journal.js';
+import type { Level } from '../trace/log-line.js';
 import { RateLimiter } from '../util/rate-limiter.js';
 
 export type DropKind = Exclude<EventOutcome, 'accepted'>;
