@@ -103,7 +103,7 @@ export const SANDBOX_BOOTSTRAP = String.raw`(function () {
   const describe = (e) => {
     try {
       if (e !== null && typeof e === 'object' && typeof e.message === 'string') return StringOf(e.name) + ': ' + e.message;
-      return 'threw ' + StringOf(e);
+      return StringOf(e);
     } catch (ignored) {
       return 'threw a value that cannot be printed';
     }

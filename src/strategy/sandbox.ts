@@ -92,7 +92,7 @@ export function loadModuleStrategy(file: string, options: { budgetMs?: number } 
       const call = new vm.Script(`__trader.call(${JSON.stringify(JSON.stringify(inputs))}, ${JSON.stringify(JSON.stringify(params))})`, { filename: `trader:call ${file}` });
       const answer = parseAnswer(
         runBounded(call, context, budgetMs, 'decide'),
-        (f) => f,
+        (f) => new StrategyFailure('threw', `decide threw ${f.message}`),
         (v) => v,
       ) as { returned: boolean; value: unknown };
       if (!answer.returned) throw new StrategyFailure('bad_output', 'bad output: decide returned nothing');
@@ -122,7 +122,7 @@ function runBounded(script: vm.Script, context: vm.Context, budgetMs: number, wh
 function parseAnswer(text: string, onThrow: (f: StrategyFailure) => Error, onViolation: (v: StrategyViolation) => Error): Record<string, unknown> {
   const answer = JSON.parse(text) as Record<string, unknown>;
   if (typeof answer.violation === 'string') throw onViolation(new StrategyViolation(answer.violation));
-  if (typeof answer.threw === 'string') throw onThrow(new StrategyFailure('threw', `decide threw ${answer.threw}`));
+  if (typeof answer.threw === 'string') throw onThrow(new StrategyFailure('threw', answer.threw));
   return answer;
 }
 
