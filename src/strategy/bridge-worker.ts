@@ -13,8 +13,9 @@
  * was once late cannot hand its stale answer to the next decision.
  */
 export const BRIDGE_WORKER_SOURCE = String.raw`'use strict';
-const { parentPort, workerData } = require('node:worker_threads');
-const { spawn } = require('node:child_process');
+// import() rather than require: eval'd worker code is CommonJS or ESM depending on the host's
+// --input-type, and dynamic import works in both.
+Promise.all([import('node:worker_threads'), import('node:child_process')]).then(([{ parentPort, workerData }, { spawn }]) => {
 const { command, cwd, sab, maxLineBytes } = workerData;
 const SEQ = 0, RESP_ID = 1, KIND = 2, LEN = 3, CURRENT = 4, DEAD = 5;
 const ANSWER = 1, ERROR = 2;
@@ -135,4 +136,5 @@ if (child) {
     }
   });
 }
+});
 `;

@@ -83,9 +83,9 @@ export async function startExternalStrategy(command: readonly string[], options:
     workerData: { command: [...command], cwd: options.cwd, sab, maxLineBytes: ANSWER_BYTES },
     resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
   });
-  // The runner's lifetime is decided by the runner: a strategy left open must not keep it alive.
-  worker.unref();
   let started = false;
+  // After close() the process ending is expected, not news for the host.
+  let closed = false;
   let gone: string | undefined;
   const stopProcess = (graceMs: number): void => worker.postMessage({ type: 'close', graceMs });
 
@@ -101,7 +101,9 @@ export async function startExternalStrategy(command: readonly string[], options:
         rejectHello(fail(m.code === 'ENOENT' ? 'not found' : `cannot be started (${m.code ?? m.message})`));
       } else if (m.type === 'exit') {
         gone = m.text;
-        if (started) options.onExit?.(m.text);
+        if (started) {
+          if (!closed) options.onExit?.(m.text);
+        }
         else {
           settle();
           rejectHello(fail(`${m.text} before its hello`));
@@ -118,6 +120,9 @@ export async function startExternalStrategy(command: readonly string[], options:
     stopProcess(0);
     throw e;
   });
+  // The runner's lifetime is decided by the runner: a strategy left open must not keep it alive.
+  // (After the listeners: adding a 'message' listener refs the worker again.)
+  worker.unref();
 
   const hello = checkHello(helloLine);
   if (!hello.ok) {
@@ -127,7 +132,6 @@ export async function startExternalStrategy(command: readonly string[], options:
   started = true;
 
   let nextId = 0;
-  let closed = false;
   return {
     ...hello.hello,
     digest,

@@ -3,6 +3,7 @@
  * scripts that misbehave on purpose. Budgets are wide (a loaded 2-core machine) except where the
  * budget itself is under test.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -203,6 +204,52 @@ describe('external strategy protocol', () => {
   it('refuses a process that never says hello, within the bound', async () => {
     const e = await startError(fake('silent', { before: 'process.stdout.write = () => true; setInterval(() => 0, 1000);' }), 500);
     expect(e.message).toMatch(/no hello within 500 ms$/);
+  });
+});
+
+describe('lifetime', () => {
+  it('a strategy left open keeps no process alive, and its child goes with the host', async () => {
+    const registry = join(REPO, 'dist/strategy/registry.js');
+    expect(existsSync(registry), 'build first: make build').toBe(true);
+    const [node, script] = fake('orphan', { before: "require('node:fs').writeFileSync(process.argv[1] + '.pid', String(process.pid));" });
+    const host = `
+      const { resolveStrategy } = await import(${JSON.stringify(pathToFileURL(registry).href)});
+      const s = await resolveStrategy({ command: [${JSON.stringify(node)}, ${JSON.stringify(script)}] }, ${JSON.stringify(dir)}, { budgetMs: 5000, helloTimeoutMs: 30000, params: undefined });
+      console.log(JSON.stringify(s.decide({ symbol: 'SPY', bars: [], session_vwap: 1, session_volume: 1, quote: null }, s.params)));`;
+    const result = await new Promise<{ code: number | null; out: string }>((ok) => {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', host], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.on('close', (code) => ok({ code, out }));
+    });
+    expect(result).toEqual({ code: 0, out: '{"action":"HOLD","confidence":0.5}\n' });
+    const pid = Number(readFileSync(`${script}.pid`, 'utf8'));
+    await waitFor(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 20_000);
+  });
+
+  it('close() stops the process without reporting it as gone', async () => {
+    const exits: string[] = [];
+    const [node, script] = fake('closed', { before: "require('node:fs').writeFileSync(process.argv[1] + '.pid', String(process.pid));" });
+    const s = await startExternalStrategy([node as string, script as string], { cwd: dir, budgetMs: WIDE, helloTimeoutMs: 30_000, onExit: (d) => exits.push(d) });
+    s.close();
+    const pid = Number(readFileSync(`${script}.pid`, 'utf8'));
+    await waitFor(() => {
+      try {
+        process.kill(pid, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 20_000);
+    expect(exits).toEqual([]);
+    expect(failure(s).kind).toBe('gone');
   });
 });
 
