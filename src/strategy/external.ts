@@ -116,6 +116,14 @@ export async function startExternalStrategy(command: readonly string[], options:
       settle();
       rejectHello(fail(`its bridge thread failed: ${e.message}`));
     });
+    // The bridge thread itself ending (it should not while the process lives) must not leave
+    // every later call waiting out its budget: the process is as good as gone.
+    worker.on('exit', () => {
+      if (Atomics.load(header, SLOT.DEAD) === 1) return;
+      Atomics.store(header, SLOT.DEAD, 1);
+      gone = 'its bridge thread ended';
+      if (started && !closed) options.onExit?.(gone);
+    });
   }).catch((e: unknown) => {
     stopProcess(0);
     throw e;
