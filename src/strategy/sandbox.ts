@@ -70,7 +70,14 @@ export function loadModuleStrategy(file: string, options: { budgetMs?: number } 
   } catch (e) {
     throw fail(`does not compile: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const loaded = parseAnswer(runBounded(script, context, LOAD_BUDGET_MS, 'its top level'), (f) => fail(`throws at load: ${f.message}`), (v) => fail(`calls ${v.call} at load, which a strategy may not use`));
+  let answer: string;
+  try {
+    answer = runBounded(script, context, LOAD_BUDGET_MS, 'its top level');
+  } catch (e) {
+    // A runaway top level is a bad module, refused like any other, not a failed decision.
+    throw fail(e instanceof Error ? e.message : String(e));
+  }
+  const loaded = parseAnswer(answer, (f) => fail(`throws at load: ${f.message}`), (v) => fail(`calls ${v.call} at load, which a strategy may not use`));
   const d = (loaded as { ok: Record<string, unknown> }).ok;
   if (d.decide !== 'function') throw fail('exports no decide function');
   if (typeof d.name !== 'string' || !STRATEGY_NAME.test(d.name)) throw fail(`exports no usable name (a string of letters, digits, _ . -), got ${JSON.stringify(d.name) ?? 'nothing'}`);

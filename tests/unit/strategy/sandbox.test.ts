@@ -152,6 +152,7 @@ describe('loading a module', () => {
     ['no decide', head, /exports no decide function/],
     ['a throw at load', `${head}throw new Error('bad module');\nexport function decide() {}`, /throws at load: .*bad module/],
     ['a clock read at load', `${head}const t = Date.now();\nexport function decide() {}`, /calls Date\.now at load/],
+    ['a top level that never ends', `${head}for (;;) {}\nexport function decide() {}`, /its top level ran past its time budget of 1000 ms$/],
     ['a syntax error', `${head}export function decide( {`, /does not compile/],
     ['a default export', `${head}export default function decide() {}`, /unsupported export form "export default/],
     ['a bad params schema', `${head}export const params = { k: { type: 'string' } };\nexport function decide() {}`, /params schema k: type must be/],
