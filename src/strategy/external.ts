@@ -21,11 +21,11 @@ import { parseLookback, parseParamsSchema } from './params.js';
 import { STRATEGY_NAME } from './sandbox.js';
 import type { LookbackSpec, ParamsSchema, StrategyInputs, StrategyOutput, StrategyParams } from './types.js';
 
-export const PROTOCOL = 'trader-strategy/1';
+const PROTOCOL = 'trader-strategy/1';
 /** Per-call budget, in ms: a process round trip on a loaded machine, not a computation. */
-export const DEFAULT_COMMAND_BUDGET_MS = 50;
+const DEFAULT_COMMAND_BUDGET_MS = 50;
 /** How long a process may take to say hello (an interpreter starting on a busy machine). */
-export const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
+const DEFAULT_HELLO_TIMEOUT_MS = 10_000;
 /** After stdin closes, how long the process has to exit before it is killed. */
 const CLOSE_GRACE_MS = 1000;
 const ANSWER_BYTES = 256 * 1024;

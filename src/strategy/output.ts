@@ -5,7 +5,7 @@
 import { StrategyFailure } from './failures.js';
 import type { StrategyOutput } from './types.js';
 
-export const MAX_REASON_LENGTH = 200;
+const MAX_REASON_LENGTH = 200;
 
 const ACTIONS: ReadonlySet<unknown> = new Set(['BUY', 'SELL', 'HOLD']);
 

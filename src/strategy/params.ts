@@ -7,7 +7,7 @@
 import type { LookbackSpec, ParamsCheck, ParamsSchema, ParamSpec, StrategyParams } from './types.js';
 
 /** Bars of history a strategy may ask for; the decision inputs of every decision carry them all. */
-export const MAX_LOOKBACK = 10_000;
+const MAX_LOOKBACK = 10_000;
 
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 

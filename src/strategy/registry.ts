@@ -26,9 +26,6 @@ export interface ResolveOptions {
 
 const BUILTINS: ReadonlyMap<string, { paramsSchema: ParamsSchema; make: (params: StrategyParams) => Strategy }> = new Map([[VWAP_MOMENTUM.name, { paramsSchema: VWAP_MOMENTUM.paramsSchema, make: builtinVwapMomentum }]]);
 
-/** The default when the config names no strategy. */
-export const DEFAULT_STRATEGY = VWAP_MOMENTUM.name;
-
 /** Loads the strategy `spec` names (paths relative to `baseDir`) and binds it to its checked params. */
 export async function resolveStrategy(spec: StrategySpec, baseDir: string, options: ResolveOptions = {}): Promise<Strategy> {
   const where = options.where ?? 'decision.strategy';

@@ -25,7 +25,7 @@ import { SANDBOX_BOOTSTRAP } from './sandbox-bootstrap.js';
 import type { LookbackSpec, ParamsSchema, StrategyInputs, StrategyOutput, StrategyParams } from './types.js';
 
 /** Per-call budget of decide(), in ms: generous for arithmetic on a few hundred bars, short enough to halt a runaway at once. */
-export const DEFAULT_MODULE_BUDGET_MS = 5;
+const DEFAULT_MODULE_BUDGET_MS = 5;
 /** Budget of evaluating the module's top level. */
 const LOAD_BUDGET_MS = 1000;
 

@@ -35,7 +35,7 @@ export interface StrategyOutput {
   action: Action;
   /** Finite, in [0, 1]. */
   confidence: number;
-  /** A short human explanation (at most MAX_REASON_LENGTH characters). */
+  /** A short human explanation (at most 200 characters). */
   reason?: string;
 }
 
