@@ -113,9 +113,15 @@ export const SANDBOX_BOOTSTRAP = String.raw`(function () {
     return violation !== null ? stringify({ violation }) : stringify({ threw: describe(e) });
   };
   let exported = null;
+  // The strategy can see __trader too: it may not load a second time (swap its decide) nor call
+  // in while a call is running (which would reset the violation record).
+  let loadedOnce = false;
+  let calling = false;
 
   const api = freeze({
     load(factory) {
+      if (loadedOnce) throw new TypeErrorClass('__trader.load is not for strategies');
+      loadedOnce = true;
       violation = null;
       let ex;
       try {
@@ -131,6 +137,8 @@ export const SANDBOX_BOOTSTRAP = String.raw`(function () {
       }
     },
     call(inputsJson, paramsJson) {
+      if (calling) throw new TypeErrorClass('__trader.call is not for strategies');
+      calling = true;
       violation = null;
       try {
         const value = exported.decide(parse(inputsJson), parse(paramsJson));
@@ -138,6 +146,8 @@ export const SANDBOX_BOOTSTRAP = String.raw`(function () {
         return violation !== null ? stringify({ violation }) : text;
       } catch (e) {
         return failure(e);
+      } finally {
+        calling = false;
       }
     },
   });

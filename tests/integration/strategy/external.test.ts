@@ -254,16 +254,19 @@ describe('lifetime', () => {
 });
 
 describe('the synchronous bridge inside a worker thread (as validate runs it)', () => {
-  it('decides through the Python example from a worker_threads Worker', async () => {
+  it('decides through the Python example and a sandboxed module from a worker_threads Worker', async () => {
     const registry = join(REPO, 'dist/strategy/registry.js');
     expect(existsSync(registry), 'build first: make build').toBe(true);
     const code = `
       const { parentPort, workerData } = require('node:worker_threads');
       import(workerData.registry).then(async ({ resolveStrategy }) => {
         const s = await resolveStrategy({ command: ['python3', 'strategies/momentum.py'], params: { lookback_bars: 2 } }, workerData.repo, { budgetMs: 5000, helloTimeoutMs: 30000 });
+        const m = await resolveStrategy({ module: 'strategies/vwap_momentum.mjs', params: { lookback_bars: 2 } }, workerData.repo, { budgetMs: 5000 });
         const out = workerData.cases.map((c) => s.decide(c, s.params));
+        const fromModule = workerData.cases.map((c) => m.decide(c, m.params));
         s.close();
-        parentPort.postMessage(out);
+        m.close();
+        parentPort.postMessage([out, fromModule]);
       }).catch((e) => parentPort.postMessage({ error: String(e && e.stack || e) }));`;
     const cases = [inputs('SPY', [100, 100.05, 100.1]), inputs('SPY', [100, 99.95, 99.9]), inputs('QQQ', [100, 100, 100])];
     const worker = new Worker(code, { eval: true, workerData: { registry: pathToFileURL(registry).href, repo: REPO, cases } });
@@ -272,6 +275,7 @@ describe('the synchronous bridge inside a worker thread (as validate runs it)', 
       worker.once('error', fail);
     });
     await worker.terminate();
-    expect(result).toEqual(cases.map((c) => vwapMomentum(c, { lookback_bars: 2, momentum_bps: 2, vwap_band_bps: 1 })));
+    const expected = cases.map((c) => vwapMomentum(c, { lookback_bars: 2, momentum_bps: 2, vwap_band_bps: 1 }));
+    expect(result).toEqual([expected, expected]);
   });
 });

@@ -180,6 +180,13 @@ describe('loading a module', () => {
 });
 
 describe('the host side of the sandbox', () => {
+  it('cannot be re-entered to swap decide or to clear a recorded violation', () => {
+    const swap = strategyWith('try { __trader.load(() => ({ decide: () => ({ action: "SELL", confidence: 1 }) })); } catch (e) {} return { action: "HOLD", confidence: 1 };');
+    expect(swap.decide(INPUTS, { k: 1 })).toEqual({ action: 'HOLD', confidence: 1 });
+    expect(swap.decide(INPUTS, { k: 1 })).toEqual({ action: 'HOLD', confidence: 1 });
+    expect(violationOf('try { Date.now(); } catch (e) {} try { __trader.call("{}", "{}"); } catch (e) {} return { action: "HOLD", confidence: 1 };')).toBe('Date.now');
+  });
+
   it('cannot be rebound by the strategy', () => {
     const s = strategyWith('try { globalThis.__trader = null; } catch (e) {} try { globalThis.Date = function () { return 0; }; } catch (e) {} return { action: "HOLD", confidence: 1 };');
     expect(s.decide(INPUTS, { k: 1 })).toEqual({ action: 'HOLD', confidence: 1 });
