@@ -101,12 +101,11 @@ export async function startExternalStrategy(command: readonly string[], options:
         rejectHello(fail(m.code === 'ENOENT' ? 'not found' : `cannot be started (${m.code ?? m.message})`));
       } else if (m.type === 'exit') {
         gone = m.text;
-        if (started) {
-          if (!closed) options.onExit?.(m.text);
-        }
-        else {
+        if (!started) {
           settle();
           rejectHello(fail(`${m.text} before its hello`));
+        } else if (!closed) {
+          options.onExit?.(m.text);
         }
       } else if (m.type === 'stderr') {
         options.onStderr?.(m.line);
@@ -157,7 +156,11 @@ export async function startExternalStrategy(command: readonly string[], options:
         const now = Atomics.load(header, SLOT.SEQ);
         if (now === seen) {
           const remaining = deadline - performance.now();
-          if (remaining <= 0) throw new StrategyFailure('timeout', `strategy command ${shown}: no answer to request ${id} within its time budget of ${budgetMs} ms`);
+          if (remaining <= 0) {
+            // The process may have ended just as the request went out, too late to fail it.
+            if (Atomics.load(header, SLOT.DEAD) === 1) throw new StrategyFailure('gone', `strategy command ${shown}: ${gone ?? 'process ended'}`);
+            throw new StrategyFailure('timeout', `strategy command ${shown}: no answer to request ${id} within its time budget of ${budgetMs} ms`);
+          }
           Atomics.wait(header, SLOT.SEQ, seen, remaining);
           continue;
         }
