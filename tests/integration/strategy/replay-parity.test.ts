@@ -16,18 +16,17 @@ import { REPO } from '../../helpers/cli.js';
 const FIXTURES = join(REPO, 'fixtures/data');
 const PARAMS = { lookback_bars: 3, momentum_bps: 2, vwap_band_bps: 1 };
 const BAR_MS = 10_000;
+/** The pipeline's data-quality limits at their defaults (fixture events are received when stamped). */
+const LIMITS = { maxSeqJump: 10_000, prices: { maxSkewMs: 60_000, bandPct: 10, maxSize: 10_000_000, reanchorAfter: 10 } };
 const opened: Strategy[] = [];
 afterAll(() => {
   for (const s of opened) s.close();
 });
 
 const decisionsOf = (symbol: string) => {
-  const pipeline = new SymbolPipeline(symbol, BAR_MS, PARAMS);
+  const pipeline = new SymbolPipeline(symbol, BAR_MS, PARAMS, LIMITS);
   const out = [];
-  for (const event of loadFixture(FIXTURES, symbol)) {
-    const { decision } = pipeline.onEvent(event);
-    if (decision) out.push(decision);
-  }
+  for (const event of loadFixture(FIXTURES, symbol)) out.push(...pipeline.onEvent(event, event.exchTs).decisions);
   return out;
 };
 
