@@ -9,30 +9,30 @@
  */
 import type { EventName, EventOf, RunEvent } from './events.js';
 
-export type Listener = (event: RunEvent) => void;
+type Listener = (event: RunEvent) => void;
 
 export class Bus {
-  private readonly all: Listener[] = [];
-  private readonly named = new Map<EventName, Listener[]>();
+  // Copy-on-write lists: a listener that unsubscribes (or subscribes) during an emit changes the
+  // next emit, never the one in progress.
+  private all: readonly Listener[] = [];
+  private readonly named = new Map<EventName, readonly Listener[]>();
 
   /** Every event, in emit order. Returns the unsubscribe. */
   subscribe(listener: Listener): () => void {
-    this.all.push(listener);
-    return () => remove(this.all, listener);
+    this.all = [...this.all, listener];
+    return () => {
+      this.all = this.all.filter((l) => l !== listener);
+    };
   }
 
   /** One event kind, its payload typed. Returns the unsubscribe. */
   on<K extends EventName>(name: K, listener: (event: EventOf<K>) => void): () => void {
-    let list = this.named.get(name);
-    if (!list) {
-      list = [];
-      this.named.set(name, list);
-    }
     // Only events named K are delivered to this list (emit looks it up by the event's own name).
     const l = listener as Listener;
-    list.push(l);
-    const owned = list;
-    return () => remove(owned, l);
+    this.named.set(name, [...(this.named.get(name) ?? []), l]);
+    return () => {
+      this.named.set(name, (this.named.get(name) ?? []).filter((x) => x !== l));
+    };
   }
 
   emit(event: RunEvent): void {
@@ -40,9 +40,4 @@ export class Bus {
     const list = this.named.get(event.name);
     if (list) for (const l of list) l(event);
   }
-}
-
-function remove(list: Listener[], listener: Listener): void {
-  const i = list.indexOf(listener);
-  if (i >= 0) list.splice(i, 1);
 }

@@ -78,7 +78,7 @@ export type RunTotals = {
   parseErrors: number;
   perSymbol: Record<string, SymbolSummary>;
 };
-export type LatencyFigures = { avg: number; p50: number; p95: number; p99: number; max: number };
+type LatencyFigures = { avg: number; p50: number; p95: number; p99: number; max: number };
 /** Replay's per-symbol counts: the data-quality figures and the decisions. */
 export type ReplaySymbolSummary = Pick<SymbolSummary, 'events' | 'accepted' | 'dropped' | 'by_kind' | 'held' | 'gaps' | 'sequence_resets' | 'price_reanchors' | 'decisions'>;
 
@@ -248,7 +248,7 @@ const SPECS = {
 
 type Specs = typeof SPECS;
 export type EventName = keyof Specs;
-export type PayloadOf<K extends EventName> = Specs[K] extends Spec<infer P> ? P : never;
+type PayloadOf<K extends EventName> = Specs[K] extends Spec<infer P> ? P : never;
 /** One event of the run: its name and its payload, discriminated by `name`. */
 export type EventOf<K extends EventName> = { readonly name: K } & PayloadOf<K>;
 export type RunEvent = { [K in EventName]: EventOf<K> }[EventName];
@@ -257,7 +257,7 @@ export type RunEvent = { [K in EventName]: EventOf<K> }[EventName];
 export const EV = Object.freeze(Object.fromEntries(Object.keys(SPECS).map((k) => [k, k]))) as { readonly [K in EventName]: K };
 
 /** How an event is written: its level, the log line's text after `NAME: `, and the trace record's fields. */
-export interface Described {
+interface Described {
   level: Level;
   text: string;
   fields: Fields;

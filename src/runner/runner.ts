@@ -43,8 +43,6 @@ export interface RunnerOptions {
   drillLeakBytesPerSample?: number;
 }
 
-export type RunSummary = RunTotals;
-
 const PARSE_ERROR_LOG_EVERY_MS = 1000;
 
 export class Runner {
@@ -134,7 +132,7 @@ export class Runner {
   }
 
   /** Graceful stop: stop deciding, close the feed, then write the summary. Idempotent. */
-  async stop(reason: string): Promise<RunSummary> {
+  async stop(reason: string): Promise<RunTotals> {
     const summary = this.summary();
     if (this.stopped) return summary;
     this.stopped = true;
@@ -244,7 +242,7 @@ export class Runner {
     }
   }
 
-  private summary(): RunSummary {
+  private summary(): RunTotals {
     return this.stats.totals(this.options.now() - this.startMs);
   }
 }

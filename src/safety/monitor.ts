@@ -21,7 +21,7 @@ import { StalenessWatchdog, type SymbolLiveness } from './staleness.js';
 import { SafetySupervisor } from './supervisor.js';
 import { TradingState, type TradingSnapshot } from './trading-state.js';
 
-export interface MonitorOptions {
+interface MonitorOptions {
   config: Config;
   /** Absolute (resolved once by the caller), so the file `trader halt` writes is the one watched. */
   killSwitchFile: string;

@@ -10,7 +10,7 @@ import { EV, type OrderCounts, type ReplaySymbolSummary, type RunTotals, type Sy
 import type { EventOutcome } from '../engine/pipeline.js';
 import { round, summarize, type Summary } from '../util/stats.js';
 
-export type DropKind = Exclude<EventOutcome, 'accepted'>;
+type DropKind = Exclude<EventOutcome, 'accepted'>;
 const DROP_KINDS: readonly DropKind[] = ['duplicate', 'out_of_order', 'late', 'bad_value', 'outlier'];
 
 /** What the data-quality rules did to one symbol's events (data-quality-log.ts counts them). */
@@ -31,7 +31,7 @@ export interface DataCounters {
   reanchors: number;
 }
 
-export interface SymbolCounters extends DataCounters {
+interface SymbolCounters extends DataCounters {
   decisions: number;
   skippedStale: number;
   latencies: number[];

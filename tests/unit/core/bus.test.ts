@@ -30,6 +30,20 @@ describe('Bus', () => {
     expect(b).toEqual(['RUN_STOPPED', 'RUN_STOPPED']);
   });
 
+  it('delivers an emit in progress to every listener even when one unsubscribes another during it', () => {
+    const bus = new Bus();
+    const seen: string[] = [];
+    let offB: () => void = () => undefined;
+    bus.subscribe(() => {
+      seen.push('a');
+      offB();
+    });
+    offB = bus.subscribe(() => seen.push('b'));
+    bus.emit({ name: EV.RUN_STOPPED, reason: 'one' });
+    bus.emit({ name: EV.RUN_STOPPED, reason: 'two' });
+    expect(seen).toEqual(['a', 'b', 'a']);
+  });
+
   it('lets a listener\'s exception reach the emitter, as a direct call would (a journal without a failure handler)', () => {
     const bus = new Bus();
     bus.subscribe(() => {
