@@ -11,22 +11,23 @@ import { parseConfig } from '../../../src/config/load.js';
 import { Bus } from '../../../src/core/bus.js';
 import { EV, type RunEvent } from '../../../src/core/events.js';
 import { SafetyMonitor } from '../../../src/safety/monitor.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const monitors: SafetyMonitor[] = [];
 afterEach(() => {
   for (const m of monitors.splice(0)) m.stop();
 });
 
-function setup(opts: { allowResume?: boolean; killSwitchFile?: string } = {}) {
+function setup(opts: { allowResume?: boolean; killSwitchFile?: string; yaml?: string; leak?: number } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'trader-monitor-'));
-  const config = parseConfig('t.yaml', `symbols: [SPY, QQQ]\nmax_positions: 1\nkill_switch:\n  allow_resume: ${opts.allowResume ? 'true' : 'false'}\n`);
+  const config = parseConfig('t.yaml', `symbols: [SPY, QQQ]\nmax_positions: 1\nkill_switch:\n  allow_resume: ${opts.allowResume ? 'true' : 'false'}\n${opts.yaml ?? ''}`);
   const bus = new Bus();
   const events: RunEvent[] = [];
   bus.subscribe((e) => events.push(e));
   const clock = { now: 1_000_000 };
   const halts: number[] = [];
   const killSwitchFile = opts.killSwitchFile ?? join(dir, 'FLAG_TRADING_HALTED');
-  const monitor = new SafetyMonitor({ config, killSwitchFile, bus, now: () => clock.now, positions: () => ({ SPY: 1 }), symbols: () => ['SPY', 'QQQ'], onHalt: (at) => halts.push(at) });
+  const monitor = new SafetyMonitor({ config, killSwitchFile, bus, now: () => clock.now, positions: () => ({ SPY: 1 }), symbols: () => ['SPY', 'QQQ'], onHalt: (at) => halts.push(at), ...(opts.leak ? { drillLeakBytesPerSample: opts.leak } : {}) });
   monitors.push(monitor);
   const names = (): string[] => events.map((e) => e.name);
   return { dir, file: killSwitchFile, bus, events, names, clock, halts, monitor, level: (s?: string) => monitor.snapshot.effective(s) };
@@ -130,5 +131,20 @@ describe('SafetyMonitor', () => {
     u.monitor.pollKillSwitch();
     expect(u.names()).toContain(EV.TRADING_RESUMED);
     expect(u.level('SPY')).toEqual({ level: 'HALTED', source: 'kill_switch_verify' });
+  });
+
+  it('moves to REDUCING on memory growth past the bound when memory.on_growth is reduce (real samples, a leak drill)', async () => {
+    const t = setup({ yaml: 'memory:\n  sample_interval: 20ms\n  warmup: 1ms\n  max_growth: 0.001\n  on_growth: reduce\n', leak: 4 * 1024 * 1024 });
+    t.clock.now = Date.now();
+    const real = setInterval(() => (t.clock.now = Date.now()), 5);
+    try {
+      t.monitor.startChecks();
+      await waitFor(() => t.level('SPY').level === 'REDUCING', 15_000);
+    } finally {
+      clearInterval(real);
+    }
+    expect(t.level()).toEqual({ level: 'REDUCING', source: 'memory' });
+    expect(t.names().filter((n) => n === EV.MEMORY_GROWTH_WARN)).toHaveLength(1);
+    expect(t.events.find((e) => e.name === EV.MEMORY_GROWTH_WARN)).toMatchObject({ reducing: true, max_growth: 0.001 });
   });
 });
