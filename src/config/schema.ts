@@ -5,7 +5,7 @@
  * disable a safety setting.
  */
 import { z } from 'zod';
-import { SYMBOL_PATTERN } from '../feeds/events.js';
+import { SYMBOL_PATTERN } from '../core/market.js';
 import { DURATION_HELP, parseDuration } from '../util/duration.js';
 
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {

@@ -2,7 +2,7 @@
  * The gate every order passes before the broker. It reads the trading state and the book, and
  * answers with a reason the operator can grep for; it never sends anything itself.
  */
-import type { TradingState } from '../safety/trading-state.js';
+import type { TradingSnapshot } from '../safety/trading-state.js';
 
 export type Side = 'BUY' | 'SELL';
 
@@ -33,7 +33,7 @@ export interface Book {
   isPaper: boolean;
 }
 
-export function checkOrder(intent: OrderIntent, context: OrderContext, limits: RiskLimits, state: TradingState, book: Book): RejectReason | undefined {
+export function checkOrder(intent: OrderIntent, context: OrderContext, limits: RiskLimits, state: TradingSnapshot, book: Book): RejectReason | undefined {
   const current = book.position(intent.symbol);
   const next = current + (intent.side === 'BUY' ? intent.qty : -intent.qty);
   const level = state.effective(intent.symbol).level;

@@ -20,31 +20,10 @@
  * `ts` is the exchange timestamp in epoch ms (the replay server stamps it at send time), `seq` a
  * per-symbol sequence number starting at 1 for each connection's subscription.
  */
-import type { MarketEvent } from './events.js';
-
 export const NATIVE_PROTOCOL_VERSION = 1;
 
-export interface WireTrade {
-  type: 'trade';
-  sym: string;
-  seq: number;
-  ts: number;
-  p: number;
-  s: number;
-}
-
-export interface WireQuote {
-  type: 'quote';
-  sym: string;
-  seq: number;
-  ts: number;
-  bp: number;
-  bs: number;
-  ap: number;
-  as: number;
-}
-
-export type WireEvent = WireTrade | WireQuote;
+export type { WireEvent, WireQuote, WireTrade } from '../core/market.js';
+export { toWire } from '../core/market.js';
 
 export type ClientMessage =
   | { op: 'subscribe'; symbols: string[] }
@@ -58,18 +37,3 @@ export type ServerControl =
   | { type: 'pong'; id: number }
   | { type: 'error'; message: string }
   | { type: 'reconnect'; reason: string };
-
-export function toWire(event: MarketEvent): WireEvent {
-  return event.kind === 'trade'
-    ? { type: 'trade', sym: event.symbol, seq: event.seq, ts: event.exchTs, p: event.price, s: event.size }
-    : {
-        type: 'quote',
-        sym: event.symbol,
-        seq: event.seq,
-        ts: event.exchTs,
-        bp: event.bid,
-        bs: event.bidSize,
-        ap: event.ask,
-        as: event.askSize,
-      };
-}

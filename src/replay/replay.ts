@@ -16,6 +16,9 @@ import { adapterFor } from '../feeds/venues.js';
 import type { Journal } from '../trace/journal.js';
 import { captureHeaderSchema, type CaptureHeader } from '../trace/capture.js';
 import { DecisionPath } from '../runner/decision-path.js';
+import { Bus } from '../core/bus.js';
+import { EV } from '../core/events.js';
+import { RunStats } from '../telemetry/run-stats.js';
 import { buildRunRecord } from '../runner/run-record.js';
 import { sha256Hex } from '../util/canonical.js';
 
@@ -30,6 +33,9 @@ export async function replayCapture(path: string, keep: string[] | undefined, fl
   const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
   let header: CaptureHeader | undefined;
   let journal: Journal | undefined;
+  // The live run's graph on a virtual clock: the same bus, the journal and the run statistics listening.
+  const bus = new Bus();
+  const stats = new RunStats(bus);
   let path_: DecisionPath | undefined;
   let clock = 0;
   let frames = 0;
@@ -67,12 +73,11 @@ export async function replayCapture(path: string, keep: string[] | undefined, fl
     }
   }
   if (!header || !path_ || !journal) throw inputError(`${path}: not a trader capture (empty file)`);
-  const decisions = [...path_.counters.values()].reduce((n, c) => n + c.decisions, 0);
+  const decisions = stats.decisions;
   path_.flushLimited(true);
-  // The same per-symbol data-quality counts as the live run's RUN_SUMMARY, from the same path.
-  const perSymbol = Object.fromEntries([...path_.counters].map(([s, c]) => [s, { events: c.events, accepted: c.accepted, dropped: c.dropped, by_kind: { ...c.byKind }, held: c.held, gaps: c.gaps, sequence_resets: c.resets, price_reanchors: c.reanchors, decisions: c.decisions }]));
-  journal.event('info', 'RUN_SUMMARY', `replayed frames=${frames} decisions=${decisions}${cutLastLine ? ' (last line of the capture was cut and skipped)' : ''}`, { frames, decisions, cut_last_line: cutLastLine, perSymbol });
-  journal.event('info', 'RUN_STOPPED', 'reason=end_of_capture', { reason: 'end_of_capture' });
+  // The same per-symbol data-quality counts as the live run's RUN_SUMMARY, from the same fold.
+  bus.emit({ name: EV.RUN_SUMMARY, of: 'replay', frames, decisions, cut_last_line: cutLastLine, perSymbol: stats.replayPerSymbol() });
+  bus.emit({ name: EV.RUN_STOPPED, reason: 'end_of_capture' });
   journal.close();
   return { frames, decisions, symbols: path_.symbols, cutLastLine };
 
@@ -95,10 +100,11 @@ export async function replayCapture(path: string, keep: string[] | undefined, fl
       if (!venue) throw inputError(`${path}: capture of unknown venue "${header.venue}"`);
       parse = adapterFor(venue).parse;
       journal = openJournal(header);
+      journal.attach(bus);
       const now = (): number => clock;
       const symbols = header.symbols.filter((s) => !wanted || wanted.has(s));
       journal.run(buildRunRecord({ command: 'replay', config, configPath: path, configDigest: sha256Hex(JSON.stringify(header.config)), symbols, flags, venue, url: header.url, killSwitchFile: config.kill_switch.file, startMs: Date.parse(header.started_at) }));
-      const decisionPath = new DecisionPath(config, journal, now);
+      const decisionPath = new DecisionPath(config, bus, stats, now);
       path_ = decisionPath;
       setSymbols(header.symbols);
       sink = {

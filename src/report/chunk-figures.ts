@@ -5,6 +5,7 @@
  * read in file order.
  */
 import type { TraceRecord } from '../trace/schema.js';
+import { EV } from '../core/events.js';
 
 export interface SymbolChunk {
   symbol: string;
@@ -43,14 +44,14 @@ export class FigureChunk {
   add(r: TraceRecord, raw: string): void {
     const event = r.event ?? r.type;
     const symbol = typeof r.symbol === 'string' ? r.symbol : undefined;
-    if (event === 'DECISION_LOGGED') {
+    if (event === EV.DECISION_LOGGED) {
       if (!symbol) return;
       const f = this.figures(symbol);
       const action = r.action as keyof Growing['actions'];
       if (action in f.actions) f.actions[action] += 1;
       f.latencies.push(Number(r.latency_ms));
       f.at.push(Date.parse(String(r.ts)));
-    } else if (event === 'HEARTBEAT_OK') {
+    } else if (event === EV.HEARTBEAT_OK) {
       if (!symbol) return;
       const f = this.figures(symbol);
       if (typeof r.last_update_ms === 'number') f.ageMax = Math.max(f.ageMax, r.last_update_ms);

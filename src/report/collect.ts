@@ -4,6 +4,7 @@
  * windows, orders, the kill-switch timeline, disconnect/recovery pairs and memory samples.
  * Determinism is the validate core's job.
  */
+import { EV } from '../core/events.js';
 import { MemoryTracker } from '../safety/memory.js';
 import type { RunRecord, TraceRecord } from '../trace/schema.js';
 import type { ChunkFigures } from './chunk-figures.js';
@@ -104,31 +105,31 @@ export class ReportCollector {
     const ts = String(r.ts);
     const symbol = typeof r.symbol === 'string' ? r.symbol : undefined;
     switch (r.event ?? r.type) {
-      case 'STALENESS_BREACH':
+      case EV.STALENESS_BREACH:
         this.breaches += 1;
         this.maxBreachAgeMs = Math.max(this.maxBreachAgeMs, Number(r.age_ms) || 0);
         if (symbol) this.figures(symbol).staleness.push({ from: ts, to: null });
         return;
-      case 'STALENESS_RECOVERED': {
+      case EV.STALENESS_RECOVERED: {
         const open = symbol ? this.figures(symbol).staleness.find((w) => w.to === null) : undefined;
         if (open) open.to = ts;
         return;
       }
-      case 'ORDER_SUBMITTED':
-      case 'ORDER_FILLED':
-      case 'ORDER_REJECTED': {
+      case EV.ORDER_SUBMITTED:
+      case EV.ORDER_FILLED:
+      case EV.ORDER_REJECTED: {
         if (r.probe === true) {
           // The runner's kill-switch probe: never an order of the strategy's, so not in the order figures.
           this.killSwitch.probes += 1;
           return;
         }
-        const kind = r.event === 'ORDER_SUBMITTED' ? 'submitted' : r.event === 'ORDER_FILLED' ? 'filled' : 'rejected';
+        const kind = r.event === EV.ORDER_SUBMITTED ? 'submitted' : r.event === EV.ORDER_FILLED ? 'filled' : 'rejected';
         if (symbol) this.figures(symbol).orders[kind] += 1;
         if (this.halted && kind === 'rejected') this.killSwitch.rejectedAfter += 1;
         else if (this.halted) this.killSwitch.ordersAfter += 1;
         return;
       }
-      case 'KILL_SWITCH_DETECTED': {
+      case EV.KILL_SWITCH_DETECTED: {
         const presentAtStart = r.present_at_start === true;
         const delayMs = typeof r.detection_delay_ms === 'number' ? r.detection_delay_ms : null;
         if (this.killSwitch.detectedAt === null) {
@@ -140,26 +141,26 @@ export class ReportCollector {
         this.halted = true;
         return;
       }
-      case 'KILL_SWITCH_VERIFIED':
-      case 'KILL_SWITCH_VERIFY_FAILED': {
+      case EV.KILL_SWITCH_VERIFIED:
+      case EV.KILL_SWITCH_VERIFY_FAILED: {
         // Only a proof that follows a detection counts, and only for that detection.
         const episode = this.killSwitch.episodes[this.killSwitch.episodes.length - 1];
         if (!episode) return;
-        if (r.event === 'KILL_SWITCH_VERIFY_FAILED') episode.verifyFailed = true;
+        if (r.event === EV.KILL_SWITCH_VERIFY_FAILED) episode.verifyFailed = true;
         else if (!episode.verifyFailed) {
           episode.verified = true;
           episode.verifiedAfterMs = typeof r.since_detection_ms === 'number' ? r.since_detection_ms : null;
         }
         return;
       }
-      case 'TRADING_RESUMED':
+      case EV.TRADING_RESUMED:
         this.halted = false;
         this.killSwitch.resumedAt = ts;
         return;
-      case 'WEBSOCKET_DISCONNECT':
+      case EV.WEBSOCKET_DISCONNECT:
         this.disconnects.push({ at: ts, source: typeof r.source === 'string' ? r.source : undefined, recoveredAt: null, how: null, downtimeMs: null });
         return;
-      case 'RECONNECT_SUCCESS': {
+      case EV.RECONNECT_SUCCESS: {
         const open = this.disconnects.find((d) => d.recoveredAt === null && (d.source === undefined || d.source === r.source));
         if (open) {
           open.recoveredAt = ts;
@@ -168,7 +169,7 @@ export class ReportCollector {
         }
         return;
       }
-      case 'FEED_FAILOVER':
+      case EV.FEED_FAILOVER:
         // The fallback took over: the primary's outage is covered, the run kept its data.
         for (const d of this.disconnects) {
           if (d.recoveredAt === null && d.source !== 'fallback') {
@@ -177,7 +178,7 @@ export class ReportCollector {
           }
         }
         return;
-      case 'MEMORY_SAMPLE': {
+      case EV.MEMORY_SAMPLE: {
         const at = Date.parse(ts);
         const rss = Number(r.rss);
         this.memorySeries.push([at, rss]);
@@ -190,14 +191,14 @@ export class ReportCollector {
         this.memory.add({ atMs: at, rss, heapUsed: Number(r.heap_used), external: Number(r.external), afterGc });
         return;
       }
-      case 'SYMBOL_ADDED':
+      case EV.SYMBOL_ADDED:
         // The runner re-baselines here too; its next samples are warm-up (growth null) until it has.
         this.memory.rebaseline(Date.parse(ts));
         return;
-      case 'RUN_SUMMARY':
+      case EV.RUN_SUMMARY:
         this.summary = { decisions: r.decisions, orders: r.orders };
         return;
-      case 'RUN_STOPPED':
+      case EV.RUN_STOPPED:
         this.endedAt = ts;
         return;
       default:

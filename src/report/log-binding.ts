@@ -7,9 +7,13 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { EV } from '../core/events.js';
 import { inputError } from '../errors.js';
 import { jsonLogKeyOfLine } from '../trace/log-line.js';
 import type { RenderedLog } from '../trace/log-render.js';
+
+/** The run id a log's first line names (its RUN_STARTED), to tell another run's log apart. */
+const RUN_ID_OF_LOG = new RegExp(`${EV.RUN_STARTED}.*?run_id[=":]+([0-9a-f-]{8,})`);
 
 const BLOCK = 256 * 1024;
 
@@ -124,7 +128,7 @@ export class LogBinder {
 
   /** "another run's log" when the line is a RUN_STARTED of another run. */
   private foreign(got: string): string | undefined {
-    const id = /RUN_STARTED.*?run_id[=":]+([0-9a-f-]{8,})/.exec(got)?.[1];
+    const id = RUN_ID_OF_LOG.exec(got)?.[1];
     return id !== undefined && id !== this.runId ? `another run's log (its RUN_STARTED has run_id ${id}, the trace's run is ${this.runId})` : undefined;
   }
 }

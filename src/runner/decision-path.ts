@@ -6,16 +6,12 @@
 import { maxLagFor, priceLimitsFor, type Config } from '../config/schema.js';
 import type { MarketEvent } from '../feeds/events.js';
 import { SymbolPipeline, type Decision } from '../engine/pipeline.js';
-import type { Journal } from '../trace/journal.js';
+import type { Bus } from '../core/bus.js';
+import { EV } from '../core/events.js';
 import { decisionMsg } from '../trace/decision-line.js';
 import { round } from '../util/stats.js';
-import { DataQualityLog, newDataCounters, type DataCounters } from './data-quality-log.js';
-
-export interface SymbolCounters extends DataCounters {
-  decisions: number;
-  skippedStale: number;
-  latencies: number[];
-}
+import type { RunStats } from '../telemetry/run-stats.js';
+import { DataQualityLog } from './data-quality-log.js';
 
 /** What one event did: how many events it let through (liveness counts these) and the decisions logged. */
 interface PathStep {
@@ -25,16 +21,17 @@ interface PathStep {
 
 export class DecisionPath {
   private readonly pipelines = new Map<string, SymbolPipeline>();
-  readonly counters = new Map<string, SymbolCounters>();
   private readonly quality: DataQualityLog;
 
   constructor(
     private readonly config: Config,
-    private readonly journal: Journal,
+    private readonly bus: Bus,
+    /** The run's statistics: the data-quality counts go here (decisions are folded from the bus). */
+    private readonly stats: RunStats,
     /** The clock decisions are stamped with: the wall clock live, the capture's receipt time in replay. */
     private readonly now: () => number,
   ) {
-    this.quality = new DataQualityLog(journal, now, config.data_quality.reanchor_after);
+    this.quality = new DataQualityLog(bus, now, config.data_quality.reanchor_after);
   }
 
   get symbols(): string[] {
@@ -56,7 +53,7 @@ export class DecisionPath {
         prices: { maxSkewMs: dq.max_clock_skew, bandPct: band.price_band_pct, maxSize: band.max_size, reanchorAfter: dq.reanchor_after },
       }),
     );
-    if (!this.counters.has(symbol)) this.counters.set(symbol, { ...newDataCounters(), decisions: 0, skippedStale: 0, latencies: [] });
+    this.stats.symbol(symbol);
   }
 
   remove(symbol: string): void {
@@ -72,8 +69,7 @@ export class DecisionPath {
   resetSequences(): void {
     for (const [symbol, pipeline] of this.pipelines) {
       const verdict = pipeline.resetSequence();
-      const counters = this.counters.get(symbol);
-      if (verdict && counters) this.quality.verdicts(symbol, [verdict], counters, pipeline.holding);
+      if (verdict) this.quality.verdicts(symbol, [verdict], this.stats.symbol(symbol), pipeline.holding);
     }
   }
 
@@ -88,8 +84,8 @@ export class DecisionPath {
    */
   onEvent(event: MarketEvent, recvMs: number, recvNs: bigint): PathStep {
     const pipeline = this.pipelines.get(event.symbol);
-    const counters = this.counters.get(event.symbol);
-    if (!pipeline || !counters) return { accepted: 0, decisions: [] };
+    if (!pipeline) return { accepted: 0, decisions: [] };
+    const counters = this.stats.symbol(event.symbol);
     counters.events += 1;
     const step = pipeline.onEvent(event, recvMs);
     const accepted = this.quality.step(event.symbol, step, counters, pipeline.holding);
@@ -98,11 +94,10 @@ export class DecisionPath {
       const lagMs = recvMs - decision.trigger.exchTs;
       if (lagMs > maxLagFor(this.config, event.symbol)) {
         // A bar closed by data older than the staleness budget is not decided on.
-        counters.skippedStale += 1;
-        this.journal.event('warn', 'DECISION_SKIPPED', `symbol=${event.symbol} reason=STALE_DATA lag=${Math.round(lagMs)}ms`, { symbol: event.symbol, reason: 'STALE_DATA', lag_ms: round(lagMs, 1) });
+        this.bus.emit({ name: EV.DECISION_SKIPPED, symbol: event.symbol, reason: 'STALE_DATA', lag_ms: lagMs });
         continue;
       }
-      this.log(decision, recvNs, counters);
+      this.log(decision, recvNs);
       logged.push(decision);
     }
     return { accepted, decisions: logged };
@@ -113,14 +108,15 @@ export class DecisionPath {
     this.quality.flush(force);
   }
 
-  private log(decision: Decision, recvNs: bigint, counters: SymbolCounters): void {
+  private log(decision: Decision, recvNs: bigint): void {
     const now = this.now();
     const trigger = decision.trigger;
     const latencyMs = round(Math.max(0, now - trigger.exchTs), 3);
     const processingUs = Number((process.hrtime.bigint() - recvNs) / 1000n);
     const { symbol, output } = decision;
-    this.journal.decision(
-      {
+    this.bus.emit({
+      name: EV.DECISION_LOGGED,
+      record: {
         msg: decisionMsg({ symbol, action: output.action, confidence: output.confidence, latency_ms: latencyMs }),
         symbol,
         action: output.action,
@@ -137,8 +133,6 @@ export class DecisionPath {
         ...(decision.dataGap ? { data_gap: true } : {}),
       },
       now,
-    );
-    counters.decisions += 1;
-    counters.latencies.push(latencyMs);
+    });
   }
 }

@@ -6,8 +6,8 @@
  * HALTED by a source of its own ('kill_switch_verify') that clearing the kill switch does not lift.
  */
 import type { RejectReason } from '../engine/risk.js';
-import type { TradingState } from '../safety/trading-state.js';
-import type { Journal } from '../trace/journal.js';
+import type { Bus } from '../core/bus.js';
+import { EV } from '../core/events.js';
 import { round } from '../util/stats.js';
 
 interface Prober {
@@ -18,8 +18,9 @@ export function proveHalt(
   symbols: string[],
   prober: Prober,
   quote: (symbol: string) => { bid: number; ask: number } | null,
-  state: TradingState,
-  journal: Journal,
+  /** The monitor's own halt for a failed proof. */
+  proofFailed: () => void,
+  bus: Bus,
   sinceDetectionMs: () => number,
 ): boolean {
   const results = symbols.map((symbol) => ({ symbol, reason: prober.probe(symbol, quote(symbol)) ?? 'ACCEPTED' }));
@@ -27,10 +28,10 @@ export function proveHalt(
   const failed = results.filter((r) => r.reason !== 'TRADING_HALTED');
   const fields = { probes: results.length, results: Object.fromEntries(results.map((r) => [r.symbol, r.reason])), since_detection_ms: sinceMs };
   if (failed.length === 0) {
-    journal.event('info', 'KILL_SWITCH_VERIFIED', `probe orders rejected reason=TRADING_HALTED symbols=${symbols.join(',')} verified ${sinceMs.toFixed(1)}ms after detection`, { ...fields, verified: true });
+    bus.emit({ name: EV.KILL_SWITCH_VERIFIED, ...fields, symbols });
     return true;
   }
-  state.set('kill_switch_verify', 'HALTED');
-  journal.event('error', 'KILL_SWITCH_VERIFY_FAILED', `probe ${failed.map((r) => `${r.symbol}=${r.reason}`).join(' ')} (expected reason=TRADING_HALTED); trading forced HALTED`, { ...fields, verified: false });
+  proofFailed();
+  bus.emit({ name: EV.KILL_SWITCH_VERIFY_FAILED, ...fields, failed });
   return false;
 }

@@ -1,24 +1,17 @@
 /**
  * Decisions to orders: a BUY/SELL sets a target position of ±order_qty, the difference becomes a
- * market order, and every order passes the supervisor's freshness check and the risk gate before
- * the paper broker sees it. HOLD never trades.
+ * market order, and every order passes the risk gate, judged on the safety monitor's freshly
+ * refreshed snapshot, before the paper broker sees it. HOLD never trades. The router reads the
+ * trading state; it never writes it and holds no safety check of its own.
  */
 import type { Config } from '../config/schema.js';
 import type { Flags } from '../config/flags.js';
 import type { DecisionOutput } from '../engine/strategy.js';
 import { PaperBroker } from '../engine/paper-broker.js';
 import { checkOrder, type OrderIntent, type RejectReason } from '../engine/risk.js';
-import type { SafetySupervisor } from '../safety/supervisor.js';
-import type { TradingState } from '../safety/trading-state.js';
-import type { Journal } from '../trace/journal.js';
-
-export interface OrderCounts {
-  submitted: number;
-  filled: number;
-  rejected: number;
-  /** Kill-switch probes (never sent to the broker), apart from the strategy's orders. */
-  probes: number;
-}
+import type { TradingSnapshot } from '../safety/trading-state.js';
+import type { Bus } from '../core/bus.js';
+import { EV, type OrderCounts } from '../core/events.js';
 
 export class OrderRouter {
   readonly broker = new PaperBroker();
@@ -28,11 +21,12 @@ export class OrderRouter {
   constructor(
     private readonly config: Config,
     private readonly flags: Flags,
-    private readonly state: TradingState,
-    private readonly supervisor: SafetySupervisor,
-    private readonly journal: Journal,
-    /** Runs right before the gate (the kill-switch poll): an order never passes while the file exists. */
-    private readonly preTradeCheck: () => void,
+    /**
+     * The safety monitor's snapshot, refreshed right before the gate (it polls the kill-switch
+     * file and ages its checks): an order never passes while the file exists.
+     */
+    private readonly safety: { beforeOrder(): TradingSnapshot; readonly snapshot: TradingSnapshot },
+    private readonly bus: Bus,
     private readonly now: () => number,
   ) {}
 
@@ -52,45 +46,42 @@ export class OrderRouter {
    */
   probe(symbol: string, quote: { bid: number; ask: number } | null): RejectReason | undefined {
     const intent: OrderIntent = { symbol, side: 'BUY', qty: this.config.risk.order_qty };
-    const base = `PROBE symbol=${intent.symbol} side=${intent.side} qty=${intent.qty}`;
     const reason = this.gate(intent, quote, this.now());
     // Counted apart: a probe is not an order the strategy wanted, so it is not in the order figures.
     this.counts.probes += 1;
-    const fields = { symbol: intent.symbol, side: intent.side, qty: intent.qty, probe: true };
-    if (reason) this.journal.event('info', 'ORDER_REJECTED', `${base} reason=${reason}`, { ...fields, reason, state_source: this.state.effective(symbol).source });
-    else this.journal.event('error', 'PROBE_ACCEPTED', `${base} passed the gate while the kill switch is on; not sent to the broker`, fields);
+    const fields = { symbol: intent.symbol, side: intent.side, qty: intent.qty, probe: true as const };
+    if (reason) this.bus.emit({ name: EV.ORDER_REJECTED, ...fields, reason, state_source: this.safety.snapshot.effective(symbol).source });
+    else this.bus.emit({ name: EV.PROBE_ACCEPTED, ...fields });
     return reason;
   }
 
-  /** Everything an order must pass before the broker: the kill-switch poll, fresh safety checks, the risk gate, a quote. */
+  /** Everything an order must pass before the broker: a fresh safety snapshot, the risk gate, a quote. */
   private gate(intent: OrderIntent, quote: { bid: number; ask: number } | null, now: number): RejectReason | undefined {
-    this.preTradeCheck();
-    this.supervisor.ensureFresh();
+    const state = this.safety.beforeOrder();
     const { risk } = this.config;
     const sentAt = this.lastSent.get(orderKey(intent));
     const context = { price: quote ? (intent.side === 'BUY' ? quote.ask : quote.bid) : 0, duplicateOfRecent: sentAt !== undefined && now - sentAt < risk.duplicate_window };
     const limits = { maxPositions: this.config.max_positions, maxOrderQty: risk.max_order_qty, maxNotional: risk.max_notional, paperOnly: this.flags.STAGING_MODE };
-    return checkOrder(intent, context, limits, this.state, this.broker) ?? (quote ? undefined : 'NO_QUOTE');
+    return checkOrder(intent, context, limits, state, this.broker) ?? (quote ? undefined : 'NO_QUOTE');
   }
 
   private submit(intent: OrderIntent, quote: { bid: number; ask: number } | null): void {
-    const { journal } = this;
-    const base = `symbol=${intent.symbol} side=${intent.side} qty=${intent.qty}`;
+    const { bus } = this;
     const now = this.now();
     const reason = this.gate(intent, quote, now);
     if (reason || !quote) {
       this.counts.rejected += 1;
-      const source = this.state.effective(intent.symbol).source;
-      journal.event('info', 'ORDER_REJECTED', `${base} reason=${reason ?? 'NO_QUOTE'}`, { symbol: intent.symbol, side: intent.side, qty: intent.qty, reason: reason ?? 'NO_QUOTE', state_source: source });
+      const source = this.safety.snapshot.effective(intent.symbol).source;
+      bus.emit({ name: EV.ORDER_REJECTED, symbol: intent.symbol, side: intent.side, qty: intent.qty, reason: reason ?? 'NO_QUOTE', state_source: source });
       return;
     }
     const id = this.broker.newOrderId();
     this.lastSent.set(orderKey(intent), now);
     this.counts.submitted += 1;
-    journal.event('info', 'ORDER_SUBMITTED', `id=${id} ${base} type=MARKET broker=paper`, { order_id: id, symbol: intent.symbol, side: intent.side, qty: intent.qty });
+    bus.emit({ name: EV.ORDER_SUBMITTED, order_id: id, symbol: intent.symbol, side: intent.side, qty: intent.qty });
     const fill = this.broker.fill(id, intent, quote);
     this.counts.filled += 1;
-    journal.event('info', 'ORDER_FILLED', `id=${id} ${base} price=${fill.price} position=${fill.position}`, { order_id: id, symbol: intent.symbol, side: intent.side, qty: intent.qty, price: fill.price, position: fill.position });
+    bus.emit({ name: EV.ORDER_FILLED, order_id: id, symbol: intent.symbol, side: intent.side, qty: intent.qty, price: fill.price, position: fill.position });
   }
 }
 

@@ -2,8 +2,8 @@
  * Runs the periodic safety checks and fails closed: a check that throws halts trading until it
  * succeeds again, and a check whose timer stopped firing (a blocked loop, a lost timer) is caught
  * at the moment an order is about to pass, because `ensureFresh` runs in front of the risk gate.
+ * It judges; the monitor (monitor.ts) turns its verdicts into the trading state.
  */
-import type { TradingState } from './trading-state.js';
 
 interface CheckStatus {
   intervalMs: number;
@@ -12,10 +12,11 @@ interface CheckStatus {
   stale: boolean;
 }
 
+/** Verdicts on a check. `first`: the check was passing until now (announce it once); the halt holds on every call. */
 export interface SupervisorEvents {
-  failed(name: string, error: string): void;
+  failed(name: string, error: string, first: boolean): void;
   recovered(name: string): void;
-  stale(name: string, sinceMs: number): void;
+  stale(name: string, sinceMs: number, first: boolean): void;
 }
 
 /** A check is stale when it has not succeeded for this many of its intervals (and at least 1 s). */
@@ -25,7 +26,6 @@ export class SafetySupervisor {
   private readonly checks = new Map<string, CheckStatus>();
 
   constructor(
-    private readonly state: TradingState,
     private readonly now: () => number,
     private readonly events: SupervisorEvents,
   ) {}
@@ -41,8 +41,7 @@ export class SafetySupervisor {
     try {
       check();
     } catch (err) {
-      this.state.set(`check:${name}`, 'HALTED');
-      if (!status.failing) this.events.failed(name, err instanceof Error ? err.message : String(err));
+      this.events.failed(name, err instanceof Error ? err.message : String(err), !status.failing);
       status.failing = true;
       return;
     }
@@ -50,7 +49,6 @@ export class SafetySupervisor {
     if (status.failing || status.stale) {
       status.failing = false;
       status.stale = false;
-      this.state.set(`check:${name}`, 'ACTIVE');
       this.events.recovered(name);
     }
   }
@@ -62,8 +60,7 @@ export class SafetySupervisor {
     for (const [name, status] of this.checks) {
       if (now - status.lastOkMs <= Math.max(1000, STALE_INTERVALS * status.intervalMs)) continue;
       stale.push(name);
-      this.state.set(`check:${name}`, 'HALTED');
-      if (!status.stale) this.events.stale(name, status.lastOkMs);
+      this.events.stale(name, status.lastOkMs, !status.stale);
       status.stale = true;
     }
     return stale;

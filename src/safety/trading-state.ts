@@ -11,7 +11,13 @@ export interface StateReason {
   source: string;
 }
 
-export class TradingState {
+/** What the order path may do with the state: read it. */
+export interface TradingSnapshot {
+  effective(symbol?: string): StateReason;
+}
+
+/** Written by the safety monitor alone (monitor.ts); everyone else holds it as a TradingSnapshot. */
+export class TradingState implements TradingSnapshot {
   private readonly global = new Map<string, TradingLevel>();
   private readonly perSymbol = new Map<string, Map<string, TradingLevel>>();
 

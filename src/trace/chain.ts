@@ -18,6 +18,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { canonicalJson, sha256Hex } from '../util/canonical.js';
+import { EV } from '../core/events.js';
 
 export type ChainAlgo = 'sha256' | 'hmac-sha256';
 const SEQ_FIELD = 'rec_seq';
@@ -123,7 +124,7 @@ function canonicalOf(record: Record<string, unknown>): string {
 /** A record's link; `eager` computes its canonical text now (a chunk's head, checked on another thread). */
 function linkOf(record: Record<string, unknown>, line: number, raw: string | undefined, eager: boolean): Link {
   const link: Link = { line, seq: record[SEQ_FIELD], stored: record[CHAIN_FIELD], written: asWritten(raw), canonical: eager ? canonicalOf(record) : null };
-  if (record.event === 'RUN_STOPPED') link.seal = { head: record[SEAL_HEAD], records: record[SEAL_RECORDS] };
+  if (record.event === EV.RUN_STOPPED) link.seal = { head: record[SEAL_HEAD], records: record[SEAL_RECORDS] };
   return link;
 }
 
@@ -142,7 +143,7 @@ export class ChainChunkVerifier {
   /** `raw`, the line as it stands in the file, lets an untouched line verify without re-serializing. */
   add(record: Record<string, unknown>, line: number, raw?: string): void {
     this.records += 1;
-    if (this.stop === null && record.event === 'RUN_STOPPED') this.stop = { line, ordinal: this.records, head: record[SEAL_HEAD] };
+    if (this.stop === null && record.event === EV.RUN_STOPPED) this.stop = { line, ordinal: this.records, head: record[SEAL_HEAD] };
     if (this.broken) return;
     const link = linkOf(record, line, raw, this.records === 1);
     if (this.records === 1) {

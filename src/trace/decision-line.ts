@@ -4,6 +4,7 @@
  * (`msg`), whose latency is checked against the record's own figures.
  */
 import { digest } from '../util/canonical.js';
+import { EV } from '../core/events.js';
 
 interface DecisionFigures {
   symbol: string;
@@ -23,7 +24,7 @@ const latencyText = (latencyMs: number): string => (latencyMs < 10 ? latencyMs.t
 
 /** The decision's `msg`, which is also its log line text. */
 export function decisionMsg(d: DecisionFigures): string {
-  return `DECISION_LOGGED: symbol=${d.symbol} action=${d.action} confidence=${d.confidence.toFixed(2)} latency=${latencyText(d.latency_ms)}ms`;
+  return `${EV.DECISION_LOGGED}: symbol=${d.symbol} action=${d.action} confidence=${d.confidence.toFixed(2)} latency=${latencyText(d.latency_ms)}ms`;
 }
 
 /**

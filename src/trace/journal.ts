@@ -14,9 +14,9 @@ import type { Redact } from '../util/redact.js';
 import { ChainWriter, SEAL_HEAD, SEAL_RECORDS, type ChainAlgo } from './chain.js';
 import { timeOfDayFormatter } from './clock-format.js';
 import { DECISION_LOG_FIELDS, LEVEL_RANK, textLogLine, type Level } from './log-line.js';
-import { recordType, type DecisionRecord, type RunRecord } from './schema.js';
-
-export type Fields = Record<string, string | number | boolean | null | undefined | object>;
+import { recordType, type RunRecord } from './schema.js';
+import type { Bus } from '../core/bus.js';
+import { describe, EV, type DecisionLine, type EventName, type Fields, type RunEvent } from '../core/events.js';
 
 export interface JournalOptions {
   /** The human log; undefined writes the trace alone (replay). */
@@ -94,11 +94,26 @@ export class Journal {
     return { algo: this.chain.algo, head: this.chain.head, records: this.chain.count };
   }
 
-  event(level: Level, event: string, text: string, fields: Fields = {}): void {
+  /** Writes every event the bus carries; subscribe before anything emits. */
+  attach(bus: Bus): () => void {
+    return bus.subscribe((event) => this.write(event));
+  }
+
+  /** One event: its log line and its trace record (the vocabulary, core/events.ts, renders both). */
+  write(event: RunEvent): void {
+    if (event.name === EV.DECISION_LOGGED) {
+      this.decision(event.record, event.now);
+      return;
+    }
+    const { level, text, fields } = describe(event);
+    this.line(level, event.name, text, fields);
+  }
+
+  private line(level: Level, event: EventName, text: string, fields: Fields): void {
     if (this.closed || this.failure) return;
     let msg = text ? `${event}: ${text}` : event;
     let all = fields;
-    if (event === 'RUN_STOPPED') {
+    if (event === EV.RUN_STOPPED) {
       // The seal: whoever cuts the trace's end or re-chains it must also forge this line and the terminal's copy.
       const { head, records } = this.seal;
       msg = `${msg} ${SEAL_RECORDS}=${records} ${SEAL_HEAD}=${head}`;
@@ -112,14 +127,14 @@ export class Journal {
     this.writeLog(level, event, maskedMsg, now, maskedFields);
   }
 
-  decision(record: Omit<DecisionRecord, 'type' | 'ts' | 'event'>, now: number): void {
+  private decision(record: DecisionLine, now: number): void {
     if (this.closed || this.failure) return;
     // Decisions hold a symbol, numbers and digests only: nothing a feed URL's credentials can be in.
-    const full: DecisionRecord = { type: 'decision', ts: new Date(now).toISOString(), event: 'DECISION_LOGGED', ...record };
+    const full = { type: 'decision', ts: new Date(now).toISOString(), event: EV.DECISION_LOGGED, ...record };
     this.writeTrace(full);
     const fields: Fields = {};
     for (const k of DECISION_LOG_FIELDS) fields[k] = record[k];
-    this.writeLog('info', 'DECISION_LOGGED', record.msg, now, fields);
+    this.writeLog('info', EV.DECISION_LOGGED, record.msg, now, fields);
   }
 
   close(): void {
@@ -180,15 +195,16 @@ export class Journal {
     }
     // One last attempt to record why the run stops, in both files; its own failure is ignored.
     const now = this.options.now();
-    const msg = `WRITE_FAILED: file=${file} path=${path} error=${code} detail="${failure.message}"; trading HALTED, the run stops`;
-    const record = { type: recordType('WRITE_FAILED'), ts: new Date(now).toISOString(), event: 'WRITE_FAILED', level: 'error', msg, file, path, code, detail: failure.message };
+    const written = describe({ name: EV.WRITE_FAILED, file, path, code, detail: failure.message });
+    const msg = `${EV.WRITE_FAILED}: ${written.text}`;
+    const record = { type: recordType(EV.WRITE_FAILED), ts: new Date(now).toISOString(), event: EV.WRITE_FAILED, level: written.level, msg, ...written.fields };
     // The record that failed is not in the file: the chain goes on from the last one that is.
     if (file === 'trace' && this.chainBefore) {
       this.chain.head = this.chainBefore.head;
       this.chain.count = this.chainBefore.count;
     }
     const line = `[${this.stamp(now)}] ERROR ${msg}`;
-    const logLine = this.options.logFormat === 'json' ? JSON.stringify({ level: 50, time: new Date(now).toISOString(), event: 'WRITE_FAILED', file, path, code, msg }) : line;
+    const logLine = this.options.logFormat === 'json' ? JSON.stringify({ level: 50, time: new Date(now).toISOString(), event: EV.WRITE_FAILED, file, path, code, msg }) : line;
     for (const [name, target, text] of [['trace', this.traceFd, this.chain.line(record)], ['log', this.logFd, logLine]] as const) {
       if (target === undefined) continue;
       const buf = Buffer.from(this.mask(`${text}\n`));

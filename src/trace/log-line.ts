@@ -4,7 +4,9 @@
  */
 import { canonicalJson } from '../util/canonical.js';
 
-export type Level = 'debug' | 'info' | 'warn' | 'error';
+import type { Level } from '../core/events.js';
+
+export type { Level };
 export const LEVEL_RANK: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 /** pino's numbers for our levels, as a --log-format json line carries them. */
 export const PINO_LEVEL: Record<Level, number> = { debug: 20, info: 30, warn: 40, error: 50 };

@@ -6,6 +6,7 @@
  * line's text without its time stamp). The first record is the run record.
  */
 import { z } from 'zod';
+import { EV } from '../core/events.js';
 
 export const TRACE_SCHEMA_VERSION = 1;
 
@@ -57,7 +58,7 @@ export const runRecordSchema = z.object({
 export const decisionRecordSchema = z.object({
   type: z.literal('decision'),
   ts: z.string(),
-  event: z.literal('DECISION_LOGGED'),
+  event: z.literal(EV.DECISION_LOGGED),
   msg: z.string(),
   symbol: z.string(),
   action: z.enum(['BUY', 'SELL', 'HOLD']),
@@ -80,7 +81,7 @@ export type DecisionRecord = z.infer<typeof decisionRecordSchema>;
 
 /** The trace `type` of a log event: the event name in lower case, decisions being `decision`. */
 export function recordType(event: string): string {
-  return event === 'DECISION_LOGGED' ? 'decision' : event.toLowerCase();
+  return event === EV.DECISION_LOGGED ? 'decision' : event.toLowerCase();
 }
 
 /** Any record after the run record, as the offline readers see it before a closer look. */

@@ -12,6 +12,8 @@ import type { MarketEvent } from '../../src/feeds/events.js';
 import { poisonTicks } from '../../src/feeds/server/faults.js';
 import { DecisionPath } from '../../src/runner/decision-path.js';
 import { Journal } from '../../src/trace/journal.js';
+import { Bus } from '../../src/core/bus.js';
+import { RunStats } from '../../src/telemetry/run-stats.js';
 
 const T0 = Date.UTC(2025, 7, 25, 13, 30);
 
@@ -21,7 +23,10 @@ describe('DecisionPath data-quality accounting', () => {
     let clock = T0;
     const journal = new Journal({ tracePath: join(dir, 'trace.jsonl'), logFormat: 'text', logLevel: 'debug', timezone: 'America/New_York', now: () => clock });
     const config = configSchema.parse({ symbols: ['SPY'], decision: { bar_interval: '1s' } });
-    const path = new DecisionPath(config, journal, () => clock);
+    const bus = new Bus();
+    journal.attach(bus);
+    const stats = new RunStats(bus);
+    const path = new DecisionPath(config, bus, stats, () => clock);
     path.add('SPY');
     let seq = 0;
     let sent = 0;
@@ -43,7 +48,7 @@ describe('DecisionPath data-quality accounting', () => {
     journal.close();
 
     const records = readFileSync(join(dir, 'trace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    const counters = path.counters.get('SPY');
+    const counters = stats.peek('SPY');
     expect(counters).toBeDefined();
     if (!counters) return;
     expect(counters.events).toBe(sent);
@@ -76,7 +81,10 @@ describe('DecisionPath data-quality accounting', () => {
     const clock = T0;
     const journal = new Journal({ tracePath: join(dir, 'trace.jsonl'), logFormat: 'text', logLevel: 'debug', timezone: 'America/New_York', now: () => clock });
     const config = configSchema.parse({ symbols: ['SPY', 'TSLA'], data_quality: { per_symbol: { TSLA: { price_band_pct: 20, max_size: 500 } } } });
-    const path = new DecisionPath(config, journal, () => clock);
+    const bus = new Bus();
+    journal.attach(bus);
+    const stats = new RunStats(bus);
+    const path = new DecisionPath(config, bus, stats, () => clock);
     path.add('SPY');
     path.add('TSLA');
     for (const symbol of ['SPY', 'TSLA']) {
@@ -85,10 +93,10 @@ describe('DecisionPath data-quality accounting', () => {
     }
     journal.close();
     // SPY (default 10 %, 10M shares): the jump is an outlier, the big print fine. TSLA (20 %, 500): the reverse.
-    expect(path.counters.get('SPY')?.byKind.outlier).toBe(1);
-    expect(path.counters.get('SPY')?.accepted).toBe(3);
-    expect(path.counters.get('TSLA')?.byKind.outlier).toBe(1);
-    expect(path.counters.get('TSLA')?.accepted).toBe(3);
+    expect(stats.peek('SPY')?.byKind.outlier).toBe(1);
+    expect(stats.peek('SPY')?.accepted).toBe(3);
+    expect(stats.peek('TSLA')?.byKind.outlier).toBe(1);
+    expect(stats.peek('TSLA')?.accepted).toBe(3);
     const rejected = readFileSync(join(dir, 'trace.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((r) => r.event === 'EVENT_REJECTED');
     expect(rejected.map((r) => `${String(r.symbol)} ${String(r.detail)}`)).toEqual(['SPY trade p=115 s=100 outside ±10% of reference 100', 'TSLA trade p=100 s=1000 size 1000 above max_size 500']);
   });

@@ -15,7 +15,9 @@ import { OrderRouter } from '../../src/runner/order-router.js';
 import { RunLock } from '../../src/runtime/lock.js';
 import { requireDistinct, requireWritableFile } from '../../src/runtime/paths.js';
 import { liveRunners, register, type RunEntry } from '../../src/runtime/registry.js';
-import { SafetySupervisor } from '../../src/safety/supervisor.js';
+import { Bus } from '../../src/core/bus.js';
+import { EV } from '../../src/core/events.js';
+import { RunStats } from '../../src/telemetry/run-stats.js';
 import { TradingState } from '../../src/safety/trading-state.js';
 import { Journal, type WriteFailure } from '../../src/trace/journal.js';
 import { MAX_TIMER_MS, setLongTimeout } from '../../src/util/long-timeout.js';
@@ -213,7 +215,7 @@ describe('a write that fails', () => {
   const config = parseConfig('t.yaml', 'symbols: [SPY]\nmax_positions: 1\n');
   const flags = { FLAG_MULTI_SYMBOL: true, FLAG_REALTIME: true, STAGING_MODE: true };
 
-  function route(tracePath: string, logPath: string): { router: OrderRouter; failures: WriteFailure[]; state: TradingState } {
+  function route(tracePath: string, logPath: string): { router: OrderRouter; failures: WriteFailure[]; state: TradingState; submitted: number } {
     const state = new TradingState();
     const failures: WriteFailure[] = [];
     const journal = new Journal({
@@ -229,28 +231,30 @@ describe('a write that fails', () => {
         state.set('write_failure', 'HALTED');
       },
     });
-    const sup = new SafetySupervisor(state, () => 0, { failed: () => undefined, recovered: () => undefined, stale: () => undefined });
-    const router = new OrderRouter(config, flags, state, sup, journal, () => undefined, () => 0);
+    const bus = new Bus();
+    journal.attach(bus);
+    const stats = new RunStats(bus);
+    const router = new OrderRouter(config, flags, { beforeOrder: () => state, snapshot: state }, bus, () => 0);
     // The decision is recorded first, then routed: the order of the live runner.
-    journal.event('info', 'DECISION_LOGGED', 'symbol=SPY action=BUY confidence=0.90 latency=1ms', { symbol: 'SPY' });
+    bus.emit({ name: EV.DECISION_LOGGED, record: { msg: 'DECISION_LOGGED: symbol=SPY confidence=0.90 latency=1ms', symbol: 'SPY', action: 'BUY', confidence: 0.9, latency_ms: 1, processing_us: 1, bar_start: 0, bar_end: 1, trigger_seq: 1, trigger_ts: 0, inputs: {}, inputs_digest: 'x', output_digest: 'y' }, now: 0 });
     router.onDecision('SPY', { action: 'BUY', confidence: 0.9 }, { bid: 99.99, ask: 100.01 });
     journal.close();
-    return { router, failures, state };
+    return { router, failures, state, submitted: stats.totals(0).orders.submitted };
   }
 
   it('routes the order when the decision was recorded (the control)', () => {
     const dir = tmp();
-    const { router, failures } = route(join(dir, 't.jsonl'), join(dir, 'run.log'));
+    const { failures, submitted } = route(join(dir, 't.jsonl'), join(dir, 'run.log'));
     expect(failures).toEqual([]);
-    expect(router.counts.submitted).toBe(1);
+    expect(submitted).toBe(1);
   });
 
   it('catches a failed write to a JSON (pino) log the same way', () => {
     const dir = tmp();
     const failures: WriteFailure[] = [];
     const journal = new Journal({ tracePath: join(dir, 't.jsonl'), logPath: '/dev/full', logFormat: 'json', logLevel: 'info', timezone: 'UTC', now: () => 0, onWriteFailure: (f) => failures.push(f) });
-    journal.event('info', 'HEARTBEAT_OK', 'SPY last_update=0.0s lag=1ms');
-    journal.event('info', 'HEARTBEAT_OK', 'SPY last_update=1.0s lag=1ms');
+    journal.write({ name: EV.HEARTBEAT_OK, symbol: 'SPY', age_ms: 0, lag_ms: 1, state: 'ACTIVE' });
+    journal.write({ name: EV.HEARTBEAT_OK, symbol: 'SPY', age_ms: 1000, lag_ms: 1, state: 'ACTIVE' });
     journal.close();
     expect(failures).toEqual([expect.objectContaining({ file: 'log', code: 'ENOSPC' })]);
     // The trace kept the record written before the log failed, then the failure, then nothing.
@@ -259,16 +263,16 @@ describe('a write that fails', () => {
 
   it('throws for a caller that did not ask to handle write failures', () => {
     const journal = new Journal({ tracePath: '/dev/full', logFormat: 'text', logLevel: 'info', timezone: 'UTC', now: () => 0 });
-    expect(() => journal.event('info', 'HEARTBEAT_OK', 'SPY')).toThrow(/ENOSPC/);
+    expect(() => journal.write({ name: EV.HEARTBEAT_OK, symbol: 'SPY', age_ms: 0, lag_ms: 1, state: 'ACTIVE' })).toThrow(/ENOSPC/);
     journal.close();
   });
 
   it('halts before the order of a decision the trace could not take (ENOSPC on /dev/full), and records why in the log', () => {
     const dir = tmp();
     const log = join(dir, 'run.log');
-    const { router, failures } = route('/dev/full', log);
+    const { router, failures, submitted } = route('/dev/full', log);
     expect(failures).toEqual([{ file: 'trace', path: '/dev/full', code: 'ENOSPC', message: expect.stringContaining('ENOSPC') }]);
-    expect(router.counts.submitted).toBe(0);
+    expect(submitted).toBe(0);
     expect(router.broker.position('SPY')).toBe(0);
     // One last line, and nothing after it: the rejected order is not written either.
     expect(readFileSync(log, 'utf8').split('\n').filter(Boolean)).toEqual([expect.stringMatching(/^\[\d\d:\d\d:\d\d\] ERROR WRITE_FAILED: file=trace path=\/dev\/full error=ENOSPC .*trading HALTED/)]);

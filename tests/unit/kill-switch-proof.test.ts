@@ -12,7 +12,8 @@ import { judgeKillSwitch } from '../../src/report/matrix.js';
 import { proveHalt } from '../../src/runner/halt-proof.js';
 import { OrderRouter } from '../../src/runner/order-router.js';
 import { KillSwitchPoller, type KillSwitchChange } from '../../src/safety/kill-switch.js';
-import { SafetySupervisor } from '../../src/safety/supervisor.js';
+import { Bus } from '../../src/core/bus.js';
+import { RunStats } from '../../src/telemetry/run-stats.js';
 import { TradingState } from '../../src/safety/trading-state.js';
 import { Journal } from '../../src/trace/journal.js';
 import type { RunRecord } from '../../src/trace/schema.js';
@@ -22,12 +23,18 @@ const tmp = (): string => mkdtempSync(join(tmpdir(), 'trader-ks-'));
 function router(dir: string) {
   const config = parseConfig('t.yaml', 'symbols: [SPY, QQQ]\nmax_positions: 2\n');
   const journal = new Journal({ tracePath: join(dir, 't.jsonl'), logPath: join(dir, 'run.log'), logFormat: 'text', logLevel: 'info', timezone: 'UTC', now: () => 0 });
+  const bus = new Bus();
+  journal.attach(bus);
+  const stats = new RunStats(bus);
   const state = new TradingState();
-  const sup = new SafetySupervisor(state, () => 0, { failed: () => undefined, recovered: () => undefined, stale: () => undefined });
   let polls = 0;
-  const r = new OrderRouter(config, { FLAG_MULTI_SYMBOL: true, FLAG_REALTIME: true, STAGING_MODE: true }, state, sup, journal, () => (polls += 1), () => 0);
+  // The monitor's part: refresh (the pre-trade poll), then the snapshot.
+  const safety = { beforeOrder: () => ((polls += 1), state), snapshot: state };
+  const r = new OrderRouter(config, { FLAG_MULTI_SYMBOL: true, FLAG_REALTIME: true, STAGING_MODE: true }, safety, bus, () => 0);
+  const counts = () => stats.totals(0).orders;
+  const proofFailed = () => state.set('kill_switch_verify', 'HALTED');
   const records = (): Array<Record<string, unknown>> => readFileSync(join(dir, 't.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { r, state, journal, records, polls: () => polls, log: () => readFileSync(join(dir, 'run.log'), 'utf8') };
+  return { r, state, journal, bus, counts, proofFailed, records, polls: () => polls, log: () => readFileSync(join(dir, 'run.log'), 'utf8') };
 }
 
 describe('the kill-switch probe', () => {
@@ -38,7 +45,7 @@ describe('the kill-switch probe', () => {
     t.state.set('kill_switch', 'HALTED');
     expect(t.r.probe('SPY', quote)).toBe('TRADING_HALTED');
     expect(t.polls()).toBe(1);
-    expect(t.r.counts).toEqual({ submitted: 0, filled: 0, rejected: 0, probes: 1 });
+    expect(t.counts()).toEqual({ submitted: 0, filled: 0, rejected: 0, probes: 1 });
     t.journal.close();
     expect(t.records()).toEqual([expect.objectContaining({ event: 'ORDER_REJECTED', probe: true, symbol: 'SPY', reason: 'TRADING_HALTED', msg: 'ORDER_REJECTED: PROBE symbol=SPY side=BUY qty=1 reason=TRADING_HALTED' })]);
   });
@@ -47,13 +54,13 @@ describe('the kill-switch probe', () => {
     const t = router(tmp());
     expect(t.r.probe('SPY', quote)).toBeUndefined();
     expect(t.r.broker.allPositions()).toEqual({});
-    expect(t.r.counts).toEqual({ submitted: 0, filled: 0, rejected: 0, probes: 1 });
+    expect(t.counts()).toEqual({ submitted: 0, filled: 0, rejected: 0, probes: 1 });
     t.journal.close();
     expect(t.records().map((r) => r.event)).toEqual(['PROBE_ACCEPTED']);
     expect(t.log()).toMatch(/^\[[\d:]+\] ERROR PROBE_ACCEPTED: PROBE symbol=SPY side=BUY qty=1 passed the gate/);
     // A real order after it is not mistaken for a duplicate of the probe.
     t.r.onDecision('SPY', { action: 'BUY', confidence: 0.9 }, quote);
-    expect(t.r.counts.submitted).toBe(1);
+    expect(t.counts().submitted).toBe(1);
   });
 });
 
@@ -63,7 +70,7 @@ describe('proving the halt', () => {
   it('logs KILL_SWITCH_VERIFIED when every symbol\'s probe is refused reason=TRADING_HALTED', () => {
     const t = router(tmp());
     t.state.set('kill_switch', 'HALTED');
-    expect(proveHalt(['SPY', 'QQQ'], t.r, () => quote, t.state, t.journal, () => 1.25)).toBe(true);
+    expect(proveHalt(['SPY', 'QQQ'], t.r, () => quote, t.proofFailed, t.bus, () => 1.25)).toBe(true);
     t.journal.close();
     expect(t.records().at(-1)).toMatchObject({ event: 'KILL_SWITCH_VERIFIED', probes: 2, results: { SPY: 'TRADING_HALTED', QQQ: 'TRADING_HALTED' }, since_detection_ms: 1.3, verified: true });
   });
@@ -71,17 +78,17 @@ describe('proving the halt', () => {
   it('when the gate would trade through the halt: an ERROR, trading forced HALTED, and clearing the kill switch does not lift it', () => {
     const t = router(tmp());
     // A broken halt: the kill switch's state never reached the gate for SPY's orders.
-    expect(proveHalt(['SPY'], t.r, () => quote, t.state, t.journal, () => 2)).toBe(false);
+    expect(proveHalt(['SPY'], t.r, () => quote, t.proofFailed, t.bus, () => 2)).toBe(false);
     expect(t.state.effective('SPY')).toEqual({ level: 'HALTED', source: 'kill_switch_verify' });
     t.state.set('kill_switch', 'ACTIVE');
     t.r.onDecision('SPY', { action: 'BUY', confidence: 0.9 }, quote);
-    expect(t.r.counts).toMatchObject({ submitted: 0, rejected: 1 });
+    expect(t.counts()).toMatchObject({ submitted: 0, rejected: 1 });
     t.journal.close();
     expect(t.log()).toMatch(/\] ERROR KILL_SWITCH_VERIFY_FAILED: probe SPY=ACCEPTED \(expected reason=TRADING_HALTED\); trading forced HALTED\n/);
     // A probe refused for another reason is no proof either.
     const u = router(tmp());
     u.state.set('memory', 'REDUCING');
-    expect(proveHalt(['SPY'], u.r, () => quote, u.state, u.journal, () => 2)).toBe(false);
+    expect(proveHalt(['SPY'], u.r, () => quote, u.proofFailed, u.bus, () => 2)).toBe(false);
     u.journal.close();
     expect(u.records().at(-1)).toMatchObject({ event: 'KILL_SWITCH_VERIFY_FAILED', results: { SPY: 'TRADING_REDUCING' } });
   });

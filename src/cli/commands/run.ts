@@ -16,6 +16,8 @@ import { requireDistinct, requireWritableFile, type NamedPath } from '../../runt
 import { register, runDir, type RunEntry } from '../../runtime/registry.js';
 import { rotateIfPresent } from '../../trace/files.js';
 import { Journal, type WriteFailure } from '../../trace/journal.js';
+import { Bus } from '../../core/bus.js';
+import { EV } from '../../core/events.js';
 import { traceKey } from '../../trace/chain.js';
 import { CAPTURE_VERSION, CaptureWriter } from '../../trace/capture.js';
 import { formatDuration } from '../../util/duration.js';
@@ -141,6 +143,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
       }
     }
     let stopForWriteFailure: (failure: WriteFailure) => void = () => undefined;
+    const bus = new Bus();
     let journal: Journal;
     try {
       journal = new Journal({
@@ -158,13 +161,14 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     } catch (err) {
       throw usageError(`cannot open the log or the trace: ${(err as Error).message}`);
     }
+    journal.attach(bus);
 
     const openCapture = (): CaptureWriter | undefined => flags.record && owner.capture
       ? new CaptureWriter(owner.capture, { type: 'capture', version: CAPTURE_VERSION, venue, url: redact(primary.url), symbols, config, started_at: new Date(now).toISOString() }, (err) => {
           // The capture is evidence too (replay proves the decisions from it): the same stop as a log or trace failure.
           const f: WriteFailure = { file: 'capture', path: owner.capture ?? '', code: err.code ?? 'EIO', message: err.message.split('\n')[0] ?? '' };
           stopForWriteFailure(f);
-          journal.event('error', 'WRITE_FAILED', `file=capture path=${f.path} error=${f.code} detail="${f.message}"; trading HALTED, the run stops`, { file: 'capture', path: f.path, code: f.code, detail: f.message });
+          bus.emit({ name: EV.WRITE_FAILED, file: 'capture', path: f.path, code: f.code, detail: f.message });
         })
       : undefined;
     let capture: CaptureWriter | undefined;
@@ -173,13 +177,13 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     } catch (err) {
       throw usageError(`--record ${flags.record ?? ''}: cannot write the capture (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
-    const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, now: wallClock, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}) });
+    const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, bus, now: wallClock, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}) });
 
     writeFileSync(owner.pid_file, `${process.pid}\n`);
     say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
     say(`trader run: log ${flags.logFile}, trace ${flags.traceFile}, kill switch ${owner.kill_switch}\n`);
 
-    const stopper = waitForStop(flags.duration, () => reloadSymbols(flags.config, runner, journal, flags.symbols));
+    const stopper = waitForStop(flags.duration, () => reloadSymbols(flags.config, runner, bus, flags.symbols));
     let failure: WriteFailure | undefined;
     stopForWriteFailure = (f) => {
       if (failure) return;
@@ -191,7 +195,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     };
     for (const feed of embedded) {
       // Not restarted: a new server would renumber every sequence and replay from the start.
-      feed.onUnexpectedExit((why) => journal.event('error', 'EMBEDDED_FEED_EXITED', `pid=${feed.pid} ${why}; the embedded feed is gone for this run, reconnects will fail`, { pid: feed.pid, why }));
+      feed.onUnexpectedExit((why) => bus.emit({ name: EV.EMBEDDED_FEED_EXITED, pid: feed.pid, why }));
     }
     runner.start();
     const reason = await stopper.reason;
@@ -250,17 +254,17 @@ function waitForStop(durationMs: number | undefined, onReload: () => void): { re
  * --symbols at start stay (the command line pins them); a config that no longer loads is logged
  * and ignored, the run goes on with its current symbols.
  */
-function reloadSymbols(configPath: string, runner: Runner, journal: Journal, pinned: string[] | undefined): void {
+function reloadSymbols(configPath: string, runner: Runner, bus: Bus, pinned: string[] | undefined): void {
   let config: Config;
   try {
     config = loadConfig(configPath).config;
   } catch (err) {
-    journal.event('warn', 'CONFIG_RELOAD_FAILED', `${(err as Error).message}; keeping symbols ${runner.symbols.join(',')}`, {});
+    bus.emit({ name: EV.CONFIG_RELOAD_FAILED, error: (err as Error).message, symbols: runner.symbols });
     return;
   }
   const next = [...(pinned ?? [])];
   for (const s of config.symbols) if (!next.includes(s)) next.push(s);
-  journal.event('info', 'CONFIG_RELOADED', `signal=SIGUSR1 config=${configPath} symbols=${next.join(',')}`, { symbols: next });
+  bus.emit({ name: EV.CONFIG_RELOADED, config: configPath, symbols: next });
   runner.setSymbols(next);
 }
 
