@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { VENUES } from '../config/schema.js';
+import { SERVER_PROTOCOLS, type ServerProtocol } from '../feeds/server/encoders.js';
 import { CRITERIA, type CriterionId } from '../report/schema.js';
 import { TRADER_VERSION } from '../version.js';
 import { usageError } from '../errors.js';
@@ -124,7 +125,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--synthetic', 'generate a seeded synthetic stream instead of replaying fixtures')
     .option('--rate <n>', 'synthetic events per second per symbol', positiveNumberArg, 50)
     .option('--seed <n>', 'synthetic generator seed', integerArg, 1)
-    .addOption(new Option('--protocol <name>', 'wire protocol').choices(['native']).default('native'))
+    .addOption(new Option('--protocol <name>', 'wire protocol: native, or a venue emulated faithfully').choices([...SERVER_PROTOCOLS]).default('native'))
+    .option('--auth-fail', 'alpaca: refuse every auth (error 402) and close')
+    .option('--connection-limit <n>', 'alpaca: authenticated connections allowed at once; the next gets error 406', integerArg)
+    .option('--slow-client-at <time>', 'tell every subscribed client it is too slow (alpaca: error 407) and close it, this long after the session starts', durationArg)
     .option('--scenario <yaml>', 'faults from a YAML file (keys as below, snake_case); flags override it')
     .option('--drop-every <time>', 'close every connection abruptly this often', durationArg)
     .option('--stall-after <time>', 'stall (no data, no pongs, socket kept open) after this long', durationArg)
@@ -150,6 +154,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
           loop: opts.loop,
           fixtures: opts.fixtures,
           protocol: opts.protocol,
+          ...(opts.authFail || opts.connectionLimit !== undefined ? { alpaca: { authFail: opts.authFail === true, connectionLimit: opts.connectionLimit } } : {}),
           ...(opts.symbols ? { symbols: opts.symbols } : {}),
           ...(opts.synthetic ? { synthetic: { rate: opts.rate, seed: opts.seed } } : {}),
           ...(opts.scenario ? { scenario: opts.scenario } : {}),
@@ -166,6 +171,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
             ...(opts.poisonEvery !== undefined ? { poison_every_ms: opts.poisonEvery } : {}),
             ...(opts.delayConnections !== undefined ? { delay_connections_ms: opts.delayConnections } : {}),
             ...(opts.faultSeed !== undefined ? { seed: opts.faultSeed } : {}),
+            ...(opts.slowClientAt !== undefined ? { slow_client_at_ms: opts.slowClientAt } : {}),
           },
         }),
       );
@@ -206,7 +212,10 @@ interface FeedServerFlags {
   synthetic?: boolean;
   rate: number;
   seed: number;
-  protocol: 'native';
+  protocol: ServerProtocol;
+  authFail?: boolean;
+  connectionLimit?: number;
+  slowClientAt?: number;
   scenario?: string;
   dropEvery?: number;
   stallAfter?: number;

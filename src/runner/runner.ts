@@ -42,6 +42,8 @@ export interface RunnerOptions {
   now: () => number;
   /** Leak drill only: bytes kept alive at every memory sample, to show the memory row fails a leak. */
   drillLeakBytesPerSample?: number;
+  /** A venue refused a feed for good (FEED_FATAL is logged first): the caller ends the run. */
+  onFeedFatal?: (cause: string) => void;
 }
 
 export interface RunSummary {
@@ -232,6 +234,11 @@ export class Runner {
       },
       onRotated: ({ role, url, from, to, reason }) => {
         journal.event('info', 'FEED_ROTATED', `url=${url} from_connection=${from} to_connection=${to} reason="${reason}"${tag(role)}`, { url, from, to, reason, source: role });
+      },
+      onFatal: ({ role, url, cause }) => {
+        const venue = role === 'primary' ? this.options.primary.venue : (this.options.fallback?.venue ?? '');
+        journal.event('error', 'FEED_FATAL', `venue=${venue} url=${url} cause="${cause}"; reconnecting cannot fix this, the run stops${tag(role)}`, { venue, url, cause, source: role });
+        this.options.onFeedFatal?.(cause);
       },
       onSwitch: ({ from, to, reason }) => {
         // A new source numbers its events afresh, and the switch itself may have lost data.

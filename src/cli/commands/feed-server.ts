@@ -5,6 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { inputError, usageError } from '../../errors.js';
+import type { AlpacaDrills } from '../../feeds/server/alpaca-control.js';
+import type { ServerProtocol } from '../../feeds/server/encoders.js';
 import { startFeedServer } from '../../feeds/server/feed-server.js';
 import { faultsSchema, type Faults } from '../../feeds/server/faults.js';
 import { FixtureSource, SyntheticSource, type Source } from '../../feeds/server/sources.js';
@@ -19,13 +21,15 @@ export interface FeedServerCommandOptions {
   fixtures: string;
   symbols?: string[];
   synthetic?: { rate: number; seed: number };
-  protocol: 'native';
+  protocol: ServerProtocol;
+  alpaca?: AlpacaDrills;
   /** A YAML file of faults (see src/feeds/server/faults.ts); flags override its keys. */
   scenario?: string;
   faults: Partial<Faults>;
 }
 
 export async function feedServer(opts: FeedServerCommandOptions): Promise<number> {
+  if (opts.alpaca && opts.protocol !== 'alpaca') throw usageError('--auth-fail and --connection-limit are alpaca drills: add --protocol alpaca');
   const faults = loadFaults(opts.scenario, opts.faults);
   let source: Source;
   if (opts.synthetic) {
@@ -44,7 +48,7 @@ export async function feedServer(opts: FeedServerCommandOptions): Promise<number
   }
   let server: Awaited<ReturnType<typeof startFeedServer>>;
   try {
-    server = await startFeedServer({ host: opts.host, port: opts.port, source, protocol: opts.protocol, faults });
+    server = await startFeedServer({ host: opts.host, port: opts.port, source, protocol: opts.protocol, ...(opts.alpaca ? { alpaca: opts.alpaca } : {}), faults });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw usageError(`--port ${opts.port}: already in use on ${opts.host}; choose another port (0 = any free port)`);
@@ -53,7 +57,7 @@ export async function feedServer(opts: FeedServerCommandOptions): Promise<number
   }
   const what = opts.synthetic ? `synthetic ${opts.synthetic.rate}/s seed ${opts.synthetic.seed}` : `fixtures, speed ${opts.speed}x${opts.loop ? ', looping' : ''}`;
   const active = Object.entries(faults).filter(([k, v]) => k !== 'seed' && v !== undefined && v !== 0 && !(typeof v === 'object' && Object.keys(v).length === 0));
-  process.stdout.write(`feed-server listening on ${server.url} (${what}, symbols ${source.available().join(',') || 'any'}, protocol ${opts.protocol}${active.length ? `, faults ${active.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''})\n`);
+  process.stdout.write(`feed-server listening on ${server.url} (${what}, symbols ${source.available().join(',') || 'any'}, protocol ${opts.protocol}${opts.alpaca?.authFail ? ', auth-fail' : ''}${opts.alpaca?.connectionLimit !== undefined ? `, connection limit ${opts.alpaca.connectionLimit}` : ''}${active.length ? `, faults ${active.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''})\n`);
   await new Promise<void>((resolve) => {
     // Either signal ends the wait; the other's handler goes too, so nothing outlives the server.
     const stop = (): void => {
