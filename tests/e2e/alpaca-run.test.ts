@@ -1,0 +1,66 @@
+/**
+ * `trader run --feed alpaca` end to end: the real CLI, TRADER_ALPACA_URL pointing at
+ * `trader feed-server --protocol alpaca` on 127.0.0.1, dummy keys in the environment.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readLines, runCli, startCli, startFeedServerCli, tempDir, waitForLine, writeDrillConfig } from '../helpers/cli.js';
+
+// Distinctive, so a leak anywhere is found by a plain search.
+const KEY = 'PKLEAKCHECK7Q2ZX9';
+const SECRET = 'sEcReT-LeAkChEcK-4f9d2a7b';
+
+function runArgs(dir: string, cfg: string, extra: string[] = []): string[] {
+  return ['run', '--config', cfg, '--feed', 'alpaca', '--log-file', join(dir, 'run.log'), '--trace-file', join(dir, 'trace.jsonl'), '--pid-file', join(dir, 'pid'), '--kill-switch-file', join(dir, 'HALT'), ...extra];
+}
+
+describe('trader run --feed alpaca', () => {
+  it('runs on the Alpaca emulator, logs decisions, and writes the keys into no output', async () => {
+    const dir = tempDir();
+    const feed = await startFeedServerCli(['--protocol', 'alpaca', '--speed', '20']);
+    const run = startCli(runArgs(dir, writeDrillConfig(dir), ['--record', join(dir, 'capture.jsonl')]), {
+      env: { TRADER_ALPACA_URL: `${feed.url}/v2/iex`, APCA_API_KEY_ID: KEY, APCA_API_SECRET_KEY: SECRET },
+    });
+    const log = join(dir, 'run.log');
+    expect(await waitForLine(log, /FEED_CONNECTED/, 30_000)).toMatch(/venue=alpaca url=ws:\/\/127\.0\.0\.1:\d+\/v2\/iex symbols=SPY,QQQ/);
+    await waitForLine(log, /DECISION_LOGGED/, 60_000);
+    run.child.kill('SIGTERM');
+    const result = await run.exited;
+    expect(result.code).toBe(0);
+    feed.cli.child.kill('SIGTERM');
+    await feed.cli.exited;
+    const lines = readLines(log);
+    expect(lines.filter((l) => /ERROR|EXCEPTION/.test(l))).toEqual([]);
+    const outputs = [result.stdout, result.stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'))];
+    expect(outputs.filter((o) => o.includes(KEY) || o.includes(SECRET))).toEqual([]);
+    // The capture holds Alpaca's own frames, which is what replay re-parses.
+    expect(readFileSync(join(dir, 'capture.jsonl'), 'utf8')).toContain('\\"T\\":\\"t\\"');
+  });
+
+  it('rejected credentials end the run promptly: one ERROR line naming the cause, exit 69, one connection', async () => {
+    const dir = tempDir();
+    const feed = await startFeedServerCli(['--protocol', 'alpaca', '--auth-fail']);
+    const result = await runCli(runArgs(dir, writeDrillConfig(dir), ['--duration', '2min']), {
+      env: { TRADER_ALPACA_URL: `${feed.url}/v2/iex`, APCA_API_KEY_ID: KEY, APCA_API_SECRET_KEY: SECRET },
+    });
+    feed.cli.child.kill('SIGTERM');
+    const served = await feed.cli.exited;
+    expect(result.code).toBe(69);
+    expect(result.stderr).toContain('alpaca error 402 auth failed');
+    const errors = readLines(join(dir, 'run.log')).filter((l) => /ERROR/.test(l));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/FEED_FATAL: venue=alpaca .*cause="alpaca error 402 auth failed"/);
+    expect(served.stdout).toMatch(/feed-server stopped: 1 connections/);
+  });
+
+  it('without the keys in the environment it is one line naming the variable, exit 2, nothing written', async () => {
+    const dir = tempDir();
+    const env = { TRADER_ALPACA_URL: 'ws://127.0.0.1:9/v2/iex', APCA_API_KEY_ID: '', APCA_API_SECRET_KEY: '' };
+    const result = await runCli(runArgs(dir, writeDrillConfig(dir)), { env });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/APCA_API_KEY_ID/);
+    expect(readdirSync(dir)).toEqual(['drill.yaml']);
+  });
+});
