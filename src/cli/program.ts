@@ -126,8 +126,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--rate <n>', 'synthetic events per second per symbol', positiveNumberArg, 50)
     .option('--seed <n>', 'synthetic generator seed', integerArg, 1)
     .addOption(new Option('--protocol <name>', 'wire protocol: native, or a venue emulated faithfully').choices([...SERVER_PROTOCOLS]).default('native'))
-    .option('--auth-fail', 'alpaca: refuse every auth (error 402) and close')
-    .option('--connection-limit <n>', 'alpaca: authenticated connections allowed at once; the next gets error 406', integerArg)
+    .option('--auth-fail', 'alpaca/polygon: refuse every auth (alpaca error 402, polygon auth_failed) and close')
+    .option('--connection-limit <n>', 'alpaca/polygon: authenticated connections allowed at once; past it alpaca refuses the new one (406), polygon closes the oldest (max_connections)', integerArg)
     .option('--slow-client-at <time>', 'tell every subscribed client it is too slow (alpaca: error 407) and close it, this long after the session starts', durationArg)
     .option('--scenario <yaml>', 'faults from a YAML file (keys as below, snake_case); flags override it')
     .option('--drop-every <time>', 'close every connection abruptly this often', durationArg)
@@ -154,7 +154,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
           loop: opts.loop,
           fixtures: opts.fixtures,
           protocol: opts.protocol,
-          ...(opts.authFail || opts.connectionLimit !== undefined ? { alpaca: { authFail: opts.authFail === true, connectionLimit: opts.connectionLimit } } : {}),
+          ...(opts.authFail || opts.connectionLimit !== undefined ? { drills: { authFail: opts.authFail === true, connectionLimit: opts.connectionLimit } } : {}),
           ...(opts.symbols ? { symbols: opts.symbols } : {}),
           ...(opts.synthetic ? { synthetic: { rate: opts.rate, seed: opts.seed } } : {}),
           ...(opts.scenario ? { scenario: opts.scenario } : {}),

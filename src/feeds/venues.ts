@@ -10,6 +10,7 @@ import type { Venue } from '../config/schema.js';
 import type { FrameSink, VenueAdapter } from './adapter.js';
 import { alpacaAdapter, parseAlpacaFrame } from './alpaca.js';
 import { nativeAdapter } from './native.js';
+import { polygonAdapter } from './polygon.js';
 
 /** What a venue's endpoint and adapter are chosen from. */
 export interface VenueSelection {
@@ -30,21 +31,21 @@ interface VenueDefinition {
   urlEnv?: string;
   /** Environment variables holding the credentials, in the adapter's order. Never config, never flags. */
   credentials: readonly string[];
-  /** The venue's frame parser, without credentials: for replaying a capture. */
-  parse(frame: string, sink: FrameSink): void;
+  /** A fresh frame parser (its own duplicate memory), without credentials: for replaying a capture. */
+  parser(): (frame: string, sink: FrameSink) => void;
   adapter(credentials: string[], selection: VenueSelection): VenueAdapter;
   /** `trader feed-server --protocol` that speaks this venue's protocol. */
-  emulator: 'native' | 'alpaca';
+  emulator: 'native' | 'alpaca' | 'polygon';
 }
 
 const notYet = (venue: Venue) => (): never => {
-  throw new TraderError('E_USAGE', `--feed ${venue}: this venue's adapter is not in this build yet; use replay, synthetic, native or alpaca`);
+  throw new TraderError('E_USAGE', `--feed ${venue}: this venue's adapter is not in this build yet; use replay, synthetic, native, alpaca or polygon`);
 };
 
 const REGISTRY: Readonly<Record<Venue, VenueDefinition>> = {
-  replay: { id: 'replay', live: false, defaultUrls: {}, credentials: [], parse: nativeAdapter.parse, adapter: () => nativeAdapter, emulator: 'native' },
-  synthetic: { id: 'synthetic', live: false, defaultUrls: {}, credentials: [], parse: nativeAdapter.parse, adapter: () => nativeAdapter, emulator: 'native' },
-  native: { id: 'native', live: false, defaultUrls: {}, credentials: [], parse: nativeAdapter.parse, adapter: () => nativeAdapter, emulator: 'native' },
+  replay: { id: 'replay', live: false, defaultUrls: {}, credentials: [], parser: () => nativeAdapter.parse, adapter: () => nativeAdapter, emulator: 'native' },
+  synthetic: { id: 'synthetic', live: false, defaultUrls: {}, credentials: [], parser: () => nativeAdapter.parse, adapter: () => nativeAdapter, emulator: 'native' },
+  native: { id: 'native', live: false, defaultUrls: {}, credentials: [], parser: () => nativeAdapter.parse, adapter: () => nativeAdapter, emulator: 'native' },
   alpaca: {
     id: 'alpaca',
     live: true,
@@ -56,7 +57,7 @@ const REGISTRY: Readonly<Record<Venue, VenueDefinition>> = {
     },
     urlEnv: 'TRADER_ALPACA_URL',
     credentials: ['APCA_API_KEY_ID', 'APCA_API_SECRET_KEY'],
-    parse: parseAlpacaFrame,
+    parser: () => parseAlpacaFrame,
     adapter: ([keyId = '', secret = ''], selection) => alpacaAdapter({ keyId, secret }, selection.format ?? 'json'),
     emulator: 'alpaca',
   },
@@ -66,9 +67,9 @@ const REGISTRY: Readonly<Record<Venue, VenueDefinition>> = {
     defaultUrls: { realtime: 'wss://socket.polygon.io/stocks', delayed: 'wss://delayed.polygon.io/stocks' },
     urlEnv: 'TRADER_POLYGON_URL',
     credentials: ['POLYGON_API_KEY'],
-    parse: notYet('polygon'),
-    adapter: notYet('polygon'),
-    emulator: 'native',
+    parser: () => polygonAdapter('').parse,
+    adapter: ([key = '']) => polygonAdapter(key),
+    emulator: 'polygon',
   },
   binance: {
     id: 'binance',
@@ -76,7 +77,7 @@ const REGISTRY: Readonly<Record<Venue, VenueDefinition>> = {
     defaultUrls: { spot: 'wss://stream.binance.us:9443' },
     urlEnv: 'TRADER_BINANCE_URL',
     credentials: [],
-    parse: notYet('binance'),
+    parser: notYet('binance'),
     adapter: notYet('binance'),
     emulator: 'native',
   },
@@ -86,7 +87,7 @@ export const LIVE_VENUES: ReadonlySet<Venue> = new Set(Object.values(REGISTRY).f
 
 /** The frame parser of a venue, for replaying a capture recorded from it. */
 export function parserFor(venue: Venue): (frame: string, sink: FrameSink) => void {
-  return REGISTRY[venue].parse;
+  return REGISTRY[venue].parser();
 }
 
 /**

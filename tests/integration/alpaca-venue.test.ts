@@ -22,7 +22,7 @@ afterEach(async () => {
 });
 
 async function emulator(alpaca: AlpacaDrills = {}, faults: Record<string, unknown> = {}): Promise<FeedServer> {
-  const server = await startFeedServer({ source: new SyntheticSource(40, 3), protocol: 'alpaca', alpaca, faults: faultsSchema.parse(faults) });
+  const server = await startFeedServer({ source: new SyntheticSource(40, 3), protocol: 'alpaca', drills: alpaca, faults: faultsSchema.parse(faults) });
   cleanup.push(() => server.close());
   return server;
 }

@@ -9,8 +9,9 @@ import type { IncomingMessage } from 'node:http';
 import type { MarketEvent } from '../events.js';
 import { alpacaProtocol, type AlpacaDrills } from './alpaca-control.js';
 import { nativeProtocol } from './native-control.js';
+import { polygonProtocol, type PolygonDrills } from './polygon-control.js';
 
-export const SERVER_PROTOCOLS = ['native', 'alpaca'] as const;
+export const SERVER_PROTOCOLS = ['native', 'alpaca', 'polygon'] as const;
 export type ServerProtocol = (typeof SERVER_PROTOCOLS)[number];
 
 /** What a control plane may do to its connection and the server's data timeline. */
@@ -44,9 +45,12 @@ export interface Protocol {
 
 export interface ProtocolOptions {
   available: () => string[];
-  alpaca?: AlpacaDrills;
+  /** The drills of the venue protocols (auth refused, a connection limit). */
+  drills?: AlpacaDrills & PolygonDrills;
 }
 
 export function protocolFor(protocol: ServerProtocol, options: ProtocolOptions): Protocol {
-  return protocol === 'alpaca' ? alpacaProtocol(options.alpaca ?? {}) : nativeProtocol(options.available);
+  if (protocol === 'alpaca') return alpacaProtocol(options.drills ?? {});
+  if (protocol === 'polygon') return polygonProtocol(options.drills ?? {});
+  return nativeProtocol(options.available);
 }

@@ -15,8 +15,7 @@
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { MarketEvent } from '../events.js';
-import type { AlpacaDrills } from './alpaca-control.js';
-import { protocolFor, type Conn, type ProtocolSession, type ServerProtocol } from './encoders.js';
+import { protocolFor, type Conn, type ProtocolOptions, type ProtocolSession, type ServerProtocol } from './encoders.js';
 import { FaultPlan, NO_FAULTS, poisonTicks, type Faults } from './faults.js';
 import type { Due, Source } from './sources.js';
 
@@ -25,8 +24,8 @@ export interface FeedServerOptions {
   port?: number;
   source: Source;
   protocol?: ServerProtocol;
-  /** Alpaca's drills: every auth refused (402), a connection limit (406). */
-  alpaca?: AlpacaDrills;
+  /** Venue drills: every auth refused, a connection limit. */
+  drills?: ProtocolOptions['drills'];
   faults?: Faults;
   /** Start the timeline now instead of at the first subscription. */
   startImmediately?: boolean;
@@ -67,7 +66,7 @@ const MAX_EVENTS_PER_FRAME = 500;
 
 export async function startFeedServer(options: FeedServerOptions): Promise<FeedServer> {
   const source = options.source;
-  const codec = protocolFor(options.protocol ?? 'native', { available: () => source.available(), ...(options.alpaca ? { alpaca: options.alpaca } : {}) });
+  const codec = protocolFor(options.protocol ?? 'native', { available: () => source.available(), ...(options.drills ? { drills: options.drills } : {}) });
   const plan = new FaultPlan(options.faults ?? NO_FAULTS);
   const silent = new Set(plan.faults.silent_symbols);
   const clients = new Set<Client>();

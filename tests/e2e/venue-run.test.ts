@@ -1,6 +1,7 @@
 /**
- * `trader run --feed alpaca` end to end: the real CLI, TRADER_ALPACA_URL pointing at
- * `trader feed-server --protocol alpaca` on 127.0.0.1, dummy keys in the environment.
+ * `trader run --feed alpaca|polygon` end to end: the real CLI, TRADER_ALPACA_URL /
+ * TRADER_POLYGON_URL pointing at `trader feed-server --protocol …` on 127.0.0.1, dummy keys in
+ * the environment.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,8 +12,8 @@ import { readLines, runCli, startCli, startFeedServerCli, tempDir, waitForLine, 
 const KEY = 'PKLEAKCHECK7Q2ZX9';
 const SECRET = 'sEcReT-LeAkChEcK-4f9d2a7b';
 
-function runArgs(dir: string, cfg: string, extra: string[] = []): string[] {
-  return ['run', '--config', cfg, '--feed', 'alpaca', '--log-file', join(dir, 'run.log'), '--trace-file', join(dir, 'trace.jsonl'), '--pid-file', join(dir, 'pid'), '--kill-switch-file', join(dir, 'HALT'), ...extra];
+function runArgs(dir: string, cfg: string, extra: string[] = [], venue = 'alpaca'): string[] {
+  return ['run', '--config', cfg, '--feed', venue, '--log-file', join(dir, 'run.log'), '--trace-file', join(dir, 'trace.jsonl'), '--pid-file', join(dir, 'pid'), '--kill-switch-file', join(dir, 'HALT'), ...extra];
 }
 
 describe('trader run --feed alpaca', () => {
@@ -62,5 +63,25 @@ describe('trader run --feed alpaca', () => {
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/APCA_API_KEY_ID/);
     expect(readdirSync(dir)).toEqual(['drill.yaml']);
+  });
+});
+
+describe('trader run --feed polygon', () => {
+  it('runs on the Polygon emulator, logs decisions, and writes the key into no output', async () => {
+    const dir = tempDir();
+    const POLY = 'PolyLeakCheck_9x8c7v6b';
+    const feed = await startFeedServerCli(['--protocol', 'polygon', '--speed', '20']);
+    const run = startCli(runArgs(dir, writeDrillConfig(dir), [], 'polygon'), { env: { TRADER_POLYGON_URL: `${feed.url}/stocks`, POLYGON_API_KEY: POLY } });
+    const log = join(dir, 'run.log');
+    expect(await waitForLine(log, /FEED_CONNECTED/, 30_000)).toMatch(/venue=polygon url=ws:\/\/127\.0\.0\.1:\d+\/stocks/);
+    await waitForLine(log, /DECISION_LOGGED/, 60_000);
+    run.child.kill('SIGTERM');
+    const result = await run.exited;
+    feed.cli.child.kill('SIGTERM');
+    await feed.cli.exited;
+    expect(result.code).toBe(0);
+    expect(readLines(log).filter((l) => /ERROR|EXCEPTION/.test(l))).toEqual([]);
+    const outputs = [result.stdout, result.stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'))];
+    expect(outputs.filter((o) => o.includes(POLY))).toEqual([]);
   });
 });
