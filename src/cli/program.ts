@@ -128,6 +128,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--protocol <name>', 'wire protocol: native, or a venue emulated faithfully').choices([...SERVER_PROTOCOLS]).default('native'))
     .option('--auth-fail', 'alpaca/polygon: refuse every auth (alpaca error 402, polygon auth_failed) and close')
     .option('--connection-limit <n>', 'alpaca/polygon: authenticated connections allowed at once; past it alpaca refuses the new one (406), polygon closes the oldest (max_connections)', integerArg)
+    .option('--ping-every <time>', 'binance: the server ping interval (3min on the venue); a ping unanswered by the next one closes the connection', durationArg)
+    .option('--max-connection-age <time>', 'binance: cut every connection at this age (24h on the venue)', durationArg)
     .option('--slow-client-at <time>', 'tell every subscribed client it is too slow (alpaca: error 407) and close it, this long after the session starts', durationArg)
     .option('--scenario <yaml>', 'faults from a YAML file (keys as below, snake_case); flags override it')
     .option('--drop-every <time>', 'close every connection abruptly this often', durationArg)
@@ -154,7 +156,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
           loop: opts.loop,
           fixtures: opts.fixtures,
           protocol: opts.protocol,
-          ...(opts.authFail || opts.connectionLimit !== undefined ? { drills: { authFail: opts.authFail === true, connectionLimit: opts.connectionLimit } } : {}),
+          ...(opts.authFail || opts.connectionLimit !== undefined || opts.pingEvery !== undefined || opts.maxConnectionAge !== undefined
+            ? { drills: { authFail: opts.authFail === true, connectionLimit: opts.connectionLimit, pingEveryMs: opts.pingEvery, maxConnectionMs: opts.maxConnectionAge } }
+            : {}),
           ...(opts.symbols ? { symbols: opts.symbols } : {}),
           ...(opts.synthetic ? { synthetic: { rate: opts.rate, seed: opts.seed } } : {}),
           ...(opts.scenario ? { scenario: opts.scenario } : {}),
@@ -215,6 +219,8 @@ interface FeedServerFlags {
   protocol: ServerProtocol;
   authFail?: boolean;
   connectionLimit?: number;
+  pingEvery?: number;
+  maxConnectionAge?: number;
   slowClientAt?: number;
   scenario?: string;
   dropEvery?: number;

@@ -24,6 +24,8 @@ export interface FrameSink {
   rotate?(reason: string): void;
   /** Close this connection and reconnect the ordinary way (the venue asked us to, e.g. Alpaca 407/500). */
   reconnect?(reason: string): void;
+  /** When the frame being parsed arrived (wall ms): the time of data the venue does not stamp (Binance bookTicker). */
+  receivedMs?(): number;
   /** The venue accepted our credentials: the client may subscribe now. */
   authenticated?(): void;
   /**
@@ -48,6 +50,14 @@ export interface VenueAdapter {
    * gets no auth reply within the handshake timeout is closed and retried.
    */
   readonly authenticates?: boolean;
+  /** The URL of each connection, from the venue's base and the symbols it carries (Binance puts streams in the URL). */
+  connectUrl?(base: string, symbols: string[]): string;
+  /** The connection URL already subscribes every symbol: nothing is sent on open. */
+  readonly subscribesInUrl?: boolean;
+  /** The venue disconnects a client that sends more than this many messages a second (Binance: 5, pings and pongs included). */
+  readonly maxOutboundPerSecond?: number;
+  /** The venue cuts connections at this age (Binance: 24 h): rotate make-before-break before it. */
+  readonly rotateAfterMs?: number;
   /** Headers of the upgrade request (Alpaca: Content-Type selects msgpack). */
   readonly headers?: Readonly<Record<string, string>>;
   /**

@@ -57,6 +57,11 @@ export class FeedClient {
   /** The current socket has authenticated (if the venue needs it) and carries our subscriptions. */
   private ready = false;
   private authTimer: NodeJS.Timeout | undefined;
+  private ageTimer: NodeJS.Timeout | undefined;
+  /** Frames waiting for the venue's outbound rate limit, and when the last ones went. */
+  private outbox: OutFrame[] = [];
+  private outboxTimer: NodeJS.Timeout | undefined;
+  private readonly sentAt: number[] = [];
   private frameRecvMs = 0;
   private frameRecvNs = 0n;
   private rotating: { old: WebSocket; from: number; reason: string } | undefined;
@@ -101,6 +106,9 @@ export class FeedClient {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     clearTimeout(this.authTimer);
+    clearTimeout(this.ageTimer);
+    clearTimeout(this.outboxTimer);
+    this.outbox = [];
     clearInterval(this.pingTimer);
     const socket = this.socket;
     this.socket = undefined;
@@ -130,7 +138,7 @@ export class FeedClient {
     this.connection += 1;
     const connection = this.connection;
     const { url, adapter, listener } = this.options;
-    const socket = new WebSocket(url, {
+    const socket = new WebSocket(adapter.connectUrl?.(url, [...this.symbols]) ?? url, {
       perMessageDeflate: false,
       ...(adapter.headers ? { headers: { ...adapter.headers } } : {}),
       handshakeTimeout: this.options.handshakeTimeoutMs ?? 5000,
@@ -149,7 +157,10 @@ export class FeedClient {
       if (this.ready || this.socket !== socket) return;
       clearTimeout(this.authTimer);
       this.ready = true;
-      if (this.symbols.size) this.sendAll(adapter.subscribeMessages([...this.symbols]));
+      if (this.symbols.size && !adapter.subscribesInUrl) this.sendAll(adapter.subscribeMessages([...this.symbols]));
+      clearTimeout(this.ageTimer);
+      // Before the venue's age limit cuts it, a fresh connection takes over (make-before-break).
+      if (adapter.rotateAfterMs !== undefined) this.ageTimer = setTimeout(() => this.rotate('connection age limit'), adapter.rotateAfterMs);
       const rotation = this.rotating;
       this.rotating = undefined;
       if (rotation) {
@@ -165,6 +176,7 @@ export class FeedClient {
       issue: (issue) => listener.onParseIssue(issue),
       rotate: (reason) => this.rotate(reason),
       authenticated: becomeReady,
+      receivedMs: () => this.frameRecvMs,
       // An ordinary close: the close handler logs the disconnect and schedules the reconnect.
       reconnect: (reason) => {
         if (this.socket === socket) socket.close(1000, reason.slice(0, 120));
@@ -245,6 +257,9 @@ export class FeedClient {
       clearInterval(this.pingTimer);
       if (this.socket !== socket) return;
       clearTimeout(this.authTimer);
+      clearTimeout(this.ageTimer);
+      // Queued subscriptions belong to the lost socket; the next one subscribes the whole set.
+      this.outbox = [];
       this.socket = undefined;
       this.ready = false;
       if (opened) {
@@ -273,7 +288,31 @@ export class FeedClient {
   }
 
   private sendAll(frames: OutFrame[]): void {
-    for (const frame of frames) this.socket?.send(frame);
+    const limit = this.options.adapter.maxOutboundPerSecond;
+    if (limit === undefined) {
+      for (const frame of frames) this.socket?.send(frame);
+      return;
+    }
+    this.outbox.push(...frames);
+    this.drain(limit);
+  }
+
+  /** Sends what the venue's rate allows now (a sliding second) and schedules the rest. */
+  private drain(limit: number): void {
+    clearTimeout(this.outboxTimer);
+    for (;;) {
+      const now = Date.now();
+      while (this.sentAt.length && now - (this.sentAt[0] ?? 0) >= 1000) this.sentAt.shift();
+      const next = this.outbox[0];
+      if (next === undefined || !this.socket || this.socket.readyState !== WebSocket.OPEN) return;
+      if (this.sentAt.length >= limit) {
+        this.outboxTimer = setTimeout(() => this.drain(limit), 1000 - (now - (this.sentAt[0] ?? now)) + 1);
+        return;
+      }
+      this.outbox.shift();
+      this.sentAt.push(now);
+      this.socket.send(next);
+    }
   }
 }
 

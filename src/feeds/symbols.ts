@@ -23,3 +23,24 @@ export function fromVenueSymbol(venue: string, venueSymbol: string): string {
 }
 
 const BINANCE_QUOTES = ['USDT', 'USDC', 'BUSD', 'USD4', 'USD', 'BTC', 'ETH', 'BNB', 'DAI'];
+
+/**
+ * The mapping for one adapter: a venue symbol we subscribed maps back to exactly the symbol we
+ * asked for (XB-USD stays XB-USD, where the quote-currency rule alone would read X-BUSD); only
+ * a symbol we never asked for falls back to the rule.
+ */
+export class SymbolMap {
+  private readonly ours = new Map<string, string>();
+
+  constructor(private readonly venue: string) {}
+
+  toVenue(symbol: string): string {
+    const v = toVenueSymbol(this.venue, symbol);
+    this.ours.set(v.toUpperCase(), symbol);
+    return v;
+  }
+
+  fromVenue(venueSymbol: string): string {
+    return this.ours.get(venueSymbol.toUpperCase()) ?? fromVenueSymbol(this.venue, venueSymbol);
+  }
+}

@@ -5,10 +5,11 @@
  * replay and the feed-server command ask here instead of switching on the venue themselves.
  * replay and synthetic are served by an embedded feed server speaking the native protocol.
  */
-import { configError, TraderError, usageError } from '../errors.js';
+import { configError, usageError } from '../errors.js';
 import type { Venue } from '../config/schema.js';
 import type { FrameSink, VenueAdapter } from './adapter.js';
 import { alpacaAdapter, parseAlpacaFrame } from './alpaca.js';
+import { binanceAdapter } from './binance.js';
 import { nativeAdapter } from './native.js';
 import { polygonAdapter } from './polygon.js';
 
@@ -35,12 +36,8 @@ interface VenueDefinition {
   parser(): (frame: string, sink: FrameSink) => void;
   adapter(credentials: string[], selection: VenueSelection): VenueAdapter;
   /** `trader feed-server --protocol` that speaks this venue's protocol. */
-  emulator: 'native' | 'alpaca' | 'polygon';
+  emulator: 'native' | 'alpaca' | 'polygon' | 'binance';
 }
-
-const notYet = (venue: Venue) => (): never => {
-  throw new TraderError('E_USAGE', `--feed ${venue}: this venue's adapter is not in this build yet; use replay, synthetic, native, alpaca or polygon`);
-};
 
 const REGISTRY: Readonly<Record<Venue, VenueDefinition>> = {
   replay: { id: 'replay', live: false, defaultUrls: {}, credentials: [], parser: () => nativeAdapter.parse, adapter: () => nativeAdapter, emulator: 'native' },
@@ -77,9 +74,9 @@ const REGISTRY: Readonly<Record<Venue, VenueDefinition>> = {
     defaultUrls: { spot: 'wss://stream.binance.us:9443' },
     urlEnv: 'TRADER_BINANCE_URL',
     credentials: [],
-    parser: notYet('binance'),
-    adapter: notYet('binance'),
-    emulator: 'native',
+    parser: () => binanceAdapter().parse,
+    adapter: () => binanceAdapter(),
+    emulator: 'binance',
   },
 };
 

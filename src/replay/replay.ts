@@ -104,6 +104,8 @@ export async function replayCapture(path: string, keep: string[] | undefined, fl
       sink = {
         event: (event) => decisionPath.onEvent(event, clock, process.hrtime.bigint()),
         issue: () => undefined,
+        // The capture's receipt time: what a venue that does not stamp its data (Binance bookTicker) was stamped with live.
+        receivedMs: () => clock,
       };
       return;
     }

@@ -85,3 +85,20 @@ describe('trader run --feed polygon', () => {
     expect(outputs.filter((o) => o.includes(POLY))).toEqual([]);
   });
 });
+
+describe('trader run --feed binance', () => {
+  it('runs on the Binance.US emulator through TRADER_BINANCE_URL (origin only; the client adds /stream?streams=…)', async () => {
+    const dir = tempDir();
+    const feed = await startFeedServerCli(['--protocol', 'binance', '--speed', '20']);
+    const run = startCli(runArgs(dir, writeDrillConfig(dir), ['--symbols', 'BTC-USD,ETH-USD'], 'binance'), { env: { TRADER_BINANCE_URL: feed.url } });
+    const log = join(dir, 'run.log');
+    expect(await waitForLine(log, /FEED_CONNECTED/, 30_000)).toMatch(/venue=binance url=ws:\/\/127\.0\.0\.1:\d+ symbols=BTC-USD,ETH-USD/);
+    await waitForLine(log, /DECISION_LOGGED/, 60_000);
+    run.child.kill('SIGTERM');
+    const result = await run.exited;
+    feed.cli.child.kill('SIGTERM');
+    await feed.cli.exited;
+    expect(result.code).toBe(0);
+    expect(readLines(log).filter((l) => /ERROR|EXCEPTION/.test(l))).toEqual([]);
+  });
+});

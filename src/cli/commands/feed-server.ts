@@ -28,7 +28,7 @@ export interface FeedServerCommandOptions {
 }
 
 export async function feedServer(opts: FeedServerCommandOptions): Promise<number> {
-  if (opts.drills && opts.protocol === 'native') throw usageError('--auth-fail and --connection-limit are venue drills: add --protocol alpaca or polygon');
+  if (opts.drills && opts.protocol === 'native') throw usageError('--auth-fail, --connection-limit, --ping-every and --max-connection-age are venue drills: add --protocol alpaca, polygon or binance');
   const faults = loadFaults(opts.scenario, opts.faults);
   let source: Source;
   if (opts.synthetic) {

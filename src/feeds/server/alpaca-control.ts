@@ -119,7 +119,7 @@ export function alpacaProtocol(drills: AlpacaDrills): Protocol {
               conn.reply(error(400, 'invalid syntax'));
           }
         },
-        frame: (messages) => {
+        frames: (messages) => {
           const wanted: AlpacaData[] = [];
           for (const text of messages) {
             let m: AlpacaData;
@@ -131,8 +131,8 @@ export function alpacaProtocol(drills: AlpacaDrills): Protocol {
             const symbol = fromVenueSymbol('alpaca', m.S);
             if ((m.T === 't' && trades.has(symbol)) || (m.T === 'q' && quotes.has(symbol))) wanted.push(m);
           }
-          if (wanted.length === 0) return undefined;
-          return msgpack ? out(wanted.map((m) => ({ ...m, t: toTimeSpec(m.t) }))) : `[${wanted.map((m) => JSON.stringify(m)).join(',')}]`;
+          if (wanted.length === 0) return [];
+          return [msgpack ? out(wanted.map((m) => ({ ...m, t: toTimeSpec(m.t) }))) : `[${wanted.map((m) => JSON.stringify(m)).join(',')}]`];
         },
         // Alpaca announces no rotation: the connection just closes.
         rotationNotice: () => undefined,

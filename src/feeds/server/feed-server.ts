@@ -134,12 +134,17 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
         if (!plan.stalledAt(sinceOrigin()) && ws.readyState === ws.OPEN) ws.send(frame);
       },
       close: (code, reason) => ws.close(code, reason),
+      ping: (payload) => {
+        if (ws.readyState === ws.OPEN) ws.ping(payload);
+      },
     };
     const client: Client = { ws, symbols, batch: [], session: codec.accept(conn, req) };
     clients.add(client);
     ws.on('ping', (data) => {
+      client.session.onControlFrame?.('ping', data);
       if (!plan.stalledAt(sinceOrigin())) ws.pong(data);
     });
+    ws.on('pong', (data) => client.session.onControlFrame?.('pong', data));
     ws.on('message', (data, isBinary) => client.session.onMessage(Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer), isBinary));
     const gone = (): void => {
       if (clients.delete(client)) client.session.onClose();
@@ -219,8 +224,7 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
   function flush(c: Client): void {
     // A burst (a catch-up after a stall, a fast replay) goes out in frames of bounded size.
     for (let i = 0; i < c.batch.length; i += MAX_EVENTS_PER_FRAME) {
-      const frame = c.session.frame(c.batch.slice(i, i + MAX_EVENTS_PER_FRAME));
-      if (frame !== undefined) sendFrame(c, frame);
+      for (const frame of c.session.frames(c.batch.slice(i, i + MAX_EVENTS_PER_FRAME))) sendFrame(c, frame);
     }
     c.batch = [];
   }

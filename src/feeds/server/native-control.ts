@@ -39,7 +39,7 @@ export function nativeProtocol(available: () => string[]): Protocol {
           }
         },
         // The native client accepts a JSON array of messages: one frame per tick instead of one per event.
-        frame: (messages) => (messages.length === 1 ? messages[0] : `[${messages.join(',')}]`),
+        frames: (messages) => [messages.length === 1 ? (messages[0] ?? '') : `[${messages.join(',')}]`],
         rotationNotice: () => control({ type: 'reconnect', reason: 'rotation' }),
         slowClient: () => conn.close(1013, 'client too slow'),
         onClose: () => undefined,

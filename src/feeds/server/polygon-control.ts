@@ -83,13 +83,13 @@ export function polygonProtocol(drills: PolygonDrills): Protocol {
               conn.reply(status('error', 'unknown action'));
           }
         },
-        frame: (messages) => {
+        frames: (messages) => {
           const wanted = messages.filter((text) => {
             const m = JSON.parse(text) as { ev: string; sym: string };
             const symbol = fromVenueSymbol('polygon', m.sym);
             return (m.ev === 'T' && trades.has(symbol)) || (m.ev === 'Q' && quotes.has(symbol));
           });
-          return wanted.length ? `[${wanted.join(',')}]` : undefined;
+          return wanted.length ? [`[${wanted.join(',')}]`] : [];
         },
         rotationNotice: () => undefined,
         // Polygon has no slow-client message: the venue just closes.
