@@ -20,7 +20,7 @@ import { decode, decodeTimestampToTimeSpec, encode, EXT_TIMESTAMP, ExtensionCode
 import { isFiniteNumber, type FrameSink, type OutFrame, type VenueAdapter } from './adapter.js';
 import { fromVenueSymbol, toVenueSymbol } from './symbols.js';
 
-export interface AlpacaCredentials {
+interface AlpacaCredentials {
   keyId: string;
   secret: string;
 }

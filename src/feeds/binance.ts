@@ -26,12 +26,12 @@ import { SymbolMap } from './symbols.js';
 const MAX_STREAMS = 1024;
 const DEFAULT_ROTATE_AFTER_MS = (23 * 60 + 50) * 60_000;
 
-export interface BinanceOptions {
+interface BinanceOptions {
   /** Connection age at which the client rotates (tests shorten it). */
   rotateAfterMs?: number;
 }
 
-export function binanceStreams(symbols: string[], map = new SymbolMap('binance')): string[] {
+function binanceStreams(symbols: string[], map = new SymbolMap('binance')): string[] {
   return symbols.flatMap((s) => {
     const v = map.toVenue(s).toLowerCase();
     return [`${v}@trade`, `${v}@bookTicker`];

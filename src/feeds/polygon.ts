@@ -40,7 +40,7 @@ export function polygonAdapter(apiKey: string): VenueAdapter {
 }
 
 /** `lastQ` (per symbol and kind) is the adapter's memory for duplicate detection; a capture replay starts afresh. */
-export function parsePolygonFrame(frame: string, sink: FrameSink, lastQ: Map<string, number> = new Map()): void {
+function parsePolygonFrame(frame: string, sink: FrameSink, lastQ: Map<string, number> = new Map()): void {
   let msg: unknown;
   try {
     msg = JSON.parse(frame);

@@ -97,7 +97,7 @@ export function resolveVenue(venue: Venue, selection: VenueSelection, env: NodeJ
   const def = REGISTRY[venue];
   const feeds = Object.keys(def.defaultUrls);
   if (selection.feed !== undefined && !feeds.includes(selection.feed)) {
-    throw configError(`${selection.where}: feed "${selection.feed}" is not a ${venue} feed${feeds.length ? ` (expected one of ${feeds.join(', ')})` : ''}`);
+    throw configError(`${selection.where}: ${venue} has no feed "${selection.feed}"${feeds.length ? ` (expected one of ${feeds.join(', ')})` : ''}`);
   }
   if (selection.format === 'msgpack' && venue !== 'alpaca') throw configError(`${selection.where}: format msgpack is Alpaca's only`);
   const override = def.urlEnv ? env[def.urlEnv] : undefined;

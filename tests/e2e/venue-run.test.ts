@@ -6,21 +6,35 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLines, runCli, startCli, startFeedServerCli, tempDir, waitForLine, writeDrillConfig } from '../helpers/cli.js';
+import { readLines, readTrace, runCli, startCli, startFeedServerCli, tempDir, waitForLine, writeDrillConfig } from '../helpers/cli.js';
 
 // Distinctive, so a leak anywhere is found by a plain search.
 const KEY = 'PKLEAKCHECK7Q2ZX9';
 const SECRET = 'sEcReT-LeAkChEcK-4f9d2a7b';
+
+/** Replays a capture and expects the decisions of the live run, field for field in what decides. */
+async function expectReplayParity(dir: string): Promise<void> {
+  const replayed = join(dir, 'replay.jsonl');
+  const result = await runCli(['replay', '--capture', join(dir, 'capture.jsonl'), '--trace-file', replayed]);
+  expect(result.code, result.stderr).toBe(0);
+  const key = (file: string): string[] =>
+    readTrace(file)
+      .filter((r) => r.type === 'decision')
+      .map((r) => `${String(r.symbol)} ${String(r.bar_start)} ${String(r.inputs_digest)} ${String(r.output_digest)}`);
+  const live = key(join(dir, 'trace.jsonl'));
+  expect(live.length).toBeGreaterThan(0);
+  expect(key(replayed)).toEqual(live);
+}
 
 function runArgs(dir: string, cfg: string, extra: string[] = [], venue = 'alpaca'): string[] {
   return ['run', '--config', cfg, '--feed', venue, '--log-file', join(dir, 'run.log'), '--trace-file', join(dir, 'trace.jsonl'), '--pid-file', join(dir, 'pid'), '--kill-switch-file', join(dir, 'HALT'), ...extra];
 }
 
 describe('trader run --feed alpaca', () => {
-  it('runs on the Alpaca emulator, logs decisions, and writes the keys into no output', async () => {
+  it('runs on the Alpaca emulator in msgpack mode, logs decisions, writes the keys into no output, and replays the capture to the same decisions', async () => {
     const dir = tempDir();
     const feed = await startFeedServerCli(['--protocol', 'alpaca', '--speed', '20']);
-    const run = startCli(runArgs(dir, writeDrillConfig(dir), ['--record', join(dir, 'capture.jsonl')]), {
+    const run = startCli(runArgs(dir, writeDrillConfig(dir, '', '  primary: { venue: alpaca, format: msgpack }\n'), ['--record', join(dir, 'capture.jsonl')]), {
       env: { TRADER_ALPACA_URL: `${feed.url}/v2/iex`, APCA_API_KEY_ID: KEY, APCA_API_SECRET_KEY: SECRET },
     });
     const log = join(dir, 'run.log');
@@ -35,8 +49,9 @@ describe('trader run --feed alpaca', () => {
     expect(lines.filter((l) => /ERROR|EXCEPTION/.test(l))).toEqual([]);
     const outputs = [result.stdout, result.stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'))];
     expect(outputs.filter((o) => o.includes(KEY) || o.includes(SECRET))).toEqual([]);
-    // The capture holds Alpaca's own frames, which is what replay re-parses.
-    expect(readFileSync(join(dir, 'capture.jsonl'), 'utf8')).toContain('\\"T\\":\\"t\\"');
+    // The capture holds Alpaca's frames (msgpack as its JSON form, ns timestamps kept), which replay re-parses.
+    expect(readFileSync(join(dir, 'capture.jsonl'), 'utf8')).toMatch(/\\"T\\":\\"t\\".*\\"t\\":\\"\d{4}-\d\d-\d\dT[\d:]+\.\d{9}Z/);
+    await expectReplayParity(dir);
   });
 
   it('rejected credentials end the run promptly: one ERROR line naming the cause, exit 69, one connection', async () => {
@@ -87,10 +102,10 @@ describe('trader run --feed polygon', () => {
 });
 
 describe('trader run --feed binance', () => {
-  it('runs on the Binance.US emulator through TRADER_BINANCE_URL (origin only; the client adds /stream?streams=…)', async () => {
+  it('runs on the Binance.US emulator through TRADER_BINANCE_URL (origin only; the client adds /stream?streams=…), and replays the capture to the same decisions', async () => {
     const dir = tempDir();
     const feed = await startFeedServerCli(['--protocol', 'binance', '--speed', '20']);
-    const run = startCli(runArgs(dir, writeDrillConfig(dir), ['--symbols', 'BTC-USD,ETH-USD'], 'binance'), { env: { TRADER_BINANCE_URL: feed.url } });
+    const run = startCli(runArgs(dir, writeDrillConfig(dir), ['--symbols', 'BTC-USD,ETH-USD', '--record', join(dir, 'capture.jsonl')], 'binance'), { env: { TRADER_BINANCE_URL: feed.url } });
     const log = join(dir, 'run.log');
     expect(await waitForLine(log, /FEED_CONNECTED/, 30_000)).toMatch(/venue=binance url=ws:\/\/127\.0\.0\.1:\d+ symbols=BTC-USD,ETH-USD/);
     await waitForLine(log, /DECISION_LOGGED/, 60_000);
@@ -100,5 +115,6 @@ describe('trader run --feed binance', () => {
     await feed.cli.exited;
     expect(result.code).toBe(0);
     expect(readLines(log).filter((l) => /ERROR|EXCEPTION/.test(l))).toEqual([]);
+    await expectReplayParity(dir);
   });
 });
