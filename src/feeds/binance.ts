@@ -29,6 +29,8 @@ const DEFAULT_ROTATE_AFTER_MS = (23 * 60 + 50) * 60_000;
 interface BinanceOptions {
   /** Connection age at which the client rotates (tests shorten it). */
   rotateAfterMs?: number;
+  /** Our symbols the frames will name (a replayed capture's): mapped back exactly, as when subscribed. */
+  symbols?: string[];
 }
 
 function binanceStreams(symbols: string[], map = new SymbolMap('binance')): string[] {
@@ -41,6 +43,7 @@ function binanceStreams(symbols: string[], map = new SymbolMap('binance')): stri
 export function binanceAdapter(options: BinanceOptions = {}): VenueAdapter {
   let nextId = 1;
   const map = new SymbolMap('binance');
+  for (const s of options.symbols ?? []) map.toVenue(s);
   const request = (method: 'SUBSCRIBE' | 'UNSUBSCRIBE', symbols: string[]): string[] => {
     const params = binanceStreams(symbols, map);
     const frames: string[] = [];

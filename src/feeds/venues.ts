@@ -32,8 +32,8 @@ interface VenueDefinition {
   urlEnv?: string;
   /** Environment variables holding the credentials, in the adapter's order. Never config, never flags. */
   credentials: readonly string[];
-  /** A fresh frame parser (its own duplicate memory), without credentials: for replaying a capture. */
-  parser(): (frame: string, sink: FrameSink) => void;
+  /** A fresh frame parser (its own memory), without credentials, for a capture of `symbols`: for replay. */
+  parser(symbols: string[]): (frame: string, sink: FrameSink) => void;
   adapter(credentials: string[], selection: VenueSelection): VenueAdapter;
   /** `trader feed-server --protocol` that speaks this venue's protocol. */
   emulator: 'native' | 'alpaca' | 'polygon' | 'binance';
@@ -74,7 +74,7 @@ const REGISTRY: Readonly<Record<Venue, VenueDefinition>> = {
     defaultUrls: { spot: 'wss://stream.binance.us:9443' },
     urlEnv: 'TRADER_BINANCE_URL',
     credentials: [],
-    parser: () => binanceAdapter().parse,
+    parser: (symbols) => binanceAdapter({ symbols }).parse,
     adapter: () => binanceAdapter(),
     emulator: 'binance',
   },
@@ -83,8 +83,8 @@ const REGISTRY: Readonly<Record<Venue, VenueDefinition>> = {
 export const LIVE_VENUES: ReadonlySet<Venue> = new Set(Object.values(REGISTRY).filter((d) => d.live).map((d) => d.id));
 
 /** The frame parser of a venue, for replaying a capture recorded from it. */
-export function parserFor(venue: Venue): (frame: string, sink: FrameSink) => void {
-  return REGISTRY[venue].parser();
+export function parserFor(venue: Venue, symbols: string[]): (frame: string, sink: FrameSink) => void {
+  return REGISTRY[venue].parser(symbols);
 }
 
 /**

@@ -93,7 +93,7 @@ export async function replayCapture(path: string, keep: string[] | undefined, fl
       const config = configResult.data;
       const venue = (VENUES as readonly string[]).includes(header.venue) ? (header.venue as Venue) : undefined;
       if (!venue) throw inputError(`${path}: capture of unknown venue "${header.venue}"`);
-      parse = parserFor(venue);
+      parse = parserFor(venue, header.symbols);
       journal = openJournal(header);
       const now = (): number => clock;
       const symbols = header.symbols.filter((s) => !wanted || wanted.has(s));

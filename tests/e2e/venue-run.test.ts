@@ -118,3 +118,24 @@ describe('trader run --feed binance', () => {
     await expectReplayParity(dir);
   });
 });
+
+describe('config/live_canary.yaml', () => {
+  it('runs as shipped on Alpaca (primary) with Polygon configured as fallback, both redirected to emulators', async () => {
+    const dir = tempDir();
+    const alpaca = await startFeedServerCli(['--protocol', 'alpaca', '--speed', '20']);
+    const polygon = await startFeedServerCli(['--protocol', 'polygon', '--speed', '20']);
+    const run = startCli(runArgs(dir, 'config/live_canary.yaml', [], 'alpaca'), {
+      env: { TRADER_ALPACA_URL: `${alpaca.url}/v2/sip`, TRADER_POLYGON_URL: `${polygon.url}/stocks`, APCA_API_KEY_ID: KEY, APCA_API_SECRET_KEY: SECRET, POLYGON_API_KEY: 'PolyCanaryKey_5t6y7u' },
+    });
+    const log = join(dir, 'run.log');
+    expect(await waitForLine(log, /FEED_CONNECTED/, 30_000)).toMatch(/venue=alpaca url=ws:\/\/127\.0\.0\.1:\d+\/v2\/sip symbols=SPY source=primary/);
+    run.child.kill('SIGTERM');
+    const result = await run.exited;
+    for (const f of [alpaca, polygon]) {
+      f.cli.child.kill('SIGTERM');
+      await f.cli.exited;
+    }
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/feed alpaca at ws:\/\/127\.0\.0\.1:\d+\/v2\/sip \(fallback polygon at ws:\/\/127\.0\.0\.1:\d+\/stocks\)/);
+  });
+});

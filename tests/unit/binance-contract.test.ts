@@ -44,3 +44,14 @@ describe('Binance.US contract (documentation examples)', () => {
     expect(a.maxOutboundPerSecond).toBeLessThan(5);
   });
 });
+
+describe('Binance.US symbols', () => {
+  it('maps a subscribed pair back exactly, even where the quote-currency rule alone would split it elsewhere', () => {
+    const events: MarketEvent[] = [];
+    const sink: FrameSink = { event: (e) => events.push(e), issue: () => undefined };
+    const trade = '{"stream":"xbusd@trade","data":{"e":"trade","E":1,"s":"XBUSD","t":1,"p":"1","q":"1","T":1,"m":true,"M":true}}';
+    binanceAdapter({ symbols: ['XB-USD'] }).parse(trade, sink);
+    binanceAdapter().parse(trade, sink);
+    expect(events.map((e) => e.symbol)).toEqual(['XB-USD', 'X-BUSD']);
+  });
+});
