@@ -149,6 +149,8 @@ export class FeedClient {
     this.socket = socket;
     this.ready = false;
     let opened = false;
+    /** Authenticated (where the venue has auth) and subscribed: only such a connection was "up". */
+    let wasReady = false;
     let lastRecvMs = Date.now();
     let downtimeMs: number | undefined;
 
@@ -157,6 +159,8 @@ export class FeedClient {
       if (this.ready || this.socket !== socket) return;
       clearTimeout(this.authTimer);
       this.ready = true;
+      wasReady = true;
+      this.downSince = undefined;
       if (this.symbols.size && !adapter.subscribesInUrl) this.sendAll(adapter.subscribeMessages([...this.symbols]));
       clearTimeout(this.ageTimer);
       // Before the venue's age limit cuts it, a fresh connection takes over (make-before-break).
@@ -189,7 +193,6 @@ export class FeedClient {
       lastRecvMs = Date.now();
       this.connectedAt = Date.now();
       downtimeMs = this.downSince === undefined ? undefined : this.connectedAt - this.downSince;
-      this.downSince = undefined;
       this.sendAll(adapter.openMessages());
       if (adapter.authenticates) {
         // A venue that never answers our credentials is treated like a failed handshake: closed and retried.
@@ -262,10 +265,13 @@ export class FeedClient {
       this.outbox = [];
       this.socket = undefined;
       this.ready = false;
-      if (opened) {
+      if (wasReady) {
         this.downSince = Date.now();
         this.flaps = this.downSince - this.connectedAt >= (this.options.stableAfterMs ?? 10_000) ? 0 : this.flaps + 1;
         listener.onDisconnected({ url, connection, code, reason: reasonBuf.toString() || closeCodeName(code) });
+      } else if (opened) {
+        // Open but never authenticated: a failed attempt, not a connection that went down.
+        listener.onReconnectFailed({ url, attempt: this.attempt, error: `closed before authentication: ${reasonBuf.toString() || closeCodeName(code)}` });
       }
       this.scheduleReconnect();
     });

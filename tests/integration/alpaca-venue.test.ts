@@ -14,6 +14,7 @@ import type { AlpacaDrills } from '../../src/feeds/server/alpaca-control.js';
 import { startFeedServer, type FeedServer } from '../../src/feeds/server/feed-server.js';
 import { faultsSchema } from '../../src/feeds/server/faults.js';
 import { SyntheticSource } from '../../src/feeds/server/sources.js';
+import { WebSocketServer } from 'ws';
 import { waitFor } from '../helpers/wait.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -101,6 +102,44 @@ describe('Alpaca adapter against the emulator', () => {
     await waitFor(() => seen.events.length > before + 5, 10_000);
     expect(seen.fatal).toEqual([]);
     expect(seen.issues.map((i) => i.detail)).toContain('alpaca error 407 slow client');
+  });
+});
+
+describe('Alpaca handshake wait', () => {
+  it('a venue that never answers the auth is given up on after the handshake timeout and retried, never subscribed', async () => {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise((r) => wss.once('listening', r));
+    const received: string[] = [];
+    wss.on('connection', (ws) => {
+      ws.send('[{"T":"success","msg":"connected"}]');
+      ws.on('message', (d) => received.push(JSON.parse(d.toString()).action as string));
+    });
+    cleanup.push(() => new Promise<void>((r) => {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close(() => r());
+    }));
+    const seen = { issues: [] as ParseIssue[], log: [] as string[] };
+    const c = new FeedClient({
+      url: `ws://127.0.0.1:${(wss.address() as { port: number }).port}/v2/iex`,
+      adapter: alpacaAdapter({ keyId: 'k', secret: 's' }),
+      symbols: ['SPY'],
+      handshakeTimeoutMs: 300,
+      backoff: { initialMs: 50, maxMs: 100, factor: 2, jitter: 0 },
+      listener: {
+        onEvent: () => undefined,
+        onParseIssue: (i) => seen.issues.push(i),
+        onConnected: (i) => seen.log.push(`connected ${i.connection}`),
+        onDisconnected: (i) => seen.log.push(`disconnected ${i.connection}`),
+        onReconnectAttempt: (i) => seen.log.push(`attempt ${i.attempt}`),
+        onReconnectFailed: () => undefined,
+      },
+    });
+    cleanup.push(() => c.stop());
+    c.start();
+    await waitFor(() => received.filter((a) => a === 'auth').length >= 2, 10_000);
+    expect(received.every((a) => a === 'auth')).toBe(true);
+    expect(seen.log.some((l) => l.startsWith('connected') || l.startsWith('disconnected'))).toBe(false);
+    expect(seen.issues[0]?.detail).toBe('no authentication reply within 300ms');
   });
 });
 
