@@ -23,3 +23,5 @@ export const inputError = (message: string): TraderError => new TraderError('E_I
 
 /** The exit code of a run or replay stopped by a failed write to its log, trace or capture (EX_IOERR; see main.ts). */
 export const EXIT_WRITE_FAILED = 74;
+/** A live venue refused the run for good (credentials, connection limit, plan): EX_UNAVAILABLE. */
+export const EXIT_FEED_FATAL = 69;

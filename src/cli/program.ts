@@ -4,6 +4,7 @@
  */
 import { Command, Option } from 'commander';
 import { VENUES } from '../config/schema.js';
+import { SERVER_PROTOCOLS, type ServerProtocol } from '../feeds/server/encoders.js';
 import { CRITERIA, type CriterionId } from '../report/schema.js';
 import { TRADER_VERSION } from '../version.js';
 import { usageError } from '../errors.js';
@@ -124,7 +125,12 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--synthetic', 'generate a seeded synthetic stream instead of replaying fixtures')
     .option('--rate <n>', 'synthetic events per second per symbol', positiveNumberArg, 50)
     .option('--seed <n>', 'synthetic generator seed', integerArg, 1)
-    .addOption(new Option('--protocol <name>', 'wire protocol').choices(['native']).default('native'))
+    .addOption(new Option('--protocol <name>', 'wire protocol: native, or a venue emulated faithfully').choices([...SERVER_PROTOCOLS]).default('native'))
+    .option('--auth-fail', 'alpaca/polygon: refuse every auth (alpaca error 402, polygon auth_failed) and close')
+    .option('--connection-limit <n>', 'alpaca/polygon: authenticated connections allowed at once; past it alpaca refuses the new one (406), polygon closes the oldest (max_connections)', integerArg)
+    .option('--ping-every <time>', 'binance: the server ping interval (3min on the venue); a ping unanswered by the next one closes the connection', durationArg)
+    .option('--max-connection-age <time>', 'binance: cut every connection at this age (24h on the venue)', durationArg)
+    .option('--slow-client-at <time>', 'tell every subscribed client it is too slow (alpaca: error 407) and close it, this long after the session starts', durationArg)
     .option('--scenario <yaml>', 'faults from a YAML file (keys as below, snake_case); flags override it')
     .option('--drop-every <time>', 'close every connection abruptly this often', durationArg)
     .option('--stall-after <time>', 'stall (no data, no pongs, socket kept open) after this long', durationArg)
@@ -150,6 +156,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
           loop: opts.loop,
           fixtures: opts.fixtures,
           protocol: opts.protocol,
+          ...(opts.authFail || opts.connectionLimit !== undefined || opts.pingEvery !== undefined || opts.maxConnectionAge !== undefined
+            ? { drills: { authFail: opts.authFail === true, connectionLimit: opts.connectionLimit, pingEveryMs: opts.pingEvery, maxConnectionMs: opts.maxConnectionAge } }
+            : {}),
           ...(opts.symbols ? { symbols: opts.symbols } : {}),
           ...(opts.synthetic ? { synthetic: { rate: opts.rate, seed: opts.seed } } : {}),
           ...(opts.scenario ? { scenario: opts.scenario } : {}),
@@ -166,6 +175,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
             ...(opts.poisonEvery !== undefined ? { poison_every_ms: opts.poisonEvery } : {}),
             ...(opts.delayConnections !== undefined ? { delay_connections_ms: opts.delayConnections } : {}),
             ...(opts.faultSeed !== undefined ? { seed: opts.faultSeed } : {}),
+            ...(opts.slowClientAt !== undefined ? { slow_client_at_ms: opts.slowClientAt } : {}),
           },
         }),
       );
@@ -206,7 +216,12 @@ interface FeedServerFlags {
   synthetic?: boolean;
   rate: number;
   seed: number;
-  protocol: 'native';
+  protocol: ServerProtocol;
+  authFail?: boolean;
+  connectionLimit?: number;
+  pingEvery?: number;
+  maxConnectionAge?: number;
+  slowClientAt?: number;
   scenario?: string;
   dropEvery?: number;
   stallAfter?: number;

@@ -27,6 +27,10 @@ export type Venue = (typeof VENUES)[number];
 const feedEndpoint = z.strictObject({
   venue: z.enum(VENUES),
   url: z.string().regex(/^wss?:\/\//, 'expected a ws:// or wss:// URL').optional(),
+  /** A live venue's feed or cluster (Alpaca: iex, sip, delayed_sip, test); the registry checks it per venue. */
+  feed: z.string().regex(/^[a-z_]+$/, 'expected a feed name such as iex or sip').optional(),
+  /** Alpaca's wire format: json (default) or msgpack. */
+  format: z.enum(['json', 'msgpack']).optional(),
 });
 
 const priceLimits = {

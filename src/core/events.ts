@@ -158,6 +158,8 @@ const SPECS = {
   WEBSOCKET_DISCONNECT: spec<Tagged & { url: string; connection: number; code: number; reason: string }>({ level: 'warn', text: (p) => `url=${p.url} code=${p.code} reason="${p.reason}"${tag(p)}`, fields: (p) => ({ url: p.url, connection: p.connection, code: p.code, reason: p.reason, source: p.source }) }),
   RECONNECT_ATTEMPT: spec<Tagged & { url: string; attempt: number; delay_ms: number }>({ level: 'info', text: (p) => `url=${p.url} attempt=${p.attempt} delay=${p.delay_ms}ms${tag(p)}`, fields: (p) => ({ url: p.url, attempt: p.attempt, delay_ms: p.delay_ms, source: p.source }) }),
   RECONNECT_FAILED: spec<Tagged & { url: string; attempt: number; cause: string }>({ level: 'warn', text: (p) => `url=${p.url} attempt=${p.attempt} cause="${p.cause}"${tag(p)}`, fields: (p) => ({ url: p.url, attempt: p.attempt, cause: p.cause, source: p.source }) }),
+  /** A venue refused in a way reconnecting cannot fix (auth, connection limit, subscription): the run stops. */
+  FEED_FATAL: spec<Tagged & { venue: string; url: string; cause: string }>({ level: 'error', text: (p) => `venue=${p.venue} url=${p.url} cause="${p.cause}"; reconnecting cannot fix this, the run stops${tag(p)}`, fields: (p) => ({ venue: p.venue, url: p.url, cause: p.cause, source: p.source }) }),
   FEED_ROTATED: spec<Tagged & { url: string; from: number; to: number; reason: string }>({ level: 'info', text: (p) => `url=${p.url} from_connection=${p.from} to_connection=${p.to} reason="${p.reason}"${tag(p)}`, fields: (p) => ({ url: p.url, from: p.from, to: p.to, reason: p.reason, source: p.source }) }),
   FEED_FAILOVER: feedSwitch,
   FEED_FAILBACK: feedSwitch,

@@ -22,15 +22,49 @@ export interface FrameSink {
   subscribed?(symbols: string[]): void;
   /** The venue announced it will close this connection (a rotation): move to a fresh one first. */
   rotate?(reason: string): void;
+  /** Close this connection and reconnect the ordinary way (the venue asked us to, e.g. Alpaca 407/500). */
+  reconnect?(reason: string): void;
+  /** When the frame being parsed arrived (wall ms): the time of data the venue does not stamp (Binance bookTicker). */
+  receivedMs?(): number;
+  /** The venue accepted our credentials: the client may subscribe now. */
+  authenticated?(): void;
+  /**
+   * The venue said something no reconnect can fix (credentials refused, connection limit, a feed
+   * the account does not have): the client stops for good and the run ends naming `cause`.
+   */
+  fatal?(cause: string): void;
 }
+
+/** A frame the client sends: text, or binary for a venue in a binary mode (Alpaca's msgpack). */
+export type OutFrame = string | Uint8Array;
 
 export interface VenueAdapter {
   readonly venue: string;
   /** Frames sent as soon as the socket opens (authentication), before any subscription. */
-  openMessages(): string[];
-  subscribeMessages(symbols: string[]): string[];
-  unsubscribeMessages(symbols: string[]): string[];
+  openMessages(): OutFrame[];
+  subscribeMessages(symbols: string[]): OutFrame[];
+  unsubscribeMessages(symbols: string[]): OutFrame[];
   parse(frame: string, sink: FrameSink): void;
+  /**
+   * The venue authenticates: subscriptions wait for `sink.authenticated()`, and a connection that
+   * gets no auth reply within the handshake timeout is closed and retried.
+   */
+  readonly authenticates?: boolean;
+  /** The URL of each connection, from the venue's base and the symbols it carries (Binance puts streams in the URL). */
+  connectUrl?(base: string, symbols: string[]): string;
+  /** The connection URL already subscribes every symbol: nothing is sent on open. */
+  readonly subscribesInUrl?: boolean;
+  /** The venue disconnects a client that sends more than this many messages a second (Binance: 5, pings and pongs included). */
+  readonly maxOutboundPerSecond?: number;
+  /** The venue cuts connections at this age (Binance: 24 h): rotate make-before-break before it. */
+  readonly rotateAfterMs?: number;
+  /** Headers of the upgrade request (Alpaca: Content-Type selects msgpack). */
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * A binary frame as the JSON text the venue would have sent in text mode, so capture, replay and
+   * `parse` see one format; undefined when the frame cannot be decoded.
+   */
+  decodeBinary?(data: Uint8Array): string | undefined;
 }
 
 export function isFiniteNumber(value: unknown): value is number {

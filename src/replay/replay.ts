@@ -12,7 +12,7 @@ import type { Venue } from '../config/schema.js';
 import { configSchema, VENUES } from '../config/schema.js';
 import type { Flags } from '../config/flags.js';
 import { inputError } from '../errors.js';
-import { adapterFor } from '../feeds/venues.js';
+import { parserFor } from '../feeds/venues.js';
 import type { Journal } from '../trace/journal.js';
 import { captureHeaderSchema, type CaptureHeader } from '../trace/capture.js';
 import { DecisionPath } from '../runner/decision-path.js';
@@ -98,7 +98,7 @@ export async function replayCapture(path: string, keep: string[] | undefined, fl
       const config = configResult.data;
       const venue = (VENUES as readonly string[]).includes(header.venue) ? (header.venue as Venue) : undefined;
       if (!venue) throw inputError(`${path}: capture of unknown venue "${header.venue}"`);
-      parse = adapterFor(venue).parse;
+      parse = parserFor(venue, header.symbols);
       journal = openJournal(header);
       journal.attach(bus);
       const now = (): number => clock;
@@ -110,6 +110,8 @@ export async function replayCapture(path: string, keep: string[] | undefined, fl
       sink = {
         event: (event) => decisionPath.onEvent(event, clock, process.hrtime.bigint()),
         issue: () => undefined,
+        // The capture's receipt time: what a venue that does not stamp its data (Binance bookTicker) was stamped with live.
+        receivedMs: () => clock,
       };
       return;
     }

@@ -26,6 +26,8 @@ export interface SwitchListener {
   onReconnectFailed(info: { role: SourceRole; url: string; attempt: number; error: string }): void;
   onRotated(info: { role: SourceRole; url: string; from: number; to: number; reason: string }): void;
   onSwitch(info: { from: SourceRole; to: SourceRole; reason: string }): void;
+  /** A venue refused this source for good (auth, connection limit): it has stopped reconnecting. */
+  onFatal?(info: { role: SourceRole; url: string; cause: string }): void;
 }
 
 interface Health {
@@ -135,6 +137,7 @@ export class FeedSwitch {
       },
       onReconnectAttempt: (info) => l.onReconnectAttempt({ ...info, role }),
       onRotated: (info) => l.onRotated({ ...info, role, from: info.from + offset, to: info.to + offset }),
+      onFatal: ({ url, cause }) => l.onFatal?.({ role, url, cause }),
       onReconnectFailed: (info) => {
         if (health) health.failedAttempts += 1;
         l.onReconnectFailed({ ...info, role });

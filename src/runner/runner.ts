@@ -41,6 +41,8 @@ export interface RunnerOptions {
   now: () => number;
   /** Leak drill only: bytes kept alive at every memory sample, to show the memory row fails a leak. */
   drillLeakBytesPerSample?: number;
+  /** A venue refused a feed for good (FEED_FATAL is logged first): the caller ends the run. */
+  onFeedFatal?: (cause: string) => void;
 }
 
 const PARSE_ERROR_LOG_EVERY_MS = 1000;
@@ -182,6 +184,11 @@ export class Runner {
       },
       onRotated: ({ role, url, from, to, reason }) => {
         bus.emit({ name: EV.FEED_ROTATED, url, from, to, reason, source: role, tagged });
+      },
+      onFatal: ({ role, url, cause }) => {
+        const venue = role === 'primary' ? this.options.primary.venue : (this.options.fallback?.venue ?? '');
+        bus.emit({ name: EV.FEED_FATAL, venue, url, cause, source: role, tagged });
+        this.options.onFeedFatal?.(cause);
       },
       onSwitch: ({ from, to, reason }) => {
         // A new source numbers its events afresh, and the switch itself may have lost data.

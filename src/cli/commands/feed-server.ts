@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { inputError, usageError } from '../../errors.js';
+import type { ProtocolOptions, ServerProtocol } from '../../feeds/server/encoders.js';
 import { startFeedServer } from '../../feeds/server/feed-server.js';
 import { faultsSchema, type Faults } from '../../feeds/server/faults.js';
 import { FixtureSource, SyntheticSource, type Source } from '../../feeds/server/sources.js';
@@ -19,13 +20,15 @@ export interface FeedServerCommandOptions {
   fixtures: string;
   symbols?: string[];
   synthetic?: { rate: number; seed: number };
-  protocol: 'native';
+  protocol: ServerProtocol;
+  drills?: ProtocolOptions['drills'];
   /** A YAML file of faults (see src/feeds/server/faults.ts); flags override its keys. */
   scenario?: string;
   faults: Partial<Faults>;
 }
 
 export async function feedServer(opts: FeedServerCommandOptions): Promise<number> {
+  if (opts.drills && opts.protocol === 'native') throw usageError('--auth-fail, --connection-limit, --ping-every and --max-connection-age are venue drills: add --protocol alpaca, polygon or binance');
   const faults = loadFaults(opts.scenario, opts.faults);
   let source: Source;
   if (opts.synthetic) {
@@ -44,7 +47,7 @@ export async function feedServer(opts: FeedServerCommandOptions): Promise<number
   }
   let server: Awaited<ReturnType<typeof startFeedServer>>;
   try {
-    server = await startFeedServer({ host: opts.host, port: opts.port, source, protocol: opts.protocol, faults });
+    server = await startFeedServer({ host: opts.host, port: opts.port, source, protocol: opts.protocol, ...(opts.drills ? { drills: opts.drills } : {}), faults });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') throw usageError(`--port ${opts.port}: already in use on ${opts.host}; choose another port (0 = any free port)`);
@@ -53,7 +56,7 @@ export async function feedServer(opts: FeedServerCommandOptions): Promise<number
   }
   const what = opts.synthetic ? `synthetic ${opts.synthetic.rate}/s seed ${opts.synthetic.seed}` : `fixtures, speed ${opts.speed}x${opts.loop ? ', looping' : ''}`;
   const active = Object.entries(faults).filter(([k, v]) => k !== 'seed' && v !== undefined && v !== 0 && !(typeof v === 'object' && Object.keys(v).length === 0));
-  process.stdout.write(`feed-server listening on ${server.url} (${what}, symbols ${source.available().join(',') || 'any'}, protocol ${opts.protocol}${active.length ? `, faults ${active.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''})\n`);
+  process.stdout.write(`feed-server listening on ${server.url} (${what}, symbols ${source.available().join(',') || 'any'}, protocol ${opts.protocol}${opts.drills?.authFail ? ', auth-fail' : ''}${opts.drills?.connectionLimit !== undefined ? `, connection limit ${opts.drills.connectionLimit}` : ''}${active.length ? `, faults ${active.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : ''})\n`);
   await new Promise<void>((resolve) => {
     // Either signal ends the wait; the other's handler goes too, so nothing outlives the server.
     const stop = (): void => {

@@ -6,8 +6,8 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../../config/load.js';
 import { readFlags } from '../../config/flags.js';
 import type { Config, Venue } from '../../config/schema.js';
-import { EXIT_WRITE_FAILED, TraderError, usageError } from '../../errors.js';
-import { adapterFor, LIVE_VENUES, requireUrl } from '../../feeds/venues.js';
+import { EXIT_FEED_FATAL, EXIT_WRITE_FAILED, TraderError, usageError } from '../../errors.js';
+import { credentialValues, LIVE_VENUES, resolveVenue, type VenueSelection } from '../../feeds/venues.js';
 import { startEmbeddedFeed, type EmbeddedFeed } from '../../runner/embedded-feed.js';
 import type { FeedSource } from '../../runner/feed-switch.js';
 import { Runner } from '../../runner/runner.js';
@@ -30,6 +30,8 @@ const wallClock = (): number => performance.timeOrigin + performance.now();
 export async function run(flags: RunFlags): Promise<number> {
   // Credentials in a feed URL never reach an output, error messages included.
   const secrets: Needle[] = flags.feedUrl ? urlSecrets(flags.feedUrl) : [];
+  // Venue keys come from the environment and are masked in every output, whichever venue runs.
+  for (const value of credentialValues(process.env)) secrets.push({ text: value, mask: '***' });
   try {
     return await runMasked(flags, secrets);
   } catch (err) {
@@ -119,18 +121,19 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
   const closeEmbedded = async (): Promise<void> => {
     await Promise.all(embedded.map((e) => e.close()));
   };
-  const resolveSource = async (v: Venue, explicitUrl: string | undefined): Promise<FeedSource> => {
-    const adapter = adapterFor(v);
+  const resolveSource = async (v: Venue, selection: VenueSelection): Promise<FeedSource> => {
     if (v === 'replay' || v === 'synthetic') {
       const feed = await startEmbeddedFeed(v, config);
       embedded.push(feed);
-      return { venue: v, url: feed.url, adapter };
+      return { venue: v, url: feed.url, adapter: resolveVenue(v, { ...selection, url: feed.url }, process.env).adapter };
     }
-    return { venue: v, url: requireUrl(v, explicitUrl), adapter };
+    return { venue: v, ...resolveVenue(v, selection, process.env) };
   };
   try {
-    const primary = await resolveSource(venue, flags.feedUrl ?? config.feeds.primary.url);
-    const fallback = config.feeds.fallback ? await resolveSource(config.feeds.fallback.venue, config.feeds.fallback.url) : undefined;
+    const { primary: p, fallback: f } = config.feeds;
+    // The config's feed and format belong to its venue, not to another one chosen with --feed.
+    const primary = await resolveSource(venue, { url: flags.feedUrl ?? p.url, ...(venue === p.venue ? { feed: p.feed, format: p.format } : {}), where: `feeds.primary in ${loaded.path}` });
+    const fallback = f ? await resolveSource(f.venue, { url: f.url, feed: f.feed, format: f.format, where: `feeds.fallback in ${loaded.path}` }) : undefined;
 
     // This run holds the locks of these files, so what it rotates is never another live run's.
     const now = wallClock();
@@ -177,7 +180,8 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     } catch (err) {
       throw usageError(`--record ${flags.record ?? ''}: cannot write the capture (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
-    const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, bus, now: wallClock, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}) });
+    let stopForFeedFatal: (cause: string) => void = () => undefined;
+    const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, bus, now: wallClock, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}), onFeedFatal: (cause) => stopForFeedFatal(cause) });
 
     writeFileSync(owner.pid_file, `${process.pid}\n`);
     say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
@@ -193,6 +197,12 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
       process.stderr.write(redact(`trader: cannot write the ${f.file} ${f.path}: ${f.code} (${f.message}); trading HALTED, stopping with exit ${EXIT_WRITE_FAILED}\n`));
       stopper.stop('write_failure');
     };
+    let feedFatal: string | undefined;
+    stopForFeedFatal = (cause) => {
+      if (feedFatal !== undefined) return;
+      feedFatal = cause;
+      stopper.stop('feed_fatal');
+    };
     for (const feed of embedded) {
       // Not restarted: a new server would renumber every sequence and replay from the start.
       feed.onUnexpectedExit((why) => bus.emit({ name: EV.EMBEDDED_FEED_EXITED, pid: feed.pid, why }));
@@ -207,7 +217,8 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     say(`trader run: stopped (${reason}); log ${flags.logFile}, trace ${flags.traceFile}\n`);
     // The operator's copy of the seal: compare it with the report's evidence row.
     if (!failure) say(`trader run: trace sealed by RUN_STOPPED: ${seal.records} records, chain head ${seal.head} (${seal.algo === 'sha256' ? 'sha256, unkeyed' : 'hmac-sha256, keyed by TRADER_TRACE_KEY'})\n`);
-    return failure ? EXIT_WRITE_FAILED : 0;
+    if (feedFatal !== undefined) process.stderr.write(redact(`trader: the feed refused this run (${feedFatal}); stopped with exit ${EXIT_FEED_FATAL}\n`));
+    return failure ? EXIT_WRITE_FAILED : feedFatal !== undefined ? EXIT_FEED_FATAL : 0;
   } finally {
     await closeEmbedded();
     removeOwnPidFile(owner.pid_file);

@@ -40,6 +40,11 @@ export const faultsSchema = z.strictObject({
   clock_skew_ms: z.record(ticker, z.number().int()).default({}),
   /** Announce a rotation ({"type":"reconnect"}) to every connection this often, closing each 2 s later (1012). */
   rotate_every_ms: ms.optional(),
+  /**
+   * Slow-client drill: at this time (ms after the session starts) every subscribed connection is
+   * told it is too slow, in its protocol's words (Alpaca: error 407), and closed.
+   */
+  slow_client_at_ms: z.number().int().min(0).optional(),
   /** Hold every new connection's handshake this long before accepting it. */
   delay_connections_ms: z.number().int().min(0).default(0),
   /** After `after_ms`, refuse new connections (HTTP 503) for `for_ms`. */

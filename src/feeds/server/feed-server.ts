@@ -15,8 +15,7 @@
 import type { IncomingMessage } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { MarketEvent } from '../events.js';
-import { NATIVE_PROTOCOL_VERSION, type ServerControl } from '../protocol.js';
-import { codecFor, type ServerProtocol } from './encoders.js';
+import { protocolFor, type Conn, type ProtocolOptions, type ProtocolSession, type ServerProtocol } from './encoders.js';
 import { FaultPlan, NO_FAULTS, poisonTicks, type Faults } from './faults.js';
 import type { Due, Source } from './sources.js';
 
@@ -25,6 +24,8 @@ export interface FeedServerOptions {
   port?: number;
   source: Source;
   protocol?: ServerProtocol;
+  /** Venue drills: every auth refused, a connection limit. */
+  drills?: ProtocolOptions['drills'];
   faults?: Faults;
   /** Start the timeline now instead of at the first subscription. */
   startImmediately?: boolean;
@@ -53,6 +54,7 @@ interface Client {
   ws: WebSocket;
   symbols: Set<string>;
   batch: string[];
+  session: ProtocolSession;
 }
 
 /** A client this far behind is not keeping up; it is dropped rather than buffered without bound. */
@@ -64,7 +66,7 @@ const MAX_EVENTS_PER_FRAME = 500;
 
 export async function startFeedServer(options: FeedServerOptions): Promise<FeedServer> {
   const source = options.source;
-  const codec = codecFor(options.protocol ?? 'native');
+  const codec = protocolFor(options.protocol ?? 'native', { available: () => source.available(), ...(options.drills ? { drills: options.drills } : {}) });
   const plan = new FaultPlan(options.faults ?? NO_FAULTS);
   const silent = new Set(plan.faults.silent_symbols);
   const clients = new Set<Client>();
@@ -99,39 +101,15 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
   });
   const port = (wss.address() as { port: number }).port;
 
-  const send = (ws: WebSocket, msg: ServerControl): void => ws.send(JSON.stringify(msg));
-
-  wss.on('connection', (ws) => {
+  wss.on('connection', (ws, req) => {
     stats.connections += 1;
-    const client: Client = { ws, symbols: new Set(), batch: [] };
-    clients.add(client);
-    send(ws, { type: 'hello', protocol: NATIVE_PROTOCOL_VERSION, server: 'trader-feed-server', symbols: source.available() });
-    ws.on('ping', (data) => {
-      if (!plan.stalledAt(sinceOrigin())) ws.pong(data);
-    });
-    ws.on('message', (data) => onMessage(client, data.toString()));
-    ws.on('close', () => clients.delete(client));
-    ws.on('error', () => clients.delete(client));
-  });
-
-  function onMessage(client: Client, text: string): void {
-    let msg: { op?: unknown; symbols?: unknown; id?: unknown };
-    try {
-      msg = JSON.parse(text) as typeof msg;
-    } catch {
-      send(client.ws, { type: 'error', message: 'frame is not JSON' });
-      return;
-    }
-    // A stalled server still takes subscriptions in, it just answers nothing until the stall ends.
-    const reply = (m: ServerControl): void => {
-      if (!plan.stalledAt(sinceOrigin())) send(client.ws, m);
-    };
-    const symbols = Array.isArray(msg.symbols) ? msg.symbols.filter((s): s is string => typeof s === 'string') : [];
-    switch (msg.op) {
-      case 'subscribe': {
-        const unknown = symbols.filter((s) => !source.has(s));
+    const symbols = new Set<string>();
+    const conn: Conn = {
+      symbols,
+      subscribe: (wanted) => {
+        const unknown = wanted.filter((s) => !source.has(s));
         const broken: string[] = [];
-        for (const s of symbols) {
+        for (const s of wanted) {
           if (!source.has(s)) continue;
           try {
             source.open(s);
@@ -139,26 +117,41 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
             broken.push(`${s}: ${(err as Error).message}`);
             continue;
           }
-          client.symbols.add(s);
+          symbols.add(s);
           live.add(s);
         }
         if (originMs === undefined) beginSession(Date.now());
-        if (unknown.length) reply({ type: 'error', message: `unknown symbol${unknown.length > 1 ? 's' : ''} ${unknown.join(',')}` });
-        for (const problem of broken) reply({ type: 'error', message: `cannot serve ${problem}` });
-        reply({ type: 'subscribed', symbols: [...client.symbols] });
-        return;
-      }
-      case 'unsubscribe':
-        for (const s of symbols) client.symbols.delete(s);
-        reply({ type: 'unsubscribed', symbols });
-        return;
-      case 'ping':
-        reply({ type: 'pong', id: typeof msg.id === 'number' ? msg.id : 0 });
-        return;
-      default:
-        reply({ type: 'error', message: `unknown op ${JSON.stringify(msg.op)}` });
-    }
-  }
+        return { unknown, broken };
+      },
+      unsubscribe: (gone) => {
+        for (const s of gone) symbols.delete(s);
+      },
+      send: (frame) => {
+        if (ws.readyState === ws.OPEN) ws.send(frame);
+      },
+      // A stalled server still takes subscriptions in, it just answers nothing until the stall ends.
+      reply: (frame) => {
+        if (!plan.stalledAt(sinceOrigin()) && ws.readyState === ws.OPEN) ws.send(frame);
+      },
+      close: (code, reason) => ws.close(code, reason),
+      ping: (payload) => {
+        if (ws.readyState === ws.OPEN) ws.ping(payload);
+      },
+    };
+    const client: Client = { ws, symbols, batch: [], session: codec.accept(conn, req) };
+    clients.add(client);
+    ws.on('ping', (data) => {
+      client.session.onControlFrame?.('ping', data);
+      if (!plan.stalledAt(sinceOrigin())) ws.pong(data);
+    });
+    ws.on('pong', (data) => client.session.onControlFrame?.('pong', data));
+    ws.on('message', (data, isBinary) => client.session.onMessage(Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as Buffer), isBinary));
+    const gone = (): void => {
+      if (clients.delete(client)) client.session.onClose();
+    };
+    ws.on('close', gone);
+    ws.on('error', gone);
+  });
 
   const due: Due[] = [];
   const byDueTime = (a: Due, b: Due): number => a.atMs - b.atMs;
@@ -231,17 +224,17 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
   function flush(c: Client): void {
     // A burst (a catch-up after a stall, a fast replay) goes out in frames of bounded size.
     for (let i = 0; i < c.batch.length; i += MAX_EVENTS_PER_FRAME) {
-      sendFrame(c, codec.frame(c.batch.slice(i, i + MAX_EVENTS_PER_FRAME)));
+      for (const frame of c.session.frames(c.batch.slice(i, i + MAX_EVENTS_PER_FRAME))) sendFrame(c, frame);
     }
     c.batch = [];
   }
 
-  function sendFrame(c: Client, frame: string): void {
+  function sendFrame(c: Client, frame: string | Uint8Array): void {
     if (c.ws.readyState !== c.ws.OPEN) return;
     if (c.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
       stats.slowClientsDropped += 1;
-      c.ws.close(1013, 'client too slow');
-      clients.delete(c);
+      c.session.slowClient();
+      if (clients.delete(c)) c.session.onClose();
       return;
     }
     c.ws.send(frame);
@@ -270,11 +263,23 @@ export async function startFeedServer(options: FeedServerOptions): Promise<FeedS
         }, faults.oversize_every_ms),
       );
     }
+    if (faults.slow_client_at_ms !== undefined) {
+      timers.push(
+        setTimeout(() => {
+          for (const c of [...clients]) {
+            if (!c.symbols.size) continue;
+            stats.slowClientsDropped += 1;
+            c.session.slowClient();
+          }
+        }, faults.slow_client_at_ms),
+      );
+    }
     if (faults.rotate_every_ms !== undefined) {
       timers.push(
         setInterval(() => {
           for (const c of clients) {
-            send(c.ws, { type: 'reconnect', reason: 'rotation' });
+            const notice = c.session.rotationNotice();
+            if (notice !== undefined && c.ws.readyState === c.ws.OPEN) c.ws.send(notice);
             // Not tracked: closing an already-gone socket later is harmless, and close() terminates all.
             setTimeout(() => c.ws.close(1012, 'rotated'), ROTATION_GRACE_MS).unref();
           }
