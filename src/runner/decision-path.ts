@@ -5,10 +5,13 @@
  */
 import { maxLagFor, priceLimitsFor, type Config } from '../config/schema.js';
 import type { MarketEvent } from '../feeds/events.js';
-import { SymbolPipeline, type Decision } from '../engine/pipeline.js';
+import { SymbolPipeline, type Decision, type FailedDecision } from '../engine/pipeline.js';
+import { StrategyViolation } from '../strategy/failures.js';
+import type { Strategy } from '../strategy/types.js';
 import type { Journal } from '../trace/journal.js';
 import { decisionMsg } from '../trace/decision-line.js';
 import { round } from '../util/stats.js';
+import { clean } from './strategy-log.js';
 import { DataQualityLog, newDataCounters, type DataCounters } from './data-quality-log.js';
 
 export interface SymbolCounters extends DataCounters {
@@ -17,19 +20,26 @@ export interface SymbolCounters extends DataCounters {
   latencies: number[];
 }
 
-/** What one event did: how many events it let through (liveness counts these) and the decisions logged. */
+/**
+ * What one event did: how many events it let through (liveness counts these), the decisions
+ * logged, and the symbols whose strategy failed on it (the caller halts their trading).
+ */
 interface PathStep {
   accepted: number;
   decisions: Decision[];
+  halted: string[];
 }
 
 export class DecisionPath {
   private readonly pipelines = new Map<string, SymbolPipeline>();
   readonly counters = new Map<string, SymbolCounters>();
   private readonly quality: DataQualityLog;
+  /** The strategy cannot answer any symbol any more (its process is gone): no pipeline decides. */
+  private strategyGone = false;
 
   constructor(
     private readonly config: Config,
+    private readonly strategy: Strategy,
     private readonly journal: Journal,
     /** The clock decisions are stamped with: the wall clock live, the capture's receipt time in replay. */
     private readonly now: () => number,
@@ -49,13 +59,12 @@ export class DecisionPath {
     if (this.pipelines.has(symbol)) return;
     const { decision, data_quality: dq } = this.config;
     const band = priceLimitsFor(this.config, symbol);
-    this.pipelines.set(
-      symbol,
-      new SymbolPipeline(symbol, decision.bar_interval, decision.strategy.params, {
-        maxSeqJump: dq.max_seq_jump,
-        prices: { maxSkewMs: dq.max_clock_skew, bandPct: band.price_band_pct, maxSize: band.max_size, reanchorAfter: dq.reanchor_after },
-      }),
-    );
+    const pipeline = new SymbolPipeline(symbol, decision.bar_interval, this.strategy, {
+      maxSeqJump: dq.max_seq_jump,
+      prices: { maxSkewMs: dq.max_clock_skew, bandPct: band.price_band_pct, maxSize: band.max_size, reanchorAfter: dq.reanchor_after },
+    });
+    if (this.strategyGone) pipeline.stopDeciding();
+    this.pipelines.set(symbol, pipeline);
     if (!this.counters.has(symbol)) this.counters.set(symbol, { ...newDataCounters(), decisions: 0, skippedStale: 0, latencies: [] });
   }
 
@@ -89,7 +98,7 @@ export class DecisionPath {
   onEvent(event: MarketEvent, recvMs: number, recvNs: bigint): PathStep {
     const pipeline = this.pipelines.get(event.symbol);
     const counters = this.counters.get(event.symbol);
-    if (!pipeline || !counters) return { accepted: 0, decisions: [] };
+    if (!pipeline || !counters) return { accepted: 0, decisions: [], halted: [] };
     counters.events += 1;
     const step = pipeline.onEvent(event, recvMs);
     const accepted = this.quality.step(event.symbol, step, counters, pipeline.holding);
@@ -105,7 +114,37 @@ export class DecisionPath {
       this.log(decision, recvNs, counters);
       logged.push(decision);
     }
-    return { accepted, decisions: logged };
+    const halted = step.failures.flatMap((f) => this.failed(f));
+    return { accepted, decisions: logged, halted };
+  }
+
+  /** The strategy is gone for good (its process exited): no symbol decides again. Returns every symbol. */
+  stopDeciding(): string[] {
+    this.strategyGone = true;
+    for (const pipeline of this.pipelines.values()) pipeline.stopDeciding();
+    return this.symbols;
+  }
+
+  /**
+   * A bar the strategy could not decide on: one ERROR line (never a decision record, and without
+   * `latency=`, which marks decisions only), and the symbols to halt: this one, or every one when
+   * the strategy cannot answer any more.
+   */
+  private failed(f: FailedDecision): string[] {
+    const { symbol, error } = f;
+    const who = `${this.strategy.identity.name}@${this.strategy.identity.version}`;
+    const detail = clean(error.message, 200);
+    const at = { symbol, strategy: who, bar_start: f.bar.start, bar_end: f.bar.end, trigger_seq: f.trigger.seq, detail };
+    if (error instanceof StrategyViolation) {
+      this.journal.event('error', 'STRATEGY_VIOLATION', `symbol=${symbol} call=${error.call} strategy=${who} detail="${detail}"; ${symbol} HALTED, other symbols continue`, { ...at, call: error.call });
+      return [symbol];
+    }
+    if (!error.fatal) {
+      this.journal.event('error', 'DECISION_FAILED', `symbol=${symbol} kind=${error.kind} strategy=${who} detail="${detail}"; ${symbol} HALTED, other symbols continue`, { ...at, kind: error.kind, fatal: false });
+      return [symbol];
+    }
+    this.journal.event('error', 'DECISION_FAILED', `symbol=${symbol} kind=${error.kind} strategy=${who} detail="${detail}"; the strategy cannot answer any symbol, all HALTED`, { ...at, kind: error.kind, fatal: true });
+    return this.stopDeciding();
   }
 
   /** The rate-limited per-event lines' summaries (see DataQualityLog.flush). */
@@ -134,6 +173,7 @@ export class DecisionPath {
         inputs: decision.inputs,
         inputs_digest: decision.inputsDigest,
         output_digest: decision.outputDigest,
+        ...(output.reason === undefined ? {} : { reason: output.reason }),
         ...(decision.dataGap ? { data_gap: true } : {}),
       },
       now,

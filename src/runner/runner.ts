@@ -8,7 +8,8 @@ import type { Flags } from '../config/flags.js';
 import type { ParseIssue } from '../feeds/adapter.js';
 import { FeedSwitch, type FeedSource, type SourceRole, type SwitchListener } from './feed-switch.js';
 import type { MarketEvent } from '../feeds/events.js';
-import { STRATEGY } from '../engine/strategy.js';
+import type { Strategy } from '../strategy/types.js';
+import type { StrategyLog } from './strategy-log.js';
 import { TradingState } from '../safety/trading-state.js';
 import { StalenessWatchdog } from '../safety/staleness.js';
 import { KillSwitchPoller, type KillSwitchChange } from '../safety/kill-switch.js';
@@ -42,6 +43,11 @@ export interface RunnerOptions {
   now: () => number;
   /** Leak drill only: bytes kept alive at every memory sample, to show the memory row fails a leak. */
   drillLeakBytesPerSample?: number;
+  /** Resolved by the caller before any file was rotated; closed by the caller after stop(). */
+  strategy: Strategy;
+  strategyBaseDir: string;
+  /** The strategy's stderr and exit, logged rate-limited; flushed at each heartbeat and at the stop. */
+  strategyLog: StrategyLog;
 }
 
 export interface RunSummary {
@@ -110,7 +116,7 @@ export class Runner {
       stale: (name, lastOkMs) => journal.event('error', 'SAFETY_CHECK_STALLED', `check=${name} last_ok=${((options.now() - lastOkMs) / 1000).toFixed(1)}s ago; trading HALTED`, { check: name, last_ok_ms: lastOkMs }),
     });
     this.orders = new OrderRouter(config, options.flags, this.state, this.supervisor, journal, () => this.supervisor.run('kill_switch', () => this.killSwitch.check()), options.now);
-    this.path = new DecisionPath(config, options.journal, options.now);
+    this.path = new DecisionPath(config, options.strategy, options.journal, options.now);
     for (const symbol of options.symbols) this.path.add(symbol);
     this.feeds = new FeedSwitch(options.primary, options.fallback, options.symbols, config.feeds, this.listener(), options.now);
   }
@@ -122,9 +128,10 @@ export class Runner {
   start(): void {
     const { config, journal, flags } = this.options;
     const record = buildRunRecord({ ...this.options, venue: this.options.primary.venue, url: this.options.primary.url, command: 'run', startMs: this.startMs });
+    const { identity } = this.options.strategy;
     journal.run(record);
     const flagText = Object.entries(flags).map(([k, v]) => `${k}=${v ? 1 : 0}`).join(' ');
-    journal.event('info', 'RUN_STARTED', `run_id=${record.run_id} pid=${process.pid} symbols=${this.options.symbols.join(',')} feed=${this.options.primary.venue}${this.options.fallback ? ` fallback=${this.options.fallback.venue}` : ''} ${flagText} strategy=${STRATEGY.name}@${STRATEGY.version} bar_interval=${formatDuration(config.decision.bar_interval)} kill_switch=${this.options.killSwitchFile}`, { run_id: record.run_id, pid: process.pid, symbols: this.options.symbols, flags, kill_switch: this.options.killSwitchFile });
+    journal.event('info', 'RUN_STARTED', `run_id=${record.run_id} pid=${process.pid} symbols=${this.options.symbols.join(',')} feed=${this.options.primary.venue}${this.options.fallback ? ` fallback=${this.options.fallback.venue}` : ''} ${flagText} strategy=${identity.name}@${identity.version}${identity.kind === 'builtin' ? '' : ` (${identity.kind})`} bar_interval=${formatDuration(config.decision.bar_interval)} kill_switch=${this.options.killSwitchFile}`, { run_id: record.run_id, pid: process.pid, symbols: this.options.symbols, flags, kill_switch: this.options.killSwitchFile });
 
     // The kill switch first: a file already there halts trading before the feed can deliver an event.
     this.supervise('kill_switch', config.kill_switch.poll_interval, () => this.killSwitch.check());
@@ -142,6 +149,16 @@ export class Runner {
    */
   haltOnWriteFailure(): void {
     this.state.set('write_failure', 'HALTED');
+  }
+
+  /**
+   * The strategy's process is gone (it exited or was killed): every symbol stops deciding and is
+   * HALTED; feeds, heartbeats and the safety checks go on, and the run ends normally.
+   */
+  haltStrategy(): string[] {
+    const symbols = this.path.stopDeciding();
+    this.state.set('strategy', 'HALTED');
+    return symbols;
   }
 
   /** Re-reads the symbol list: subscribes the added symbols, unsubscribes the removed ones. */
@@ -183,9 +200,12 @@ export class Runner {
     for (const t of this.timers) clearInterval(t);
     this.killSwitch.close();
     await this.feeds.stop();
+    // Closed before the summary: a process that ends from here on is ours ending it, not news after RUN_STOPPED.
+    this.options.strategy.close();
     const { journal } = this.options;
     this.flushParseErrors(true);
     this.path.flushLimited(true);
+    this.options.strategyLog.flush(true);
     const final = this.summary();
     const lat = summarize(this.allLatencies());
     journal.event(
@@ -260,6 +280,8 @@ export class Runner {
         journal.event('info', 'SYMBOL_DATA_ARRIVED', `${event.symbol} the feed sends it after all`, { symbol: event.symbol });
       }
     }
+    // A strategy that failed on a symbol is not trusted with it again: HALTED for this run.
+    for (const symbol of step.halted) this.state.set('strategy', 'HALTED', symbol);
     for (const decision of step.decisions) this.orders.onDecision(decision.symbol, decision.output, this.path.quote(decision.symbol));
   }
 
@@ -315,6 +337,7 @@ export class Runner {
     }
     this.flushParseErrors(false);
     this.path.flushLimited(false);
+    this.options.strategyLog.flush(false);
   }
 
   private checkStaleness(): void {

@@ -11,6 +11,7 @@ import { configSchema } from '../../src/config/schema.js';
 import type { MarketEvent } from '../../src/feeds/events.js';
 import { poisonTicks } from '../../src/feeds/server/faults.js';
 import { DecisionPath } from '../../src/runner/decision-path.js';
+import { builtinVwapMomentum } from '../../src/strategy/vwap-momentum.js';
 import { Journal } from '../../src/trace/journal.js';
 
 const T0 = Date.UTC(2025, 7, 25, 13, 30);
@@ -21,7 +22,7 @@ describe('DecisionPath data-quality accounting', () => {
     let clock = T0;
     const journal = new Journal({ tracePath: join(dir, 'trace.jsonl'), logFormat: 'text', logLevel: 'debug', timezone: 'America/New_York', now: () => clock });
     const config = configSchema.parse({ symbols: ['SPY'], decision: { bar_interval: '1s' } });
-    const path = new DecisionPath(config, journal, () => clock);
+    const path = new DecisionPath(config, builtinVwapMomentum({ lookback_bars: 3, momentum_bps: 2, vwap_band_bps: 1 }), journal, () => clock);
     path.add('SPY');
     let seq = 0;
     let sent = 0;
@@ -76,7 +77,7 @@ describe('DecisionPath data-quality accounting', () => {
     const clock = T0;
     const journal = new Journal({ tracePath: join(dir, 'trace.jsonl'), logFormat: 'text', logLevel: 'debug', timezone: 'America/New_York', now: () => clock });
     const config = configSchema.parse({ symbols: ['SPY', 'TSLA'], data_quality: { per_symbol: { TSLA: { price_band_pct: 20, max_size: 500 } } } });
-    const path = new DecisionPath(config, journal, () => clock);
+    const path = new DecisionPath(config, builtinVwapMomentum({ lookback_bars: 3, momentum_bps: 2, vwap_band_bps: 1 }), journal, () => clock);
     path.add('SPY');
     path.add('TSLA');
     for (const symbol of ['SPY', 'TSLA']) {

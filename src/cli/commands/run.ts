@@ -11,6 +11,10 @@ import { adapterFor, LIVE_VENUES, requireUrl } from '../../feeds/venues.js';
 import { startEmbeddedFeed, type EmbeddedFeed } from '../../runner/embedded-feed.js';
 import type { FeedSource } from '../../runner/feed-switch.js';
 import { Runner } from '../../runner/runner.js';
+import { strategyRecord } from '../../runner/run-record.js';
+import { StrategyLog } from '../../runner/strategy-log.js';
+import { resolveStrategy } from '../../strategy/registry.js';
+import type { Strategy } from '../../strategy/types.js';
 import { RunLock } from '../../runtime/lock.js';
 import { requireDistinct, requireWritableFile, type NamedPath } from '../../runtime/paths.js';
 import { register, runDir, type RunEntry } from '../../runtime/registry.js';
@@ -117,6 +121,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
   const closeEmbedded = async (): Promise<void> => {
     await Promise.all(embedded.map((e) => e.close()));
   };
+  let strategy: Strategy | undefined;
   const resolveSource = async (v: Venue, explicitUrl: string | undefined): Promise<FeedSource> => {
     const adapter = adapterFor(v);
     if (v === 'replay' || v === 'synthetic') {
@@ -127,6 +132,19 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     return { venue: v, url: requireUrl(v, explicitUrl), adapter };
   };
   try {
+    // The strategy is loaded (its module checked, its process started and greeted) before any
+    // file is rotated: a strategy that cannot start is bad input and leaves the last run's files alone.
+    const strategyLog = new StrategyLog(wallClock);
+    const strategyBaseDir = process.cwd();
+    const spec = config.decision.strategy;
+    const plugin = await resolveStrategy(spec, strategyBaseDir, {
+      where: `${loaded.path}: decision.strategy`,
+      ...(spec.budget === undefined ? {} : { budgetMs: spec.budget }),
+      ...(spec.start_timeout === undefined ? {} : { helloTimeoutMs: spec.start_timeout }),
+      onStderr: (line) => strategyLog.stderr(line),
+      onExit: (description) => strategyLog.exited(description),
+    });
+    strategy = plugin;
     const primary = await resolveSource(venue, flags.feedUrl ?? config.feeds.primary.url);
     const fallback = config.feeds.fallback ? await resolveSource(config.feeds.fallback.venue, config.feeds.fallback.url) : undefined;
 
@@ -160,7 +178,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     }
 
     const openCapture = (): CaptureWriter | undefined => flags.record && owner.capture
-      ? new CaptureWriter(owner.capture, { type: 'capture', version: CAPTURE_VERSION, venue, url: redact(primary.url), symbols, config, started_at: new Date(now).toISOString() }, (err) => {
+      ? new CaptureWriter(owner.capture, { type: 'capture', version: CAPTURE_VERSION, venue, url: redact(primary.url), symbols, config, started_at: new Date(now).toISOString(), strategy: strategyRecord(plugin, strategyBaseDir, spec.budget) }, (err) => {
           // The capture is evidence too (replay proves the decisions from it): the same stop as a log or trace failure.
           const f: WriteFailure = { file: 'capture', path: owner.capture ?? '', code: err.code ?? 'EIO', message: err.message.split('\n')[0] ?? '' };
           stopForWriteFailure(f);
@@ -173,7 +191,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     } catch (err) {
       throw usageError(`--record ${flags.record ?? ''}: cannot write the capture (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
-    const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, now: wallClock, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}) });
+    const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, now: wallClock, strategy: plugin, strategyBaseDir, strategyLog, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}) });
 
     writeFileSync(owner.pid_file, `${process.pid}\n`);
     say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
@@ -194,6 +212,8 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
       feed.onUnexpectedExit((why) => journal.event('error', 'EMBEDDED_FEED_EXITED', `pid=${feed.pid} ${why}; the embedded feed is gone for this run, reconnects will fail`, { pid: feed.pid, why }));
     }
     runner.start();
+    // After RUN_STARTED, the first line of the log: what the strategy said until now follows it.
+    strategyLog.attach(journal, `${plugin.identity.name}@${plugin.identity.version}`, () => runner.haltStrategy());
     const reason = await stopper.reason;
     await runner.stop(reason);
     await closeEmbedded();
@@ -205,6 +225,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     if (!failure) say(`trader run: trace sealed by RUN_STOPPED: ${seal.records} records, chain head ${seal.head} (${seal.algo === 'sha256' ? 'sha256, unkeyed' : 'hmac-sha256, keyed by TRADER_TRACE_KEY'})\n`);
     return failure ? EXIT_WRITE_FAILED : 0;
   } finally {
+    strategy?.close();
     await closeEmbedded();
     removeOwnPidFile(owner.pid_file);
     process.stdout.off('error', onStdoutError);
