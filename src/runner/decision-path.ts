@@ -118,6 +118,11 @@ export class DecisionPath {
     return { accepted, decisions: logged, halted };
   }
 
+  /** The strategy cannot answer any symbol any more: nothing decides, symbols added later included. */
+  get strategyStopped(): boolean {
+    return this.strategyGone;
+  }
+
   /** The strategy is gone for good (its process exited): no symbol decides again. Returns every symbol. */
   stopDeciding(): string[] {
     this.strategyGone = true;

@@ -282,6 +282,8 @@ export class Runner {
     }
     // A strategy that failed on a symbol is not trusted with it again: HALTED for this run.
     for (const symbol of step.halted) this.state.set('strategy', 'HALTED', symbol);
+    // Gone for every symbol (its process died mid-call): symbols added later are HALTED too.
+    if (step.halted.length > 0 && this.path.strategyStopped) this.state.set('strategy', 'HALTED');
     for (const decision of step.decisions) this.orders.onDecision(decision.symbol, decision.output, this.path.quote(decision.symbol));
   }
 

@@ -60,6 +60,10 @@ describe('the shipped example strategies', () => {
     expect(validate.stdout).toContain('✅ SPY:');
     expect(validate.stdout).toContain('✅ QQQ:');
     expect(validate.code).toBe(0);
+    // On worker threads (tiny chunks), each loads its own copy of the strategy: the same verdict.
+    const threaded = await runCli(['validate', '--trace', f.trace], { env: { TRADER_WORKERS: '2', TRADER_CHUNK_BYTES: '1024' } });
+    expect(threaded.stdout).toBe(validate.stdout);
+    expect(threaded.code).toBe(0);
   }, 120_000);
 });
 
