@@ -43,7 +43,7 @@ export interface RunnerOptions {
   now: () => number;
   /** Leak drill only: bytes kept alive at every memory sample, to show the memory row fails a leak. */
   drillLeakBytesPerSample?: number;
-  /** Resolved by the caller before any file was rotated; closed by the caller after stop(). */
+  /** Resolved by the caller before any file was rotated; stop() closes it (the caller closes it too on an error path). */
   strategy: Strategy;
   strategyBaseDir: string;
   /** The strategy's stderr and exit, logged rate-limited; flushed at each heartbeat and at the stop. */
