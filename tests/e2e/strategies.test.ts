@@ -201,6 +201,38 @@ export function decide(inputs) {
   }, 120_000);
 });
 
+describe('a command strategy\'s stderr', () => {
+  it('reaches the log as rate-limited STRATEGY_STDERR lines with exact totals, never as latency=', async () => {
+    const dir = tempDir();
+    const script = join(dir, 'chatty.py');
+    writeFileSync(
+      script,
+      `import json, sys
+print(json.dumps({"protocol": "trader-strategy/1", "name": "chatty", "version": "1.0.0", "lookback": 1, "params": {}}), flush=True)
+for line in sys.stdin:
+    req = json.loads(line)
+    for i in range(40):
+        print(f"thinking {i} latency=3ms", file=sys.stderr, flush=True)
+    print(json.dumps({"id": req["id"], "action": "HOLD", "confidence": 1}), flush=True)
+`,
+    );
+    const f = files(dir, writeConfig(dir, `{ command: [python3, ${script}], budget: 500ms, start_timeout: 30s }`));
+    const run = await runUntilDecided(f, 3);
+    expect(run.code).toBe(0);
+    const trace = readTrace(f.trace);
+    const lines = trace.filter((r) => r.event === 'STRATEGY_STDERR');
+    const written = lines.filter((r) => typeof r.line === 'string');
+    expect(written.length).toBeGreaterThan(0);
+    for (const r of lines) expect(String(r.msg)).not.toContain('latency=');
+    expect(String(written[0]?.msg)).toMatch(/^STRATEGY_STDERR: strategy=chatty@1\.0\.0 line="thinking 0 latency:3ms" total=1 suppressed=0$/);
+    // 40 lines a decision: most are counted, not written; the highest total is every line read.
+    const total = Math.max(...lines.map((r) => Number(r.total)));
+    expect(total).toBeGreaterThanOrEqual(40 * 6);
+    expect(lines.length).toBeLessThan(total / 4);
+    expect(lines.reduce((n, r) => n + Number(r.suppressed) + (typeof r.line === 'string' ? 1 : 0), 0)).toBe(total);
+  }, 120_000);
+});
+
 describe('replay parity with a plug-in strategy', () => {
   it('--record then trader replay gives the same decisions, reasons included', async () => {
     const dir = tempDir();
