@@ -7,9 +7,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { decide, STRATEGY } from '../dist/engine/strategy.js';
+import { vwapMomentum as decide } from '../dist/strategy/vwap-momentum.js';
 import { digest } from '../dist/util/canonical.js';
 import { ChainWriter } from '../dist/trace/chain.js';
+
+const STRATEGY = { name: 'vwap_momentum', version: '1.0.0' };
 
 const N = Number(process.env.BENCH_DECISIONS ?? 1_000_000);
 const SYMBOLS = ['SPY', 'QQQ', 'TSLA', 'BTC-USD'];

@@ -40,6 +40,34 @@ const priceLimits = {
   max_size: z.number().positive(),
 };
 
+/**
+ * What the strategy registry (src/strategy/registry.ts) resolves: a built-in by name (the default,
+ * so configs from before plug-ins keep working), a JavaScript module, or a command. Params are
+ * numbers by name here; whether they fit is the strategy's own params schema, checked by the
+ * registry. `budget` bounds one decide() call, `start_timeout` a command's hello.
+ */
+const strategySpec = z
+  .strictObject({
+    name: z.string().min(1).optional(),
+    module: z.string().min(1, 'expected a module path').optional(),
+    command: z.array(z.string().min(1)).min(1, 'expected the command and its arguments, e.g. [python3, strategies/momentum.py]').optional(),
+    params: z.record(z.string(), z.number()).default({}),
+    budget: duration.optional(),
+    start_timeout: duration.optional(),
+  })
+  .transform((s, ctx) => {
+    const given = (['name', 'module', 'command'] as const).filter((k) => s[k] !== undefined);
+    if (given.length > 1) {
+      ctx.addIssue({ code: 'custom', message: `expected one of name, module or command, got ${given.join(' and ')}` });
+      return z.NEVER;
+    }
+    const limits = { ...(s.budget === undefined ? {} : { budget: s.budget }), ...(s.start_timeout === undefined ? {} : { start_timeout: s.start_timeout }) };
+    // The built-in is named only when nothing else is given: a module or a command is never also "vwap_momentum".
+    const which: { name: string } | { module: string } | { command: string[] } = s.module !== undefined ? { module: s.module } : s.command !== undefined ? { command: s.command } : { name: s.name ?? 'vwap_momentum' };
+    return { ...which, params: s.params, ...limits };
+  })
+  .prefault({});
+
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 export const configSchema = z.strictObject({
@@ -100,18 +128,7 @@ export const configSchema = z.strictObject({
   decision: z
     .strictObject({
       bar_interval: duration.default(60_000),
-      strategy: z
-        .strictObject({
-          name: z.literal('vwap_momentum').default('vwap_momentum'),
-          params: z
-            .strictObject({
-              lookback_bars: z.number().int().min(1).max(100).default(3),
-              momentum_bps: z.number().min(0).default(2),
-              vwap_band_bps: z.number().min(0).default(1),
-            })
-            .prefault({}),
-        })
-        .prefault({}),
+      strategy: strategySpec,
     })
     .prefault({}),
   staleness: z
@@ -176,7 +193,7 @@ export function priceLimitsFor(config: Config, symbol: string): { price_band_pct
   const own = dq.per_symbol[symbol];
   return { price_band_pct: own?.price_band_pct ?? dq.price_band_pct, max_size: own?.max_size ?? dq.max_size };
 }
-export type StrategyParams = Config['decision']['strategy']['params'];
+export type StrategyConfig = Config['decision']['strategy'];
 
 function isTimeZone(zone: string): boolean {
   try {

@@ -43,8 +43,13 @@ export type DecisionLine = {
   inputs: object;
   inputs_digest: string;
   output_digest: string;
+  /** The strategy's own words for its decision (plug-ins); covered by output_digest. */
+  reason?: string;
   data_gap?: boolean;
 };
+
+/** Where a strategy failed: the symbol and bar it was deciding on. */
+type StrategyFault = { symbol: string; strategy: string; bar_start: number; bar_end: number; trigger_seq: number; detail: string };
 
 /** The statistics behind the run's RUN_SUMMARY (telemetry/run-stats.ts folds them). */
 export type SymbolSummary = {
@@ -201,6 +206,21 @@ const SPECS = {
   /** The journal writes the record itself (a decision is the hot path: no re-rendering). */
   DECISION_LOGGED: spec<{ record: DecisionLine; now: number }>({ level: 'info', text: (p) => p.record.msg, fields: (p) => p.record }),
   DECISION_SKIPPED: spec<{ symbol: string; reason: 'STALE_DATA'; lag_ms: number }>({ level: 'warn', text: (p) => `symbol=${p.symbol} reason=${p.reason} lag=${Math.round(p.lag_ms)}ms`, fields: (p) => ({ symbol: p.symbol, reason: p.reason, lag_ms: round(p.lag_ms, 1) }) }),
+  /** A strategy broke the determinism rules (read the clock, randomness…): its symbol is HALTED. */
+  STRATEGY_VIOLATION: spec<StrategyFault & { call: string }>({ level: 'error', text: (p) => `symbol=${p.symbol} call=${p.call} strategy=${p.strategy} detail="${p.detail}"; ${p.symbol} HALTED, other symbols continue` }),
+  /** A strategy threw, overran its budget, answered wrongly or is gone: its symbol (all, when fatal) HALTED. */
+  DECISION_FAILED: spec<StrategyFault & { kind: string; fatal: boolean }>({
+    level: 'error',
+    text: (p) => `symbol=${p.symbol} kind=${p.kind} strategy=${p.strategy} detail="${p.detail}"; ${p.fatal ? 'the strategy cannot answer any symbol, all HALTED' : `${p.symbol} HALTED, other symbols continue`}`,
+  }),
+  /** An external strategy's process ended by itself between decisions. */
+  STRATEGY_EXITED: spec<{ strategy: string; detail: string; symbols: string[] }>({ level: 'error', text: (p) => `strategy=${p.strategy} ${p.detail}; no strategy to decide: ${p.symbols.join(',') || 'every symbol'} HALTED, the run goes on` }),
+  /** An external strategy's stderr, rate-limited: a line with the running counts, or a summary of those suppressed. */
+  STRATEGY_STDERR: spec<{ strategy?: string; line?: string; total?: number; suppressed: number; before_log?: boolean }>({
+    level: 'warn',
+    text: (p) => (p.line !== undefined ? `strategy=${p.strategy ?? ''} line="${p.line}" total=${p.total ?? 0} suppressed=${p.suppressed}` : p.before_log ? `suppressed=${p.suppressed} (written before the log was open)` : `suppressed=${p.suppressed} total=${p.total ?? 0}`),
+    fields: (p) => ({ ...(p.strategy === undefined ? {} : { strategy: p.strategy }), ...(p.line === undefined ? {} : { line: p.line }), ...(p.total === undefined ? {} : { total: p.total }), suppressed: p.suppressed }),
+  }),
   ORDER_SUBMITTED: spec<{ order_id: number; symbol: string; side: Side; qty: number }>({ level: 'info', text: (p) => `id=${p.order_id} ${orderText(p)} type=MARKET broker=paper` }),
   ORDER_FILLED: spec<{ order_id: number; symbol: string; side: Side; qty: number; price: number; position: number }>({ level: 'info', text: (p) => `id=${p.order_id} ${orderText(p)} price=${p.price} position=${p.position}` }),
   /** A probe's refusal carries `probe: true` and says PROBE: it is not an order of the strategy's. */

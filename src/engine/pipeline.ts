@@ -2,13 +2,16 @@
  * One symbol's decision path: events → event-time bars → strategy → decision. It owns only that
  * symbol's state; the runner keeps one per symbol, which is what makes symbols independent.
  */
-import type { StrategyParams } from '../config/schema.js';
 import type { MarketEvent } from '../feeds/events.js';
-import { digest } from '../util/canonical.js';
+import { StrategyFailure, StrategyViolation } from '../strategy/failures.js';
+import type { Strategy, StrategyInputs, StrategyOutput } from '../strategy/types.js';
+import { inputsDigestOf, outputDigestOf } from '../trace/decision-line.js';
 import { BarBuilder, round6, type Bar } from './bars.js';
 import { PriceGuard, type Judged, type PriceLimits } from './price-guard.js';
 import { SequenceGuard, type SequenceGap, type SequenceReset } from './sequence-guard.js';
-import { decide, type DecisionInputs, type DecisionOutput } from './strategy.js';
+
+/** Everything the strategy sees for one decision; recorded verbatim in the trace. */
+export type DecisionInputs = StrategyInputs;
 
 export interface Decision {
   symbol: string;
@@ -16,11 +19,19 @@ export interface Decision {
   /** The event that closed the bar (its exchange time is the decision's latency origin). */
   trigger: MarketEvent;
   inputs: DecisionInputs;
-  output: DecisionOutput;
+  output: StrategyOutput;
   inputsDigest: string;
   outputDigest: string;
   /** The bar may miss data: a sequence gap or a disconnect fell inside it or just before it. */
   dataGap: boolean;
+}
+
+/** A bar closed but the strategy could not decide on it: the symbol must stop trading. */
+export interface FailedDecision {
+  symbol: string;
+  bar: Bar;
+  trigger: MarketEvent;
+  error: StrategyViolation | StrategyFailure;
 }
 
 export type EventOutcome = 'accepted' | 'duplicate' | 'out_of_order' | 'late' | 'bad_value' | 'outlier';
@@ -40,6 +51,8 @@ export interface PipelineStep {
   held: boolean;
   /** Decisions on the bars this step closed, in order. */
   decisions: Decision[];
+  /** Bars this step closed on which the strategy failed (at most one: the pipeline stops deciding after it). */
+  failures: FailedDecision[];
   gap?: SequenceGap;
   reset?: SequenceReset;
   reanchored?: { from: number; to: number };
@@ -60,11 +73,13 @@ export class SymbolPipeline {
   private readonly prices: PriceGuard;
   private gapInOpenBar = false;
   private gapInNextBar = false;
+  /** The strategy failed on this symbol once: it is not trusted with it again in this run. */
+  private deciding = true;
 
   constructor(
     readonly symbol: string,
     barIntervalMs: number,
-    private readonly params: StrategyParams,
+    private readonly strategy: Strategy,
     limits: PipelineLimits,
   ) {
     this.bars = new BarBuilder(barIntervalMs);
@@ -83,7 +98,7 @@ export class SymbolPipeline {
    * Only what passes all three reaches bars and VWAP, and only that moves the sequence ceiling.
    */
   onEvent(event: MarketEvent, recvMs: number): PipelineStep {
-    const step: PipelineStep = { verdicts: [], held: false, decisions: [] };
+    const step: PipelineStep = { verdicts: [], held: false, decisions: [], failures: [] };
     const seqStep = this.sequence.check({ event, recvMs, seq: event.seq, ts: event.exchTs });
     for (const d of seqStep.dropped) step.verdicts.push({ event: d.item.event, outcome: d.kind, detail: d.detail });
     step.held = seqStep.held;
@@ -122,7 +137,7 @@ export class SymbolPipeline {
     }
     step.verdicts.push({ event, outcome: 'accepted' });
     const closed = this.bars.add(event);
-    if (closed) step.decisions.push(this.decideOn(closed, event));
+    if (closed) this.decideOn(closed, event, step);
     // The triggering event belongs to the next bar: it updates state only after the decision.
     if (event.kind === 'trade') {
       this.notional += event.price * event.size;
@@ -147,13 +162,22 @@ export class SymbolPipeline {
     return held ? { event: held.event, outcome: 'bad_value', detail: `seq=${held.seq} held when the source changed` } : undefined;
   }
 
+  /** No more decisions for this symbol (its strategy failed, or is gone); bars and VWAP go on. */
+  stopDeciding(): void {
+    this.deciding = false;
+  }
+
   get currentQuote(): { bid: number; ask: number } | null {
     return this.quote;
   }
 
-  private decideOn(bar: Bar, trigger: MarketEvent): Decision {
+  private decideOn(bar: Bar, trigger: MarketEvent, step: PipelineStep): void {
     this.history.push(bar);
-    if (this.history.length > this.params.lookback_bars + 1) this.history.shift();
+    if (this.history.length > this.strategy.lookback) this.history.shift();
+    const dataGap = this.gapInOpenBar;
+    this.gapInOpenBar = this.gapInNextBar;
+    this.gapInNextBar = false;
+    if (!this.deciding) return;
     // Keys in sorted order (see canonicalJson): the digest is then a single native stringify.
     const inputs: DecisionInputs = {
       bars: this.history.map((b) => ({ ...b })),
@@ -162,10 +186,16 @@ export class SymbolPipeline {
       session_vwap: this.volume > 0 ? round6(this.notional / this.volume) : bar.close,
       symbol: this.symbol,
     };
-    const output = decide(inputs, this.params);
-    const dataGap = this.gapInOpenBar;
-    this.gapInOpenBar = this.gapInNextBar;
-    this.gapInNextBar = false;
-    return { symbol: this.symbol, bar, trigger, inputs, output, inputsDigest: digest(inputs), outputDigest: digest(output), dataGap };
+    let output: StrategyOutput;
+    try {
+      output = this.strategy.decide(inputs, this.strategy.params);
+    } catch (error) {
+      // The contract (src/strategy/types.ts): decide throws these two and nothing else; anything else is a bug of ours.
+      if (!(error instanceof StrategyViolation || error instanceof StrategyFailure)) throw error;
+      this.deciding = false;
+      step.failures.push({ symbol: this.symbol, bar, trigger, error });
+      return;
+    }
+    step.decisions.push({ symbol: this.symbol, bar, trigger, inputs, output, inputsDigest: inputsDigestOf(inputs), outputDigest: outputDigestOf(output), dataGap });
   }
 }

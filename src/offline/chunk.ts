@@ -8,6 +8,7 @@ import { isAscii } from 'node:buffer';
 import { FigureChunk, type ChunkFigures } from '../report/chunk-figures.js';
 import { ChainChunkVerifier, type ChainChunk } from '../trace/chain.js';
 import { LogRenderer, type LogTask, type RenderedLog } from '../trace/log-render.js';
+import type { Strategy } from '../strategy/types.js';
 import type { RunRecord, TraceRecord } from '../trace/schema.js';
 import { ChunkChecker, type CheckerOptions, type ChunkDeterminism } from '../validate/determinism.js';
 
@@ -40,11 +41,12 @@ export interface ChunkResult {
   bad: BadLine | null;
 }
 
-export function scanChunk(task: ChunkTask, bytes: Uint8Array): ChunkResult {
+/** `strategy`: the run's, loaded on this thread (recorded-strategy.ts), which re-executes the decisions. */
+export function scanChunk(task: ChunkTask, strategy: Strategy, bytes: Uint8Array): ChunkResult {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Traces are nearly always ASCII, where the ascii decoder gives the same text several times faster.
   const text = buffer.toString(isAscii(buffer) ? 'ascii' : 'utf8');
-  const checker = new ChunkChecker(task.run, task.checker);
+  const checker = new ChunkChecker(strategy, task.checker);
   const figures = task.figures ? new FigureChunk() : undefined;
   const chain = task.chain ? new ChainChunkVerifier(task.chain.key) : undefined;
   const log = task.log ? new LogRenderer(task.log) : undefined;

@@ -39,7 +39,19 @@ export class ChunkPool {
     });
   }
 
+  /**
+   * Each worker closes its strategy first (a command strategy's process is stopped, not orphaned),
+   * then ends; one that does not within a second is terminated.
+   */
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+    await Promise.all(
+      this.workers.map(async ({ worker }) => {
+        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        worker.postMessage('close');
+        const timer = setTimeout(() => void worker.terminate(), 1000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
   }
 }

@@ -16,6 +16,7 @@ import { ChainVerifier, type ChainResult } from '../trace/chain.js';
 import { runRecordSchema, type RunRecord } from '../trace/schema.js';
 import { scanChunk, type ChunkResult, type ChunkTask } from './chunk.js';
 import { ChunkPool } from './pool.js';
+import { loadRecordedStrategy } from './recorded-strategy.js';
 
 export interface TraceScan {
   run: RunRecord;
@@ -65,8 +66,10 @@ export async function scanTrace<T>(path: string, options: ScanOptions, start: (r
     // Starting threads costs more than reading a small trace inline; TRADER_WORKERS overrides.
     const small = info.size - bodyStart <= 16 * chunkBytes;
     const workers = envInt('TRADER_WORKERS', small ? 0 : Math.min(availableParallelism(), 4), 0);
+    // Loaded (and refused when its file changed) before any chunk is read; each worker loads its own.
+    const strategy = await loadRecordedStrategy(run.strategy, path);
     const pool = workers > 0 ? new ChunkPool(task, workers) : undefined;
-    const scanOne = pool ? (bytes: Uint8Array) => pool.run(bytes) : async (bytes: Uint8Array) => scanChunk(task, bytes);
+    const scanOne = pool ? (bytes: Uint8Array) => pool.run(bytes) : async (bytes: Uint8Array) => scanChunk(task, strategy, bytes);
     let lineOffset = 1;
     let cutLastLine = false;
     const fold = (r: ChunkResult, final: boolean): void => {
@@ -93,6 +96,7 @@ export async function scanTrace<T>(path: string, options: ScanOptions, start: (r
       while (inFlight.length > 0) await foldNext(inFlight, fold);
     } finally {
       await pool?.close();
+      strategy.close();
     }
     return { run, cutLastLine, chain: verifier?.finish() ?? null, state: job.state };
   } finally {

@@ -5,26 +5,36 @@
  */
 import { maxLagFor, priceLimitsFor, type Config } from '../config/schema.js';
 import type { MarketEvent } from '../feeds/events.js';
-import { SymbolPipeline, type Decision } from '../engine/pipeline.js';
+import { SymbolPipeline, type Decision, type FailedDecision } from '../engine/pipeline.js';
+import { StrategyViolation } from '../strategy/failures.js';
+import type { Strategy } from '../strategy/types.js';
 import type { Bus } from '../core/bus.js';
 import { EV } from '../core/events.js';
 import { decisionMsg } from '../trace/decision-line.js';
 import { round } from '../util/stats.js';
 import type { RunStats } from '../telemetry/run-stats.js';
+import { clean } from './strategy-log.js';
 import { DataQualityLog } from './data-quality-log.js';
 
-/** What one event did: how many events it let through (liveness counts these) and the decisions logged. */
+/**
+ * What one event did: how many events it let through (liveness counts these), the decisions
+ * logged, and the symbols whose strategy failed on it (the caller halts their trading).
+ */
 interface PathStep {
   accepted: number;
   decisions: Decision[];
+  halted: string[];
 }
 
 export class DecisionPath {
   private readonly pipelines = new Map<string, SymbolPipeline>();
   private readonly quality: DataQualityLog;
+  /** The strategy cannot answer any symbol any more (its process is gone): no pipeline decides. */
+  private strategyGone = false;
 
   constructor(
     private readonly config: Config,
+    private readonly strategy: Strategy,
     private readonly bus: Bus,
     /** The run's statistics: the data-quality counts go here (decisions are folded from the bus). */
     private readonly stats: RunStats,
@@ -46,13 +56,12 @@ export class DecisionPath {
     if (this.pipelines.has(symbol)) return;
     const { decision, data_quality: dq } = this.config;
     const band = priceLimitsFor(this.config, symbol);
-    this.pipelines.set(
-      symbol,
-      new SymbolPipeline(symbol, decision.bar_interval, decision.strategy.params, {
-        maxSeqJump: dq.max_seq_jump,
-        prices: { maxSkewMs: dq.max_clock_skew, bandPct: band.price_band_pct, maxSize: band.max_size, reanchorAfter: dq.reanchor_after },
-      }),
-    );
+    const pipeline = new SymbolPipeline(symbol, decision.bar_interval, this.strategy, {
+      maxSeqJump: dq.max_seq_jump,
+      prices: { maxSkewMs: dq.max_clock_skew, bandPct: band.price_band_pct, maxSize: band.max_size, reanchorAfter: dq.reanchor_after },
+    });
+    if (this.strategyGone) pipeline.stopDeciding();
+    this.pipelines.set(symbol, pipeline);
     this.stats.symbol(symbol);
   }
 
@@ -84,7 +93,7 @@ export class DecisionPath {
    */
   onEvent(event: MarketEvent, recvMs: number, recvNs: bigint): PathStep {
     const pipeline = this.pipelines.get(event.symbol);
-    if (!pipeline) return { accepted: 0, decisions: [] };
+    if (!pipeline) return { accepted: 0, decisions: [], halted: [] };
     const counters = this.stats.symbol(event.symbol);
     counters.events += 1;
     const step = pipeline.onEvent(event, recvMs);
@@ -100,7 +109,37 @@ export class DecisionPath {
       this.log(decision, recvNs);
       logged.push(decision);
     }
-    return { accepted, decisions: logged };
+    const halted = step.failures.flatMap((f) => this.failed(f));
+    return { accepted, decisions: logged, halted };
+  }
+
+  /** The strategy cannot answer any symbol any more: nothing decides, symbols added later included. */
+  get strategyStopped(): boolean {
+    return this.strategyGone;
+  }
+
+  /** The strategy is gone for good (its process exited): no symbol decides again. Returns every symbol. */
+  stopDeciding(): string[] {
+    this.strategyGone = true;
+    for (const pipeline of this.pipelines.values()) pipeline.stopDeciding();
+    return this.symbols;
+  }
+
+  /**
+   * A bar the strategy could not decide on: one ERROR line (never a decision record, and without
+   * `latency=`, which marks decisions only), and the symbols to halt: this one, or every one when
+   * the strategy cannot answer any more.
+   */
+  private failed(f: FailedDecision): string[] {
+    const { symbol, error } = f;
+    const strategy = `${this.strategy.identity.name}@${this.strategy.identity.version}`;
+    const at = { symbol, strategy, bar_start: f.bar.start, bar_end: f.bar.end, trigger_seq: f.trigger.seq, detail: clean(error.message, 200) };
+    if (error instanceof StrategyViolation) {
+      this.bus.emit({ name: EV.STRATEGY_VIOLATION, ...at, call: error.call });
+      return [symbol];
+    }
+    this.bus.emit({ name: EV.DECISION_FAILED, ...at, kind: error.kind, fatal: error.fatal });
+    return error.fatal ? this.stopDeciding() : [symbol];
   }
 
   /** The rate-limited per-event lines' summaries (see DataQualityLog.flush). */
@@ -130,6 +169,7 @@ export class DecisionPath {
         inputs: decision.inputs,
         inputs_digest: decision.inputsDigest,
         output_digest: decision.outputDigest,
+        ...(output.reason === undefined ? {} : { reason: output.reason }),
         ...(decision.dataGap ? { data_gap: true } : {}),
       },
       now,

@@ -6,7 +6,7 @@
  */
 import type { Config } from '../config/schema.js';
 import type { Flags } from '../config/flags.js';
-import type { DecisionOutput } from '../engine/strategy.js';
+import type { StrategyOutput } from '../strategy/types.js';
 import { PaperBroker } from '../engine/paper-broker.js';
 import { checkOrder, type OrderIntent, type RejectReason } from '../engine/risk.js';
 import type { TradingSnapshot } from '../safety/trading-state.js';
@@ -30,7 +30,7 @@ export class OrderRouter {
     private readonly now: () => number,
   ) {}
 
-  onDecision(symbol: string, output: DecisionOutput, quote: { bid: number; ask: number } | null): void {
+  onDecision(symbol: string, output: StrategyOutput, quote: { bid: number; ask: number } | null): void {
     if (output.action === 'HOLD') return;
     const qty = this.config.risk.order_qty;
     const target = output.action === 'BUY' ? qty : -qty;

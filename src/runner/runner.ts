@@ -8,7 +8,8 @@ import type { Flags } from '../config/flags.js';
 import type { ParseIssue } from '../feeds/adapter.js';
 import { FeedSwitch, type FeedSource, type SwitchListener } from './feed-switch.js';
 import type { MarketEvent } from '../feeds/events.js';
-import { STRATEGY } from '../engine/strategy.js';
+import type { Strategy } from '../strategy/types.js';
+import type { StrategyLog } from './strategy-log.js';
 import { SafetyMonitor } from '../safety/monitor.js';
 import type { Bus } from '../core/bus.js';
 import { EV, type RunTotals } from '../core/events.js';
@@ -41,6 +42,11 @@ export interface RunnerOptions {
   now: () => number;
   /** Leak drill only: bytes kept alive at every memory sample, to show the memory row fails a leak. */
   drillLeakBytesPerSample?: number;
+  /** Resolved by the caller before any file was rotated; stop() closes it (the caller closes it too on an error path). */
+  strategy: Strategy;
+  strategyBaseDir: string;
+  /** The strategy's stderr and exit, logged rate-limited; flushed at each heartbeat and at the stop. */
+  strategyLog: StrategyLog;
   /** A venue refused a feed for good (FEED_FATAL is logged first): the caller ends the run. */
   onFeedFatal?: (cause: string) => void;
 }
@@ -74,7 +80,7 @@ export class Runner {
       ...(options.drillLeakBytesPerSample ? { drillLeakBytesPerSample: options.drillLeakBytesPerSample } : {}),
     });
     this.orders = new OrderRouter(config, options.flags, this.safety, bus, options.now);
-    this.path = new DecisionPath(config, bus, this.stats, options.now);
+    this.path = new DecisionPath(config, options.strategy, bus, this.stats, options.now);
     for (const symbol of options.symbols) this.path.add(symbol);
     this.feeds = new FeedSwitch(options.primary, options.fallback, options.symbols, config.feeds, this.listener(), options.now);
   }
@@ -87,7 +93,7 @@ export class Runner {
     const { config, journal, flags } = this.options;
     const record = buildRunRecord({ ...this.options, venue: this.options.primary.venue, url: this.options.primary.url, command: 'run', startMs: this.startMs });
     journal.run(record);
-    this.options.bus.emit({ name: EV.RUN_STARTED, run_id: record.run_id, pid: process.pid, symbols: this.options.symbols, flags, kill_switch: this.options.killSwitchFile, feed: this.options.primary.venue, fallback: this.options.fallback?.venue, strategy: `${STRATEGY.name}@${STRATEGY.version}`, bar_interval: formatDuration(config.decision.bar_interval) });
+    this.options.bus.emit({ name: EV.RUN_STARTED, run_id: record.run_id, pid: process.pid, symbols: this.options.symbols, flags, kill_switch: this.options.killSwitchFile, feed: this.options.primary.venue, fallback: this.options.fallback?.venue, strategy: `${this.options.strategy.identity.name}@${this.options.strategy.identity.version}${this.options.strategy.identity.kind === 'builtin' ? '' : ` (${this.options.strategy.identity.kind})`}`, bar_interval: formatDuration(config.decision.bar_interval) });
 
     // The kill switch first: a file already there halts trading before the feed can deliver an event.
     this.safety.start(this.options.symbols);
@@ -100,6 +106,16 @@ export class Runner {
    * A write to the log or the trace failed: trading halts at once, before the order of the
    * decision being recorded can pass the gate. Called synchronously from the journal.
    */
+  /**
+   * The strategy's process is gone (it exited or was killed): every symbol stops deciding and is
+   * HALTED; feeds, heartbeats and the safety checks go on, and the run ends normally.
+   */
+  haltStrategy(): string[] {
+    const symbols = this.path.stopDeciding();
+    this.safety.strategyFailed(symbols, true);
+    return symbols;
+  }
+
   haltOnWriteFailure(): void {
     this.safety.writeFailed();
   }
@@ -142,9 +158,12 @@ export class Runner {
     for (const t of this.timers) clearInterval(t);
     this.safety.stop();
     await this.feeds.stop();
+    // Closed before the summary: a process that ends from here on is ours ending it, not news after RUN_STOPPED.
+    this.options.strategy.close();
     const { bus } = this.options;
     this.flushParseErrors(true);
     this.path.flushLimited(true);
+    this.options.strategyLog.flush(true);
     const final = this.summary();
     bus.emit({ name: EV.RUN_SUMMARY, of: 'run', totals: final, latency: this.stats.latency(), positions: this.orders.broker.allPositions(), memory: this.safety.memoryTrend() ?? null });
     bus.emit({ name: EV.RUN_STOPPED, reason });
@@ -205,6 +224,9 @@ export class Runner {
     const step = this.path.onEvent(event, recvMs, recvNs);
     // Liveness counts accepted events only: a symbol whose data is all being dropped goes stale.
     if (step.accepted > 0) this.safety.onData(event.symbol, recvMs, event.exchTs);
+    // A strategy that failed on a symbol is not trusted with it again: HALTED for this run (every
+    // symbol, later ones included, when its process died mid-call).
+    if (step.halted.length > 0) this.safety.strategyFailed(step.halted, this.path.strategyStopped);
     for (const decision of step.decisions) this.orders.onDecision(decision.symbol, decision.output, this.path.quote(decision.symbol));
   }
 
@@ -230,6 +252,7 @@ export class Runner {
     }
     this.flushParseErrors(false);
     this.path.flushLimited(false);
+    this.options.strategyLog.flush(false);
   }
 
   private onParseIssue(issue: ParseIssue): void {

@@ -168,6 +168,16 @@ export class SafetyMonitor {
     this.state.set('write_failure', 'HALTED');
   }
 
+  /**
+   * The strategy failed on these symbols (a violation, a throw, an overrun): HALTED for the rest of the
+   * run — a strategy that broke the rules is not trusted with the symbol again. `everywhere` when it
+   * can answer no symbol any more (its process is gone): symbols added later are HALTED too.
+   */
+  strategyFailed(symbols: string[], everywhere: boolean): void {
+    for (const symbol of symbols) this.state.set('strategy', 'HALTED', symbol);
+    if (everywhere) this.state.set('strategy', 'HALTED');
+  }
+
   /** The kill switch's proof failed: HALTED by a source of its own, which clearing the kill switch does not lift. */
   proofFailed(): void {
     this.state.set('kill_switch_verify', 'HALTED');

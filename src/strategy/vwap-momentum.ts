@@ -1,8 +1,10 @@
 /**
- * The built-in `vwap_momentum` as a Strategy. The logic is src/engine/strategy.ts's pure function,
- * restated here over this folder's own types so that src/strategy/ does not import src/engine/
- * (the engine is about to import this folder); tests/unit/strategy/vwap-momentum.test.ts pins the
- * two to the same outputs until the engine's copy is replaced by this one.
+ * The built-in `vwap_momentum` as a Strategy, the default of `decision.strategy`: a pure function
+ * of one symbol's recent bars and session VWAP. At the open, price discovery makes short-horizon
+ * momentum informative and the session VWAP is the level institutional flow trades against: a move
+ * with momentum that has also carried price away from VWAP is a trend; momentum against VWAP is
+ * noise or mean reversion, so HOLD. It reads nothing but its arguments. Its outputs are pinned in
+ * tests/unit/engine.test.ts, and strategies/vwap_momentum.mjs and momentum.py to it.
  */
 import { checkParams, lookbackFor } from './params.js';
 import type { ParamsSchema, Strategy, StrategyInputs, StrategyOutput, StrategyParams } from './types.js';

@@ -14,6 +14,7 @@
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { z } from 'zod';
+import { runRecordSchema } from './schema.js';
 
 export const CAPTURE_VERSION = 1;
 
@@ -25,6 +26,8 @@ export const captureHeaderSchema = z.object({
   symbols: z.array(z.string()),
   config: z.record(z.string(), z.unknown()),
   started_at: z.string(),
+  /** The strategy that ran, as the run record holds it; absent in captures from before plug-ins (the built-in). */
+  strategy: runRecordSchema.shape.strategy.optional(),
 });
 export type CaptureHeader = z.infer<typeof captureHeaderSchema>;
 

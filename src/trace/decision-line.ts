@@ -16,8 +16,9 @@ interface DecisionFigures {
 /** inputs_digest = sha256(canonical(inputs)); the engine's `digest` is this same function. */
 export const inputsDigestOf = (inputs: unknown): string => digest(inputs);
 
-/** output_digest = sha256(canonical({action, confidence})). */
-export const outputDigestOf = (output: { action: string; confidence: number }): string => digest({ action: output.action, confidence: output.confidence });
+/** output_digest = sha256(canonical({action, confidence, reason?})): a reason is part of the output (unchanged for the built-in, which gives none). */
+export const outputDigestOf = (output: { action: string; confidence: number; reason?: string | undefined }): string =>
+  digest(output.reason === undefined ? { action: output.action, confidence: output.confidence } : { action: output.action, confidence: output.confidence, reason: output.reason });
 
 /** The latency as the log line prints it: one decimal under 10 ms, whole milliseconds above. */
 const latencyText = (latencyMs: number): string => (latencyMs < 10 ? latencyMs.toFixed(1) : String(Math.round(latencyMs)));

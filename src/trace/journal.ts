@@ -129,7 +129,8 @@ export class Journal {
 
   private decision(record: DecisionLine, now: number): void {
     if (this.closed || this.failure) return;
-    // Decisions hold a symbol, numbers and digests only: nothing a feed URL's credentials can be in.
+    // Decisions hold a symbol, numbers, digests and the strategy's reason: nothing a feed URL's credentials can be in
+    // (a strategy never sees the URL; its reason is not redacted, which would break its output digest).
     const full = { type: 'decision', ts: new Date(now).toISOString(), event: EV.DECISION_LOGGED, ...record };
     this.writeTrace(full);
     const fields: Fields = {};

@@ -41,7 +41,24 @@ export const runRecordSchema = z.object({
   started_at: z.string(),
   command: z.enum(['run', 'replay']),
   config: z.object({ path: z.string(), digest: z.string() }),
-  strategy: z.object({ name: z.string(), version: z.string(), params: z.record(z.string(), z.number()) }),
+  /**
+   * What re-executes the decisions. Traces from before plug-ins have name, version and params
+   * only: they were written by the built-in (kind absent = builtin).
+   */
+  strategy: z.object({
+    kind: z.enum(['builtin', 'module', 'command']).optional(),
+    name: z.string(),
+    version: z.string(),
+    params: z.record(z.string(), z.number()),
+    /** sha256 of the module or of the command's script file(s); null for the built-in. */
+    digest: z.string().nullable().optional(),
+    /** The module path or the command, as configured (relative to base_dir). */
+    source: z.union([z.string(), z.array(z.string())]).optional(),
+    /** The absolute directory the run resolved `source` from (its working directory). */
+    base_dir: z.string().optional(),
+    /** decide()'s time budget in the run, ms; null when the strategy's default. */
+    budget_ms: z.number().nullable().optional(),
+  }),
   bar_interval_ms: z.number(),
   symbols: z.array(z.string()),
   flags: z.object({ FLAG_MULTI_SYMBOL: z.boolean(), FLAG_REALTIME: z.boolean(), STAGING_MODE: z.boolean() }),
@@ -74,6 +91,8 @@ export const decisionRecordSchema = z.object({
   output_digest: z.string(),
   /** The bar may miss data (a sequence gap or a disconnect inside or just before it). */
   data_gap: z.boolean().optional(),
+  /** The strategy's explanation, when it gave one (part of the output: in output_digest). */
+  reason: z.string().optional(),
 });
 
 export type RunRecord = z.infer<typeof runRecordSchema>;

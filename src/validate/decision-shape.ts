@@ -25,6 +25,7 @@ function recordShapeIssue(r: TraceRecord): string | undefined {
   for (const k of ['symbol', 'inputs_digest', 'output_digest'] as const) if (typeof r[k] !== 'string') return `${k}: expected a string`;
   if (r.action !== 'BUY' && r.action !== 'SELL' && r.action !== 'HOLD') return 'action: expected BUY, SELL or HOLD';
   if (!isNum(r.confidence)) return 'confidence: expected a number';
+  if (r.reason !== undefined && typeof r.reason !== 'string') return 'reason: expected a string';
   return undefined;
 }
 

@@ -14,10 +14,9 @@
  * Digests are of canonical JSON (decision-line.ts), so the file's layout does not matter.
  * `trader report` runs this same check: the two commands cannot disagree.
  */
-import type { StrategyParams } from '../config/schema.js';
-import { decide, STRATEGY, type DecisionOutput } from '../engine/strategy.js';
-import { inputError } from '../errors.js';
-import type { DecisionRecord, RunRecord, TraceRecord } from '../trace/schema.js';
+import { StrategyFailure, StrategyViolation } from '../strategy/failures.js';
+import type { Strategy, StrategyOutput } from '../strategy/types.js';
+import type { DecisionRecord, TraceRecord } from '../trace/schema.js';
 import type { Bar } from '../engine/bars.js';
 import { inputsDigestOf, latencyIssue, outputDigestOf } from '../trace/decision-line.js';
 import { decisionShapeIssue, BAR_FIELDS } from './decision-shape.js';
@@ -84,7 +83,6 @@ export interface ChunkDeterminism {
 
 /** The per-record half: everything a chunk can check without the records before it. */
 export class ChunkChecker {
-  private readonly params: StrategyParams;
   private readonly perSymbol = new Map<string, SymbolResult>();
   private readonly chain = new Map<string, ChainState>();
   private readonly problems: Problem[] = [];
@@ -96,13 +94,16 @@ export class ChunkChecker {
   private readonly heads: ChainHead[] = [];
   private readonly pairs = new PairBuffer();
 
-  constructor(run: RunRecord, private readonly options: CheckerOptions) {
-    this.params = run.strategy.params as StrategyParams;
-  }
+  /** `strategy`: the run's, loaded again (src/offline/recorded-strategy.ts), bound to the recorded params. */
+  constructor(
+    private readonly strategy: Strategy,
+    private readonly options: CheckerOptions,
+  ) {}
 
   add(record: TraceRecord, line: number): void {
-    if (record.type === 'decision_skipped' && typeof record.symbol === 'string') {
-      // A skipped decision still moved the symbol's bar history on; the chain restarts.
+    if ((record.type === 'decision_skipped' || record.type === 'decision_failed' || record.type === 'strategy_violation') && typeof record.symbol === 'string') {
+      // A skipped or failed decision still moved the symbol's bar history on; the chain restarts.
+      // A failed one is not a decision: there is nothing to re-execute.
       this.reset(record.symbol);
       return;
     }
@@ -141,9 +142,11 @@ export class ChunkChecker {
   }
 
   private check(d: DecisionRecord, result: SymbolResult, line: number): void {
-    const output = decide(d.inputs, this.params);
+    const output = this.reexecute(d);
     let wrong: string | undefined;
-    if (output.action !== d.action || output.confidence !== d.confidence) wrong = `recorded ${d.action} ${d.confidence}, re-execution gives ${output.action} ${output.confidence}`;
+    if (typeof output === 'string') wrong = output;
+    else if (output.action !== d.action || output.confidence !== d.confidence) wrong = `recorded ${d.action} ${d.confidence}, re-execution gives ${output.action} ${output.confidence}`;
+    else if (output.reason !== d.reason) wrong = `recorded reason ${JSON.stringify(d.reason ?? null)}, re-execution gives ${JSON.stringify(output.reason ?? null)}`;
     else if (inputsDigestOf(d.inputs) !== d.inputs_digest) wrong = 'inputs_digest does not match the recorded inputs';
     else if (this.outputDigest(output) !== d.output_digest) wrong = 'output_digest does not match the recorded output';
     if (wrong !== undefined) this.fail(result, line, wrong);
@@ -159,9 +162,20 @@ export class ChunkChecker {
     this.checkIndependence(d, result, line);
   }
 
-  /** Outputs repeat (an action and a two-decimal confidence): their digests are cached. */
-  private outputDigest(output: DecisionOutput): string {
-    const key = `${output.action}${output.confidence}`;
+  /** The strategy's answer on the recorded inputs, or why there is none (the decision is then inconsistent). */
+  private reexecute(d: DecisionRecord): StrategyOutput | string {
+    try {
+      return this.strategy.decide(d.inputs, this.strategy.params);
+    } catch (e) {
+      if (e instanceof StrategyViolation) return `re-execution: the strategy called ${e.call}`;
+      if (e instanceof StrategyFailure) return `re-execution failed (${e.kind}): ${e.message}`;
+      throw e;
+    }
+  }
+
+  /** Outputs repeat (an action, a two-decimal confidence, a reason or none): their digests are cached. */
+  private outputDigest(output: StrategyOutput): string {
+    const key = `${output.action}${output.confidence}\u0000${output.reason ?? ''}\u0001${output.reason === undefined ? 0 : 1}`;
     let hex = this.outputDigests.get(key);
     if (hex === undefined) {
       hex = outputDigestOf(output);
@@ -206,10 +220,7 @@ export class DeterminismChecker {
   private independenceViolations = 0;
   private figureIssues = 0;
 
-  constructor(run: RunRecord, options: CheckerOptions = {}) {
-    if (run.strategy.name !== STRATEGY.name || run.strategy.version !== STRATEGY.version) {
-      throw inputError(`the trace was written by strategy ${run.strategy.name}@${run.strategy.version}; this trader re-executes ${STRATEGY.name}@${STRATEGY.version} only`);
-    }
+  constructor(options: CheckerOptions = {}) {
     for (const s of options.required ?? []) symbolResult(this.perSymbol, s);
   }
 

@@ -78,3 +78,25 @@ describe('config', () => {
     expect(loadConfig('config/staging_multi.yaml').config).toMatchObject({ symbols: ['SPY', 'QQQ'], max_positions: 1, log_level: 'debug' });
   });
 });
+
+describe('config: decision.strategy', () => {
+  const strategyOf = (yaml: string) => parseConfig('c.yaml', `symbols: [SPY]\ndecision:\n  strategy: ${yaml}\n`).decision.strategy;
+
+  it('defaults to the built-in vwap_momentum, so configs from before plug-ins keep working', () => {
+    expect(parseConfig('c.yaml', 'symbols: [SPY]\n').decision.strategy).toEqual({ name: 'vwap_momentum', params: {} });
+    expect(strategyOf('{ params: { lookback_bars: 2 } }')).toEqual({ name: 'vwap_momentum', params: { lookback_bars: 2 } });
+  });
+
+  it('takes a module or a command, without naming the built-in too, with budget and start_timeout as durations', () => {
+    expect(strategyOf('{ module: ./strategies/opening_range.mjs, params: { range_bars: 5 }, budget: 20ms }')).toEqual({ module: './strategies/opening_range.mjs', params: { range_bars: 5 }, budget: 20 });
+    expect(strategyOf('{ command: [python3, strategies/momentum.py], start_timeout: 2s }')).toEqual({ command: ['python3', 'strategies/momentum.py'], params: {}, start_timeout: 2000 });
+  });
+
+  it('refuses two kinds at once, an empty command, a param that is not a number and an unknown key, naming the path', () => {
+    expect(configProblem('symbols: [SPY]\ndecision:\n  strategy: { name: vwap_momentum, module: a.mjs }\n')).toMatch(/decision\.strategy: expected one of name, module or command, got name and module/);
+    expect(configProblem('symbols: [SPY]\ndecision:\n  strategy: { command: [] }\n')).toMatch(/decision\.strategy\.command: expected the command/);
+    expect(configProblem('symbols: [SPY]\ndecision:\n  strategy: { module: a.mjs, params: { n: ten } }\n')).toMatch(/decision\.strategy\.params\.n/);
+    expect(configProblem('symbols: [SPY]\ndecision:\n  strategy: { module: a.mjs, timeout: 1s }\n')).toMatch(/decision\.strategy: unknown key "timeout"/);
+    expect(configProblem('symbols: [SPY]\ndecision:\n  strategy: { module: a.mjs, budget: 5 minutes }\n')).toMatch(/decision\.strategy\.budget: expected a duration/);
+  });
+});

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { SequenceGuard } from '../../src/engine/sequence-guard.js';
 import { PriceGuard } from '../../src/engine/price-guard.js';
 import { SymbolPipeline } from '../../src/engine/pipeline.js';
+import { builtinVwapMomentum } from '../../src/strategy/vwap-momentum.js';
 import type { MarketEvent, Quote, Trade } from '../../src/feeds/events.js';
 import { poisonTicks } from '../../src/feeds/server/faults.js';
 import { RateLimiter } from '../../src/util/rate-limiter.js';
@@ -171,7 +172,7 @@ describe('SymbolPipeline with poison ticks', () => {
     return out;
   }
   function decide(events: MarketEvent[]) {
-    const p = new SymbolPipeline('SPY', 1000, PARAMS, LIMITS);
+    const p = new SymbolPipeline('SPY', 1000, builtinVwapMomentum(PARAMS), LIMITS);
     const outcomes: Record<string, number> = {};
     const decisions = events.flatMap((e) => {
       const step = p.onEvent(e, e.exchTs === Date.UTC(2100, 0, 1) ? T0 : e.exchTs);

@@ -11,6 +11,7 @@ import { configSchema } from '../../src/config/schema.js';
 import type { MarketEvent } from '../../src/feeds/events.js';
 import { poisonTicks } from '../../src/feeds/server/faults.js';
 import { DecisionPath } from '../../src/runner/decision-path.js';
+import { builtinVwapMomentum } from '../../src/strategy/vwap-momentum.js';
 import { Journal } from '../../src/trace/journal.js';
 import { Bus } from '../../src/core/bus.js';
 import { RunStats } from '../../src/telemetry/run-stats.js';
@@ -26,7 +27,7 @@ describe('DecisionPath data-quality accounting', () => {
     const bus = new Bus();
     journal.attach(bus);
     const stats = new RunStats(bus);
-    const path = new DecisionPath(config, bus, stats, () => clock);
+    const path = new DecisionPath(config, builtinVwapMomentum({ lookback_bars: 3, momentum_bps: 2, vwap_band_bps: 1 }), bus, stats, () => clock);
     path.add('SPY');
     let seq = 0;
     let sent = 0;
@@ -84,7 +85,7 @@ describe('DecisionPath data-quality accounting', () => {
     const bus = new Bus();
     journal.attach(bus);
     const stats = new RunStats(bus);
-    const path = new DecisionPath(config, bus, stats, () => clock);
+    const path = new DecisionPath(config, builtinVwapMomentum({ lookback_bars: 3, momentum_bps: 2, vwap_band_bps: 1 }), bus, stats, () => clock);
     path.add('SPY');
     path.add('TSLA');
     for (const symbol of ['SPY', 'TSLA']) {

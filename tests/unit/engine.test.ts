@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { BarBuilder } from '../../src/engine/bars.js';
 import { SymbolPipeline, type PipelineStep } from '../../src/engine/pipeline.js';
-import { decide, type DecisionInputs } from '../../src/engine/strategy.js';
+import type { DecisionInputs } from '../../src/engine/pipeline.js';
+import { builtinVwapMomentum, vwapMomentum as decide } from '../../src/strategy/vwap-momentum.js';
 import type { MarketEvent, Trade } from '../../src/feeds/events.js';
 import { canonicalJson, digest } from '../../src/util/canonical.js';
 
@@ -80,7 +81,7 @@ describe('digests', () => {
 
 describe('SymbolPipeline', () => {
   function feed(events: MarketEvent[]) {
-    const p = new SymbolPipeline('SPY', 1000, PARAMS, LIMITS);
+    const p = new SymbolPipeline('SPY', 1000, builtinVwapMomentum(PARAMS), LIMITS);
     return events.flatMap((e) => p.onEvent(e, e.exchTs).decisions);
   }
   const series = (): MarketEvent[] => Array.from({ length: 40 }, (_, i) => trade(i + 1, i * 250, 100 + Math.sin(i / 3) + i * 0.01));
@@ -107,7 +108,7 @@ describe('SymbolPipeline', () => {
     const clean = feed(events).map((d) => d?.outputDigest);
     const again = feed(events).map((d) => d?.outputDigest);
     expect(again).toEqual(clean);
-    const p = new SymbolPipeline('SPY', 1000, PARAMS, LIMITS);
+    const p = new SymbolPipeline('SPY', 1000, builtinVwapMomentum(PARAMS), LIMITS);
     const outcomes = noisy.flatMap((e) => p.onEvent(e, e.exchTs).verdicts.map((v) => v.outcome));
     expect(outcomes.filter((o) => o === 'duplicate').length).toBeGreaterThanOrEqual(8);
     expect(outcomes).toContain('late');
@@ -116,7 +117,7 @@ describe('SymbolPipeline', () => {
 
 describe('SymbolPipeline sequence rules', () => {
   it('records gaps, drops duplicates and out-of-order events, and marks decisions near a gap', () => {
-    const p = new SymbolPipeline('SPY', 1000, PARAMS, LIMITS);
+    const p = new SymbolPipeline('SPY', 1000, builtinVwapMomentum(PARAMS), LIMITS);
     const r = (seq: number, offset: number) => {
       const e = trade(seq, offset, 100);
       const step = p.onEvent(e, e.exchTs);
@@ -136,10 +137,10 @@ describe('SymbolPipeline sequence rules', () => {
   });
 
   it('starts numbering afresh after resetSequence (a new source)', () => {
-    const p = new SymbolPipeline('SPY', 1000, PARAMS, LIMITS);
+    const p = new SymbolPipeline('SPY', 1000, builtinVwapMomentum(PARAMS), LIMITS);
     for (const e of [trade(500, 0, 100), trade(501, 5, 100)]) p.onEvent(e, e.exchTs);
     expect(p.resetSequence()).toBeUndefined();
     const e = trade(1, 10, 100);
-    expect(p.onEvent(e, e.exchTs)).toEqual({ verdicts: [{ event: e, outcome: 'accepted' }], held: false, decisions: [] });
+    expect(p.onEvent(e, e.exchTs)).toEqual({ verdicts: [{ event: e, outcome: 'accepted' }], held: false, decisions: [], failures: [] });
   });
 });

@@ -53,7 +53,7 @@ export async function report(opts: ReportOptions): Promise<number> {
     scanTrace(opts.trace, { traceKey: key }, (run) => {
       const c = new ReportCollector(run);
       const options = { required: run.symbols };
-      const checker = new DeterminismChecker(run, options);
+      const checker = new DeterminismChecker(options);
       const binder = run.log_level && run.log_format ? new LogBinder(opts.log, opts.trace, run.log_format, run.run_id) : undefined;
       const log = run.log_level && run.log_format ? { level: run.log_level, format: run.log_format, timezone: run.timezone } : null;
       return {

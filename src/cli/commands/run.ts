@@ -11,6 +11,10 @@ import { credentialValues, LIVE_VENUES, resolveVenue, type VenueSelection } from
 import { startEmbeddedFeed, type EmbeddedFeed } from '../../runner/embedded-feed.js';
 import type { FeedSource } from '../../runner/feed-switch.js';
 import { Runner } from '../../runner/runner.js';
+import { strategyRecord } from '../../runner/run-record.js';
+import { StrategyLog } from '../../runner/strategy-log.js';
+import { resolveStrategy } from '../../strategy/registry.js';
+import type { Strategy } from '../../strategy/types.js';
 import { RunLock } from '../../runtime/lock.js';
 import { requireDistinct, requireWritableFile, type NamedPath } from '../../runtime/paths.js';
 import { register, runDir, type RunEntry } from '../../runtime/registry.js';
@@ -121,6 +125,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
   const closeEmbedded = async (): Promise<void> => {
     await Promise.all(embedded.map((e) => e.close()));
   };
+  let strategy: Strategy | undefined;
   const resolveSource = async (v: Venue, selection: VenueSelection): Promise<FeedSource> => {
     if (v === 'replay' || v === 'synthetic') {
       const feed = await startEmbeddedFeed(v, config);
@@ -130,6 +135,19 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     return { venue: v, ...resolveVenue(v, selection, process.env) };
   };
   try {
+    // The strategy is loaded (its module checked, its process started and greeted) before any
+    // file is rotated: a strategy that cannot start is bad input and leaves the last run's files alone.
+    const strategyLog = new StrategyLog(wallClock);
+    const strategyBaseDir = process.cwd();
+    const spec = config.decision.strategy;
+    const plugin = await resolveStrategy(spec, strategyBaseDir, {
+      where: `${loaded.path}: decision.strategy`,
+      ...(spec.budget === undefined ? {} : { budgetMs: spec.budget }),
+      ...(spec.start_timeout === undefined ? {} : { helloTimeoutMs: spec.start_timeout }),
+      onStderr: (line) => strategyLog.stderr(line),
+      onExit: (description) => strategyLog.exited(description),
+    });
+    strategy = plugin;
     const { primary: p, fallback: f } = config.feeds;
     // The config's feed and format belong to its venue, not to another one chosen with --feed.
     const primary = await resolveSource(venue, { url: flags.feedUrl ?? p.url, ...(venue === p.venue ? { feed: p.feed, format: p.format } : {}), where: `feeds.primary in ${loaded.path}` });
@@ -167,7 +185,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     journal.attach(bus);
 
     const openCapture = (): CaptureWriter | undefined => flags.record && owner.capture
-      ? new CaptureWriter(owner.capture, { type: 'capture', version: CAPTURE_VERSION, venue, url: redact(primary.url), symbols, config, started_at: new Date(now).toISOString() }, (err) => {
+      ? new CaptureWriter(owner.capture, { type: 'capture', version: CAPTURE_VERSION, venue, url: redact(primary.url), symbols, config, started_at: new Date(now).toISOString(), strategy: strategyRecord(plugin, strategyBaseDir, spec.budget) }, (err) => {
           // The capture is evidence too (replay proves the decisions from it): the same stop as a log or trace failure.
           const f: WriteFailure = { file: 'capture', path: owner.capture ?? '', code: err.code ?? 'EIO', message: err.message.split('\n')[0] ?? '' };
           stopForWriteFailure(f);
@@ -181,7 +199,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
       throw usageError(`--record ${flags.record ?? ''}: cannot write the capture (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
     let stopForFeedFatal: (cause: string) => void = () => undefined;
-    const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, bus, now: wallClock, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}), onFeedFatal: (cause) => stopForFeedFatal(cause) });
+    const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, bus, now: wallClock, strategy: plugin, strategyBaseDir, strategyLog, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}), onFeedFatal: (cause) => stopForFeedFatal(cause) });
 
     writeFileSync(owner.pid_file, `${process.pid}\n`);
     say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
@@ -208,6 +226,8 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
       feed.onUnexpectedExit((why) => bus.emit({ name: EV.EMBEDDED_FEED_EXITED, pid: feed.pid, why }));
     }
     runner.start();
+    // After RUN_STARTED, the first line of the log: what the strategy said until now follows it.
+    strategyLog.attach(bus, `${plugin.identity.name}@${plugin.identity.version}`, () => runner.haltStrategy());
     const reason = await stopper.reason;
     await runner.stop(reason);
     await closeEmbedded();
@@ -220,6 +240,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     if (feedFatal !== undefined) process.stderr.write(redact(`trader: the feed refused this run (${feedFatal}); stopped with exit ${EXIT_FEED_FATAL}\n`));
     return failure ? EXIT_WRITE_FAILED : feedFatal !== undefined ? EXIT_FEED_FATAL : 0;
   } finally {
+    strategy?.close();
     await closeEmbedded();
     removeOwnPidFile(owner.pid_file);
     process.stdout.off('error', onStdoutError);

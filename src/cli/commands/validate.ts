@@ -26,7 +26,7 @@ export async function validate(opts: ValidateOptions): Promise<number> {
   const key = traceKey(process.env);
   const scan = await scanTrace(opts.trace, { traceKey: key }, (run) => {
     const options = { required: opts.symbols ?? run.symbols, ...(opts.symbols ? { symbols: opts.symbols } : {}), ...(fromMs !== undefined ? { fromMs } : {}) };
-    const checker = new DeterminismChecker(run, options);
+    const checker = new DeterminismChecker(options);
     return { task: { run, checker: options, figures: false, log: null }, merge: (r, lineOffset) => checker.merge(r.determinism, lineOffset), state: checker };
   });
   const result = scan.state.finish();

@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SymbolPipeline } from '../../../src/engine/pipeline.js';
 import { loadFixture } from '../../../src/fixtures/store.js';
 import { resolveStrategy } from '../../../src/strategy/registry.js';
+import { builtinVwapMomentum } from '../../../src/strategy/vwap-momentum.js';
 import type { Strategy, StrategyBar } from '../../../src/strategy/types.js';
 import { REPO } from '../../helpers/cli.js';
 
@@ -24,7 +25,7 @@ afterAll(() => {
 });
 
 const decisionsOf = (symbol: string) => {
-  const pipeline = new SymbolPipeline(symbol, BAR_MS, PARAMS, LIMITS);
+  const pipeline = new SymbolPipeline(symbol, BAR_MS, builtinVwapMomentum(PARAMS), LIMITS);
   const out = [];
   for (const event of loadFixture(FIXTURES, symbol)) out.push(...pipeline.onEvent(event, event.exchTs).decisions);
   return out;
