@@ -154,3 +154,24 @@ describe('trader run refuses bad input with one line and exit 2', () => {
     expect(result.stderr).toMatch(/FLAG_MULTI_SYMBOL=0 allows one symbol, got 2/);
   });
 });
+
+describe('the runbook\'s staging copy of the live canary config', () => {
+  it('runs a drill with --feed replay and no venue keys: the live fallback is not used, and it says so', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'staging_multi.yaml');
+    // The runbook's step: cp config/live_canary.yaml config/staging_multi.yaml, then symbols: [SPY, QQQ].
+    writeFileSync(config, readFileSync('config/live_canary.yaml', 'utf8'));
+    const env = { ...process.env, APCA_API_KEY_ID: '', APCA_API_SECRET_KEY: '', POLYGON_API_KEY: '' };
+    const r = await runCli(['run', '--config', config, '--symbols', 'SPY,QQQ', '--feed', 'replay', '--duration', '3s', '--log-file', join(dir, 'run.log'), '--trace-file', join(dir, 'trace.jsonl'), '--pid-file', join(dir, 'runner.pid'), '--kill-switch-file', join(dir, 'HALT')], { env });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/--feed replay replaces the config's primary \(alpaca\); its fallback \(polygon\) is not used/);
+    const started = readTrace(join(dir, 'trace.jsonl')).find((rec) => rec.event === 'RUN_STARTED');
+    expect(started?.msg).toMatch(/feed=replay(?! fallback)/);
+    // Without --feed the same copy is a live config: the missing key is named, nothing is written.
+    const live = await runCli(['run', '--config', config, '--duration', '3s', '--log-file', join(dir, 'live.log'), '--trace-file', join(dir, 'live.jsonl'), '--pid-file', join(dir, 'live.pid'), '--kill-switch-file', join(dir, 'HALT')], { env });
+    expect(live.code).toBe(2);
+    expect(live.stderr).toMatch(/APCA_API_KEY_ID/);
+    expect(existsSync(join(dir, 'live.jsonl'))).toBe(false);
+  });
+});

@@ -63,7 +63,9 @@ async function runMasked(flags: RunFlags, secrets: Needle[]): Promise<number> {
   if (!env.FLAG_REALTIME && LIVE_VENUES.has(venue)) {
     throw new TraderError('E_FLAG_REFUSED', `FLAG_REALTIME=0 refuses live feeds, got --feed ${venue}; use replay or synthetic`);
   }
-  const fallbackVenue = config.feeds.fallback?.venue;
+  // The config's fallback backs up the config's primary: a --feed that replaces the primary's venue
+  // (a drill on replay with the runbook's live staging config) runs without it, and says so.
+  const fallbackVenue = venue === config.feeds.primary.venue ? config.feeds.fallback?.venue : undefined;
   if (!env.FLAG_REALTIME && fallbackVenue && LIVE_VENUES.has(fallbackVenue)) {
     throw new TraderError('E_FLAG_REFUSED', `FLAG_REALTIME=0 refuses live feeds, got feeds.fallback.venue ${fallbackVenue} in ${flags.config}`);
   }
@@ -150,8 +152,9 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     strategy = plugin;
     const { primary: p, fallback: f } = config.feeds;
     // The config's feed and format belong to its venue, not to another one chosen with --feed.
-    const primary = await resolveSource(venue, { url: flags.feedUrl ?? p.url, ...(venue === p.venue ? { feed: p.feed, format: p.format } : {}), where: `feeds.primary in ${loaded.path}` });
-    const fallback = f ? await resolveSource(f.venue, { url: f.url, feed: f.feed, format: f.format, where: `feeds.fallback in ${loaded.path}` }) : undefined;
+    const primary = await resolveSource(venue, { url: flags.feedUrl ?? (venue === p.venue ? p.url : undefined), ...(venue === p.venue ? { feed: p.feed, format: p.format } : {}), where: `feeds.primary in ${loaded.path}` });
+    const fallback = f && venue === p.venue ? await resolveSource(f.venue, { url: f.url, feed: f.feed, format: f.format, where: `feeds.fallback in ${loaded.path}` }) : undefined;
+    if (f && venue !== p.venue) say(`trader run: --feed ${venue} replaces the config's primary (${p.venue}); its fallback (${f.venue}) is not used\n`);
 
     // This run holds the locks of these files, so what it rotates is never another live run's.
     const now = wallClock();
