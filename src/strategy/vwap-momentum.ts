@@ -4,7 +4,7 @@
  * momentum informative and the session VWAP is the level institutional flow trades against: a move
  * with momentum that has also carried price away from VWAP is a trend; momentum against VWAP is
  * noise or mean reversion, so HOLD. It reads nothing but its arguments. Its outputs are pinned in
- * tests/unit/engine.test.ts, and strategies/vwap_momentum.mjs and momentum.py to it.
+ * tests/unit/engine/engine.test.ts, and strategies/vwap_momentum.mjs and momentum.py to it.
  */
 import { checkParams, lookbackFor } from './params.js';
 import type { ParamsSchema, Strategy, StrategyInputs, StrategyOutput, StrategyParams } from './types.js';

@@ -1,7 +1,7 @@
 /**
  * The shape of a decision record, checked by hand (zod per record would dominate validate's time,
  * and a worker need not load it): the trace schema's decision, inputs exact to the key, so no
- * other symbol's data can hide in an extra field. tests/unit/decision-shape.test.ts holds it equal
+ * other symbol's data can hide in an extra field. tests/unit/validate/decision-shape.test.ts holds it equal
  * to the schema.
  */
 import type { TraceRecord } from '../trace/schema.js';

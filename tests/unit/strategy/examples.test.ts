@@ -50,7 +50,7 @@ describe('vwap_momentum, three ways', () => {
     const cases = walk(300, builtin.lookback);
     const actions = new Set<string>();
     for (const inputs of cases) {
-      // The engine decides with vwapMomentum (its outputs pinned in tests/unit/engine.test.ts).
+      // The engine decides with vwapMomentum (its outputs pinned in tests/unit/engine/engine.test.ts).
       const expected = vwapMomentum(inputs, params);
       actions.add(expected.action);
       expect(builtin.decide(inputs, builtin.params)).toEqual(expected);

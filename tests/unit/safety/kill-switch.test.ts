@@ -8,8 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { KillSwitchPoller, type KillSwitchChange } from '../../src/safety/kill-switch.js';
-import { waitFor } from '../helpers/wait.js';
+import { KillSwitchPoller, type KillSwitchChange } from '../../../src/safety/kill-switch.js';
+import { waitFor } from '../../helpers/wait.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'trader-ks-'));
 type Appeared = Extract<KillSwitchChange, { kind: 'appeared' }>;

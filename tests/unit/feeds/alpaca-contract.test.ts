@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { encode, encodeTimeSpecToTimestamp, EXT_TIMESTAMP, ExtensionCodec } from '@msgpack/msgpack';
 import { describe, expect, it } from 'vitest';
-import type { FrameSink, ParseIssue } from '../../src/feeds/adapter.js';
-import { alpacaAdapter, parseAlpacaFrame, parseRfc3339Ms } from '../../src/feeds/alpaca.js';
-import type { MarketEvent } from '../../src/feeds/events.js';
-import { fromVenueSymbol, toVenueSymbol } from '../../src/feeds/symbols.js';
+import type { FrameSink, ParseIssue } from '../../../src/feeds/adapter.js';
+import { alpacaAdapter, parseAlpacaFrame, parseRfc3339Ms } from '../../../src/feeds/alpaca.js';
+import type { MarketEvent } from '../../../src/feeds/events.js';
+import { fromVenueSymbol, toVenueSymbol } from '../../../src/feeds/symbols.js';
 
 interface Doc {
   control: Array<{ id: string; frame: string }>;
@@ -17,7 +17,7 @@ interface Doc {
   trades: Array<{ id: string; bare: string }>;
   errors: Array<{ frame: string }>;
 }
-const doc = JSON.parse(readFileSync(new URL('../fixtures/venues/alpaca-docs.json', import.meta.url), 'utf8')) as Doc;
+const doc = JSON.parse(readFileSync(new URL('../../fixtures/venues/alpaca-docs.json', import.meta.url), 'utf8')) as Doc;
 
 function collect(frame: string) {
   const out = { events: [] as MarketEvent[], issues: [] as ParseIssue[], fatal: [] as string[], reconnect: [] as string[], subscribed: [] as string[][], authenticated: 0 };

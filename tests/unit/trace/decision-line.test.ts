@@ -1,7 +1,7 @@
 /** A decision's figures checked against each other, and canonical JSON independent of layout. */
 import { describe, expect, it } from 'vitest';
-import { decisionMsg, latencyIssue } from '../../src/trace/decision-line.js';
-import { canonicalJson } from '../../src/util/canonical.js';
+import { decisionMsg, latencyIssue } from '../../../src/trace/decision-line.js';
+import { canonicalJson } from '../../../src/util/canonical.js';
 
 const decision = (latency: number, nowMs: number, trigger: number) => ({
   symbol: 'SPY',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { FrameSink, ParseIssue } from '../../src/feeds/adapter.js';
-import type { MarketEvent } from '../../src/feeds/events.js';
-import { nativeAdapter } from '../../src/feeds/native.js';
+import type { FrameSink, ParseIssue } from '../../../src/feeds/adapter.js';
+import type { MarketEvent } from '../../../src/feeds/events.js';
+import { nativeAdapter } from '../../../src/feeds/native.js';
 
 function parse(frame: string): { events: MarketEvent[]; issues: ParseIssue[]; subscribed: string[] } {
   const events: MarketEvent[] = [];

@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, parseConfig } from '../../src/config/load.js';
-import { priceLimitsFor } from '../../src/config/schema.js';
-import { TraderError } from '../../src/errors.js';
+import { loadConfig, parseConfig } from '../../../src/config/load.js';
+import { priceLimitsFor } from '../../../src/config/schema.js';
+import { TraderError } from '../../../src/errors.js';
 
 function configProblem(yaml: string): string {
   try {

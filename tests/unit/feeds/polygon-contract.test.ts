@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { FrameSink, ParseIssue } from '../../src/feeds/adapter.js';
-import type { MarketEvent } from '../../src/feeds/events.js';
-import { polygonAdapter } from '../../src/feeds/polygon.js';
+import type { FrameSink, ParseIssue } from '../../../src/feeds/adapter.js';
+import type { MarketEvent } from '../../../src/feeds/events.js';
+import { polygonAdapter } from '../../../src/feeds/polygon.js';
 
-const doc = JSON.parse(readFileSync(new URL('../fixtures/venues/polygon-docs.json', import.meta.url), 'utf8')) as { frames: Array<{ id: string; frame?: string; bare?: string }> };
+const doc = JSON.parse(readFileSync(new URL('../../fixtures/venues/polygon-docs.json', import.meta.url), 'utf8')) as { frames: Array<{ id: string; frame?: string; bare?: string }> };
 const frame = (id: string): string => {
   const f = doc.frames.find((x) => x.id === id);
   return f?.frame ?? `[${f?.bare ?? ''}]`;

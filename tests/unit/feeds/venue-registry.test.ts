@@ -1,6 +1,6 @@
 /** The venue registry: endpoint precedence, credentials from the environment only, feed and format checks. */
 import { describe, expect, it } from 'vitest';
-import { credentialValues, LIVE_VENUES, resolveVenue } from '../../src/feeds/venues.js';
+import { credentialValues, LIVE_VENUES, resolveVenue } from '../../../src/feeds/venues.js';
 
 const keys = { APCA_API_KEY_ID: 'PKREGISTRY123', APCA_API_SECRET_KEY: 'secret-registry-456', POLYGON_API_KEY: 'polykey-789' };
 

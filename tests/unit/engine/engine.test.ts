@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BarBuilder } from '../../src/engine/bars.js';
-import { SymbolPipeline, type PipelineStep } from '../../src/engine/pipeline.js';
-import type { DecisionInputs } from '../../src/engine/pipeline.js';
-import { builtinVwapMomentum, vwapMomentum as decide } from '../../src/strategy/vwap-momentum.js';
-import type { MarketEvent, Trade } from '../../src/feeds/events.js';
-import { canonicalJson, digest } from '../../src/util/canonical.js';
+import { BarBuilder } from '../../../src/engine/bars.js';
+import { SymbolPipeline, type PipelineStep } from '../../../src/engine/pipeline.js';
+import type { DecisionInputs } from '../../../src/engine/pipeline.js';
+import { builtinVwapMomentum, vwapMomentum as decide } from '../../../src/strategy/vwap-momentum.js';
+import type { MarketEvent, Trade } from '../../../src/feeds/events.js';
+import { canonicalJson, digest } from '../../../src/util/canonical.js';
 
 const PARAMS = { lookback_bars: 2, momentum_bps: 2, vwap_band_bps: 1 };
 const T0 = Date.UTC(2025, 7, 25, 13, 30);

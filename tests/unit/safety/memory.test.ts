@@ -5,8 +5,8 @@
  * during it. Growth is retained bytes gained over the process's RSS at the baseline.
  */
 import { describe, expect, it } from 'vitest';
-import { judgeMemory } from '../../src/report/matrix.js';
-import { MemoryTracker, type MemorySample } from '../../src/safety/memory.js';
+import { judgeMemory } from '../../../src/report/matrix.js';
+import { MemoryTracker, type MemorySample } from '../../../src/safety/memory.js';
 
 const MiB = 1048576;
 const WARMUP = 2000;

@@ -6,17 +6,17 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { ReportCollector } from '../../src/report/collect.js';
-import { judgeKillSwitch } from '../../src/report/matrix.js';
-import { proveHalt } from '../../src/runner/halt-proof.js';
-import { OrderRouter } from '../../src/runner/order-router.js';
-import { KillSwitchPoller, type KillSwitchChange } from '../../src/safety/kill-switch.js';
-import { Bus } from '../../src/core/bus.js';
-import { RunStats } from '../../src/telemetry/run-stats.js';
-import { TradingState } from '../../src/safety/trading-state.js';
-import { Journal } from '../../src/trace/journal.js';
-import type { RunRecord } from '../../src/trace/schema.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { ReportCollector } from '../../../src/report/collect.js';
+import { judgeKillSwitch } from '../../../src/report/matrix.js';
+import { proveHalt } from '../../../src/runner/halt-proof.js';
+import { OrderRouter } from '../../../src/runner/order-router.js';
+import { KillSwitchPoller, type KillSwitchChange } from '../../../src/safety/kill-switch.js';
+import { Bus } from '../../../src/core/bus.js';
+import { RunStats } from '../../../src/telemetry/run-stats.js';
+import { TradingState } from '../../../src/safety/trading-state.js';
+import { Journal } from '../../../src/trace/journal.js';
+import type { RunRecord } from '../../../src/trace/schema.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'trader-ks-'));
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { DigestTable, digestKey } from '../../src/validate/digest-table.js';
-import { sha256Hex } from '../../src/util/canonical.js';
+import { DigestTable, digestKey } from '../../../src/validate/digest-table.js';
+import { sha256Hex } from '../../../src/util/canonical.js';
 
 const check = (t: DigestTable, inputs: string, output: string): boolean => t.check(...digestKey(inputs, output));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_BACKOFF } from '../../src/feeds/backoff.js';
+import { backoffDelay, DEFAULT_BACKOFF } from '../../../src/feeds/backoff.js';
 
 describe('backoffDelay', () => {
   const noJitter = { ...DEFAULT_BACKOFF, jitter: 0 };

@@ -7,14 +7,14 @@ import { copyFileSync, mkdtempSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TraderError } from '../../src/errors.js';
-import { loadRecordedStrategy } from '../../src/offline/recorded-strategy.js';
-import { resolveStrategy } from '../../src/strategy/registry.js';
-import type { Strategy } from '../../src/strategy/types.js';
-import { decisionMsg, inputsDigestOf, outputDigestOf } from '../../src/trace/decision-line.js';
-import type { TraceRecord } from '../../src/trace/schema.js';
-import { ChunkChecker, DeterminismChecker } from '../../src/validate/determinism.js';
-import { REPO } from '../helpers/cli.js';
+import { TraderError } from '../../../src/errors.js';
+import { loadRecordedStrategy } from '../../../src/offline/recorded-strategy.js';
+import { resolveStrategy } from '../../../src/strategy/registry.js';
+import type { Strategy } from '../../../src/strategy/types.js';
+import { decisionMsg, inputsDigestOf, outputDigestOf } from '../../../src/trace/decision-line.js';
+import type { TraceRecord } from '../../../src/trace/schema.js';
+import { ChunkChecker, DeterminismChecker } from '../../../src/validate/determinism.js';
+import { REPO } from '../../helpers/cli.js';
 
 const opened: Strategy[] = [];
 afterAll(() => {

@@ -4,13 +4,13 @@
  * that composes them (a poison print never reaches a bar or VWAP), and the shared rate limiter.
  */
 import { describe, expect, it } from 'vitest';
-import { SequenceGuard } from '../../src/engine/sequence-guard.js';
-import { PriceGuard } from '../../src/engine/price-guard.js';
-import { SymbolPipeline } from '../../src/engine/pipeline.js';
-import { builtinVwapMomentum } from '../../src/strategy/vwap-momentum.js';
-import type { MarketEvent, Quote, Trade } from '../../src/feeds/events.js';
-import { poisonTicks } from '../../src/feeds/server/faults.js';
-import { RateLimiter } from '../../src/util/rate-limiter.js';
+import { SequenceGuard } from '../../../src/engine/sequence-guard.js';
+import { PriceGuard } from '../../../src/engine/price-guard.js';
+import { SymbolPipeline } from '../../../src/engine/pipeline.js';
+import { builtinVwapMomentum } from '../../../src/strategy/vwap-momentum.js';
+import type { MarketEvent, Quote, Trade } from '../../../src/feeds/events.js';
+import { poisonTicks } from '../../../src/feeds/server/faults.js';
+import { RateLimiter } from '../../../src/util/rate-limiter.js';
 
 const T0 = Date.UTC(2025, 7, 25, 13, 30);
 const PRICES = { maxSkewMs: 60_000, bandPct: 10, maxSize: 10_000_000, reanchorAfter: 5 };

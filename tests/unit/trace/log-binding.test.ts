@@ -5,12 +5,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LogBinder } from '../../src/report/log-binding.js';
-import { Journal } from '../../src/trace/journal.js';
-import { EV } from '../../src/core/events.js';
-import { LogRenderer } from '../../src/trace/log-render.js';
-import type { TraceRecord } from '../../src/trace/schema.js';
-import { tempDir } from '../helpers/cli.js';
+import { LogBinder } from '../../../src/report/log-binding.js';
+import { Journal } from '../../../src/trace/journal.js';
+import { EV } from '../../../src/core/events.js';
+import { LogRenderer } from '../../../src/trace/log-render.js';
+import type { TraceRecord } from '../../../src/trace/schema.js';
+import { tempDir } from '../../helpers/cli.js';
 
 /** A journal's real files: three events and a decision, a debug line below the log level. */
 function journalFiles(format: 'text' | 'json'): { dir: string; log: string; records: TraceRecord[] } {

@@ -5,11 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { FrameSink, ParseIssue } from '../../src/feeds/adapter.js';
-import { binanceAdapter, parseBinanceFrame } from '../../src/feeds/binance.js';
-import type { MarketEvent } from '../../src/feeds/events.js';
+import type { FrameSink, ParseIssue } from '../../../src/feeds/adapter.js';
+import { binanceAdapter, parseBinanceFrame } from '../../../src/feeds/binance.js';
+import type { MarketEvent } from '../../../src/feeds/events.js';
 
-const doc = JSON.parse(readFileSync(new URL('../fixtures/venues/binance-docs.json', import.meta.url), 'utf8')) as { frames: Array<{ id: string; frame: string }> };
+const doc = JSON.parse(readFileSync(new URL('../../fixtures/venues/binance-docs.json', import.meta.url), 'utf8')) as { frames: Array<{ id: string; frame: string }> };
 const frame = (id: string): string => doc.frames.find((f) => f.id === id)?.frame ?? '';
 
 function parse(...ids: string[]) {

@@ -8,20 +8,20 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { readFlags } from '../../src/config/flags.js';
-import { TraderError } from '../../src/errors.js';
-import { OrderRouter } from '../../src/runner/order-router.js';
-import { RunLock } from '../../src/runtime/lock.js';
-import { requireDistinct, requireWritableFile } from '../../src/runtime/paths.js';
-import { liveRunners, register, type RunEntry } from '../../src/runtime/registry.js';
-import { Bus } from '../../src/core/bus.js';
-import { EV } from '../../src/core/events.js';
-import { RunStats } from '../../src/telemetry/run-stats.js';
-import { TradingState } from '../../src/safety/trading-state.js';
-import { Journal, type WriteFailure } from '../../src/trace/journal.js';
-import { MAX_TIMER_MS, setLongTimeout } from '../../src/util/long-timeout.js';
-import { redactor, urlSecrets } from '../../src/util/redact.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { readFlags } from '../../../src/config/flags.js';
+import { TraderError } from '../../../src/errors.js';
+import { OrderRouter } from '../../../src/runner/order-router.js';
+import { RunLock } from '../../../src/runtime/lock.js';
+import { requireDistinct, requireWritableFile } from '../../../src/runtime/paths.js';
+import { liveRunners, register, type RunEntry } from '../../../src/runtime/registry.js';
+import { Bus } from '../../../src/core/bus.js';
+import { EV } from '../../../src/core/events.js';
+import { RunStats } from '../../../src/telemetry/run-stats.js';
+import { TradingState } from '../../../src/safety/trading-state.js';
+import { Journal, type WriteFailure } from '../../../src/trace/journal.js';
+import { MAX_TIMER_MS, setLongTimeout } from '../../../src/util/long-timeout.js';
+import { redactor, urlSecrets } from '../../../src/util/redact.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'trader-host-'));
 

@@ -8,14 +8,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config/schema.js';
-import type { MarketEvent } from '../../src/feeds/events.js';
-import { DecisionPath } from '../../src/runner/decision-path.js';
-import { StrategyFailure, StrategyViolation } from '../../src/strategy/failures.js';
-import type { Strategy, StrategyInputs, StrategyOutput } from '../../src/strategy/types.js';
-import { Journal } from '../../src/trace/journal.js';
-import { Bus } from '../../src/core/bus.js';
-import { RunStats } from '../../src/telemetry/run-stats.js';
+import { configSchema } from '../../../src/config/schema.js';
+import type { MarketEvent } from '../../../src/feeds/events.js';
+import { DecisionPath } from '../../../src/runner/decision-path.js';
+import { StrategyFailure, StrategyViolation } from '../../../src/strategy/failures.js';
+import type { Strategy, StrategyInputs, StrategyOutput } from '../../../src/strategy/types.js';
+import { Journal } from '../../../src/trace/journal.js';
+import { Bus } from '../../../src/core/bus.js';
+import { RunStats } from '../../../src/telemetry/run-stats.js';
 
 const T0 = Date.UTC(2025, 7, 25, 13, 30);
 

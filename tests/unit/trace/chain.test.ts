@@ -4,7 +4,7 @@
  * line named for each kind of tampering.
  */
 import { describe, expect, it } from 'vitest';
-import { ChainChunkVerifier, ChainVerifier, ChainWriter, type ChainResult } from '../../src/trace/chain.js';
+import { ChainChunkVerifier, ChainVerifier, ChainWriter, type ChainResult } from '../../../src/trace/chain.js';
 
 function written(key?: string, n = 12): string[] {
   const w = new ChainWriter(key);

@@ -7,14 +7,14 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config/schema.js';
-import type { MarketEvent } from '../../src/feeds/events.js';
-import { poisonTicks } from '../../src/feeds/server/faults.js';
-import { DecisionPath } from '../../src/runner/decision-path.js';
-import { builtinVwapMomentum } from '../../src/strategy/vwap-momentum.js';
-import { Journal } from '../../src/trace/journal.js';
-import { Bus } from '../../src/core/bus.js';
-import { RunStats } from '../../src/telemetry/run-stats.js';
+import { configSchema } from '../../../src/config/schema.js';
+import type { MarketEvent } from '../../../src/feeds/events.js';
+import { poisonTicks } from '../../../src/feeds/server/faults.js';
+import { DecisionPath } from '../../../src/runner/decision-path.js';
+import { builtinVwapMomentum } from '../../../src/strategy/vwap-momentum.js';
+import { Journal } from '../../../src/trace/journal.js';
+import { Bus } from '../../../src/core/bus.js';
+import { RunStats } from '../../../src/telemetry/run-stats.js';
 
 const T0 = Date.UTC(2025, 7, 25, 13, 30);
 

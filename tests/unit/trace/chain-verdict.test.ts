@@ -1,8 +1,8 @@
 /** What the chain proves, one answer for validate and report, for each state a trace can be in. */
 import { describe, expect, it } from 'vitest';
-import type { ChainResult } from '../../src/trace/chain.js';
-import type { RunRecord } from '../../src/trace/schema.js';
-import { chainVerdict } from '../../src/validate/chain-verdict.js';
+import type { ChainResult } from '../../../src/trace/chain.js';
+import type { RunRecord } from '../../../src/trace/schema.js';
+import { chainVerdict } from '../../../src/validate/chain-verdict.js';
 
 const run = (chain: RunRecord['chain']): RunRecord => ({ chain }) as RunRecord;
 const ok = (over: Partial<ChainResult> = {}): ChainResult => ({ algo: 'sha256', records: 10, head: 'ab'.repeat(32), broken: null, stop: { line: 10, recordsAfter: 0, seal: { head: 'cd'.repeat(32), records: 9 } }, ...over });

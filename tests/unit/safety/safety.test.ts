@@ -2,17 +2,17 @@ import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../src/config/load.js';
-import { OrderRouter } from '../../src/runner/order-router.js';
-import { checkOrder } from '../../src/engine/risk.js';
-import { KillSwitchPoller, type KillSwitchChange } from '../../src/safety/kill-switch.js';
-import { StalenessWatchdog } from '../../src/safety/staleness.js';
-import { SafetySupervisor } from '../../src/safety/supervisor.js';
-import { TradingState } from '../../src/safety/trading-state.js';
-import { SafetyMonitor } from '../../src/safety/monitor.js';
-import { Bus } from '../../src/core/bus.js';
-import { Journal } from '../../src/trace/journal.js';
-import { mulberry32 } from '../../src/fixtures/generator.js';
+import { parseConfig } from '../../../src/config/load.js';
+import { OrderRouter } from '../../../src/runner/order-router.js';
+import { checkOrder } from '../../../src/engine/risk.js';
+import { KillSwitchPoller, type KillSwitchChange } from '../../../src/safety/kill-switch.js';
+import { StalenessWatchdog } from '../../../src/safety/staleness.js';
+import { SafetySupervisor } from '../../../src/safety/supervisor.js';
+import { TradingState } from '../../../src/safety/trading-state.js';
+import { SafetyMonitor } from '../../../src/safety/monitor.js';
+import { Bus } from '../../../src/core/bus.js';
+import { Journal } from '../../../src/trace/journal.js';
+import { mulberry32 } from '../../../src/fixtures/generator.js';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'trader-safety-'));
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { decisionRecordSchema } from '../../src/trace/schema.js';
-import type { TraceRecord } from '../../src/trace/schema.js';
-import { decisionShapeIssue } from '../../src/validate/decision-shape.js';
+import { decisionRecordSchema } from '../../../src/trace/schema.js';
+import type { TraceRecord } from '../../../src/trace/schema.js';
+import { decisionShapeIssue } from '../../../src/validate/decision-shape.js';
 
 const bar = (start: number) => ({ start, end: start + 1000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 10, vwap: 1.2, trades: 3, quotes: 4 });
 const valid = (): TraceRecord => ({
