@@ -4,20 +4,10 @@
  * sequence, never on the wall clock or on when frames happened to be read.
  */
 import type { MarketEvent } from '../feeds/events.js';
+import type { StrategyBar } from '../strategy/types.js';
 
-export interface Bar {
-  start: number;
-  end: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  /** Volume-weighted price of the bar's trades; the mid-quote close when it had no trades. */
-  vwap: number;
-  trades: number;
-  quotes: number;
-}
+/** One closed bar: the strategy's view of it is the engine's (defined once, in the strategy contract). */
+export type Bar = StrategyBar;
 
 interface OpenBar {
   bar: Bar;

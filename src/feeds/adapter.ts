@@ -70,3 +70,16 @@ export interface VenueAdapter {
 export function isFiniteNumber(value: unknown): value is number {
   return typeof value === 'number' && Number.isFinite(value);
 }
+
+/** Sentinel for a frame that was not JSON (already reported to the sink as bad_json). */
+export const NOT_JSON = Symbol('not JSON');
+
+/** A text frame's JSON, or NOT_JSON after reporting it: every venue's parser starts here. */
+export function parseJsonFrame(frame: string, sink: FrameSink): unknown {
+  try {
+    return JSON.parse(frame);
+  } catch {
+    sink.issue({ kind: 'bad_json', detail: 'frame is not JSON' });
+    return NOT_JSON;
+  }
+}

@@ -17,7 +17,7 @@
  * (no gap or duplicate detection by sequence; see README "Venues").
  */
 import { decode, decodeTimestampToTimeSpec, encode, EXT_TIMESTAMP, ExtensionCodec } from '@msgpack/msgpack';
-import { isFiniteNumber, type FrameSink, type OutFrame, type VenueAdapter } from './adapter.js';
+import { isFiniteNumber, type FrameSink, type OutFrame, type VenueAdapter, NOT_JSON, parseJsonFrame } from './adapter.js';
 import { fromVenueSymbol, toVenueSymbol } from './symbols.js';
 
 interface AlpacaCredentials {
@@ -61,13 +61,8 @@ export function alpacaAdapter(credentials: AlpacaCredentials, format: 'json' | '
 }
 
 export function parseAlpacaFrame(frame: string, sink: FrameSink): void {
-  let msg: unknown;
-  try {
-    msg = JSON.parse(frame);
-  } catch {
-    sink.issue({ kind: 'bad_json', detail: 'frame is not JSON' });
-    return;
-  }
+  const msg = parseJsonFrame(frame, sink);
+  if (msg === NOT_JSON) return;
   // Alpaca always sends arrays; a bare object is tolerated (the docs print single examples bare).
   for (const item of Array.isArray(msg) ? msg : [msg]) parseMessage(item, sink);
 }

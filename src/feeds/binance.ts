@@ -19,7 +19,7 @@
  * id) is not contiguous: quotes carry seq 0 and are stamped with their receipt time, so their lag is
  * zero by construction and Binance's lag is measured on trades (`T`).
  */
-import { isFiniteNumber, type FrameSink, type VenueAdapter } from './adapter.js';
+import { isFiniteNumber, type FrameSink, type VenueAdapter, NOT_JSON, parseJsonFrame } from './adapter.js';
 import { SymbolMap } from './symbols.js';
 
 /** Binance.US allows 1024 streams per connection; two per symbol. */
@@ -67,13 +67,8 @@ export function binanceAdapter(options: BinanceOptions = {}): VenueAdapter {
 const num = (v: unknown): number => (typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN);
 
 export function parseBinanceFrame(frame: string, sink: FrameSink, map = new SymbolMap('binance')): void {
-  let msg: unknown;
-  try {
-    msg = JSON.parse(frame);
-  } catch {
-    sink.issue({ kind: 'bad_json', detail: 'frame is not JSON' });
-    return;
-  }
+  const msg = parseJsonFrame(frame, sink);
+  if (msg === NOT_JSON) return;
   if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) {
     sink.issue({ kind: 'bad_shape', detail: 'message is not an object' });
     return;

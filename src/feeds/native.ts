@@ -1,5 +1,5 @@
 /** The native protocol (src/feeds/protocol.ts): our feed-server and the embedded replay feed. */
-import { isFiniteNumber, type FrameSink, type VenueAdapter } from './adapter.js';
+import { isFiniteNumber, type FrameSink, type VenueAdapter, NOT_JSON, parseJsonFrame } from './adapter.js';
 import type { ClientMessage } from './protocol.js';
 
 export const nativeAdapter: VenueAdapter = {
@@ -13,13 +13,8 @@ export const nativeAdapter: VenueAdapter = {
 const encode = (msg: ClientMessage): string => JSON.stringify(msg);
 
 function parseNativeFrame(frame: string, sink: FrameSink): void {
-  let msg: unknown;
-  try {
-    msg = JSON.parse(frame);
-  } catch {
-    sink.issue({ kind: 'bad_json', detail: 'frame is not JSON' });
-    return;
-  }
+  const msg = parseJsonFrame(frame, sink);
+  if (msg === NOT_JSON) return;
   if (Array.isArray(msg)) {
     for (const item of msg) parseMessage(item, sink);
   } else {

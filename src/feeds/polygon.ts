@@ -19,7 +19,7 @@
  * one seen is a duplicate or out of order and is dropped as a `bad_value` issue. A `q` more than
  * QUOTE_RESET_WINDOW below the last is a new session's numbering and starts over.
  */
-import { isFiniteNumber, type FrameSink, type VenueAdapter } from './adapter.js';
+import { isFiniteNumber, type FrameSink, type VenueAdapter, NOT_JSON, parseJsonFrame } from './adapter.js';
 import { fromVenueSymbol, toVenueSymbol } from './symbols.js';
 
 const FATAL_STATUSES: ReadonlySet<string> = new Set(['auth_failed', 'max_connections']);
@@ -41,13 +41,8 @@ export function polygonAdapter(apiKey: string): VenueAdapter {
 
 /** `lastQ` (per symbol and kind) is the adapter's memory for duplicate detection; a capture replay starts afresh. */
 function parsePolygonFrame(frame: string, sink: FrameSink, lastQ: Map<string, number> = new Map()): void {
-  let msg: unknown;
-  try {
-    msg = JSON.parse(frame);
-  } catch {
-    sink.issue({ kind: 'bad_json', detail: 'frame is not JSON' });
-    return;
-  }
+  const msg = parseJsonFrame(frame, sink);
+  if (msg === NOT_JSON) return;
   for (const item of Array.isArray(msg) ? msg : [msg]) parseMessage(item, sink, lastQ);
 }
 

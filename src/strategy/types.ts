@@ -16,6 +16,7 @@ export interface StrategyBar {
   low: number;
   close: number;
   volume: number;
+  /** Volume-weighted price of the bar's trades; the mid-quote close when it had no trades. */
   vwap: number;
   trades: number;
   quotes: number;
