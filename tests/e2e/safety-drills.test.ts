@@ -2,7 +2,7 @@
  * The runbook's safety drills against the spawned CLI on the embedded replay feed: the kill
  * switch mid-run, SIGUSR1 adding TSLA, a kill-switch check that cannot run.
  */
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readLines, readTrace, runCli, startCli, startFeedServerCli, tempDir, waitForLine, writeDrillConfig } from '../helpers/cli.js';
@@ -21,7 +21,10 @@ describe('kill switch drill', () => {
     const log = join(dir, 'run.log');
     await waitForLine(log, /DECISION_LOGGED: symbol=QQQ/);
     await waitFor(() => readLines(log).filter((l) => l.includes('DECISION_LOGGED')).length >= 4, 20_000);
-    writeFileSync(join(dir, 'FLAG_TRADING_HALTED'), 'drill\n');
+    // Written aside and renamed into place, as `trader halt` does: a file created and then written can
+    // be caught empty by the watch (the halt never waits for its note), and the note is then not in the line.
+    writeFileSync(join(dir, 'halt.tmp'), 'drill\n');
+    renameSync(join(dir, 'halt.tmp'), join(dir, 'FLAG_TRADING_HALTED'));
     await waitForLine(log, /FEEDS_ACTIVE/);
     const afterHalt = (): string[] => {
       const lines = readLines(log);
