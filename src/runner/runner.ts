@@ -175,7 +175,9 @@ export class Runner {
     const tagged = this.options.fallback !== undefined;
     return {
       onEvent: (event, recvMs, recvNs) => this.onEvent(event, recvMs, recvNs),
-      ...(this.options.capture ? { onFrame: (frame: string, recvMs: number, connection: number) => this.options.capture?.frame(recvMs, connection, frame) } : {}),
+      // The capture holds exactly the frames the run decided on: none once the stop has begun, so a
+      // replay of it cannot decide on a bar the live run never closed.
+      ...(this.options.capture ? { onFrame: (frame: string, recvMs: number, connection: number) => { if (this.deciding) this.options.capture?.frame(recvMs, connection, frame); } } : {}),
       onParseIssue: (issue) => this.onParseIssue(issue),
       onConnected: ({ role, url, connection, attempt, downtimeMs, first }) => {
         const venue = role === 'primary' ? this.options.primary.venue : (this.options.fallback?.venue ?? '');
