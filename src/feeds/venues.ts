@@ -37,12 +37,14 @@ interface VenueDefinition {
   adapter(credentials: string[], selection: VenueSelection): VenueAdapter;
   /** `trader feed-server --protocol` that speaks this venue's protocol. */
   emulator: 'native' | 'alpaca' | 'polygon' | 'binance';
+  /** The exchange calendar its data follows: US equities keep NYSE hours, crypto trades around the clock. */
+  calendar: 'nyse' | 'always';
 }
 
 const REGISTRY: Readonly<Record<Venue, VenueDefinition>> = {
-  replay: { id: 'replay', live: false, defaultUrls: {}, credentials: [], parser: () => nativeAdapter.parse, adapter: () => nativeAdapter, emulator: 'native' },
-  synthetic: { id: 'synthetic', live: false, defaultUrls: {}, credentials: [], parser: () => nativeAdapter.parse, adapter: () => nativeAdapter, emulator: 'native' },
-  native: { id: 'native', live: false, defaultUrls: {}, credentials: [], parser: () => nativeAdapter.parse, adapter: () => nativeAdapter, emulator: 'native' },
+  replay: { id: 'replay', live: false, defaultUrls: {}, credentials: [], parser: () => nativeAdapter.parse, adapter: () => nativeAdapter, emulator: 'native', calendar: 'always' },
+  synthetic: { id: 'synthetic', live: false, defaultUrls: {}, credentials: [], parser: () => nativeAdapter.parse, adapter: () => nativeAdapter, emulator: 'native', calendar: 'always' },
+  native: { id: 'native', live: false, defaultUrls: {}, credentials: [], parser: () => nativeAdapter.parse, adapter: () => nativeAdapter, emulator: 'native', calendar: 'always' },
   alpaca: {
     id: 'alpaca',
     live: true,
@@ -57,6 +59,7 @@ const REGISTRY: Readonly<Record<Venue, VenueDefinition>> = {
     parser: () => parseAlpacaFrame,
     adapter: ([keyId = '', secret = ''], selection) => alpacaAdapter({ keyId, secret }, selection.format ?? 'json'),
     emulator: 'alpaca',
+    calendar: 'nyse',
   },
   polygon: {
     id: 'polygon',
@@ -67,6 +70,7 @@ const REGISTRY: Readonly<Record<Venue, VenueDefinition>> = {
     parser: () => polygonAdapter('').parse,
     adapter: ([key = '']) => polygonAdapter(key),
     emulator: 'polygon',
+    calendar: 'nyse',
   },
   binance: {
     id: 'binance',
@@ -77,6 +81,7 @@ const REGISTRY: Readonly<Record<Venue, VenueDefinition>> = {
     parser: (symbols) => binanceAdapter({ symbols }).parse,
     adapter: () => binanceAdapter(),
     emulator: 'binance',
+    calendar: 'always',
   },
 };
 
@@ -117,4 +122,9 @@ export function credentialValues(env: NodeJS.ProcessEnv): string[] {
   const values: string[] = [];
   for (const def of Object.values(REGISTRY)) for (const name of def.credentials) if (env[name]) values.push(env[name]);
   return values;
+}
+
+/** Whether a venue's data follows the NYSE calendar (a closed market means no live data to validate on). */
+export function followsNyseCalendar(venue: Venue): boolean {
+  return REGISTRY[venue].calendar === 'nyse';
 }

@@ -7,7 +7,8 @@ import { loadConfig } from '../../config/load.js';
 import { readFlags } from '../../config/flags.js';
 import type { Config, Venue } from '../../config/schema.js';
 import { EXIT_FEED_FATAL, EXIT_WRITE_FAILED, TraderError, usageError } from '../../errors.js';
-import { credentialValues, LIVE_VENUES, resolveVenue, type VenueSelection } from '../../feeds/venues.js';
+import { credentialValues, followsNyseCalendar, LIVE_VENUES, resolveVenue, type VenueSelection } from '../../feeds/venues.js';
+import { calendarWarning } from '../../calendar/nyse.js';
 import { startEmbeddedFeed, type EmbeddedFeed } from '../../runner/embedded-feed.js';
 import type { FeedSource } from '../../runner/feed-switch.js';
 import { Runner } from '../../runner/runner.js';
@@ -207,6 +208,9 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     writeFileSync(owner.pid_file, `${process.pid}\n`);
     say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
     say(`trader run: log ${flags.logFile}, trace ${flags.traceFile}, kill switch ${owner.kill_switch}\n`);
+    // The runbook's drill needs the open: say so before starting a US equity feed on a day the NYSE does not keep it.
+    const closedMarket = followsNyseCalendar(venue) ? calendarWarning(wallClock()) : undefined;
+    if (closedMarket) say(`trader run: warning: ${closedMarket}\n`);
 
     const stopper = waitForStop(flags.duration, () => reloadSymbols(flags.config, runner, bus, flags.symbols));
     let failure: WriteFailure | undefined;
