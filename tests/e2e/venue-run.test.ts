@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readLines, readTrace, runCli, startCli, startFeedServerCli, tempDir, waitForLine, writeDrillConfig } from '../helpers/cli.js';
+import { readLines, readTrace, runCli, startCli, startFeedServerCli, tempDir, waitForLine, writeDrillConfig, type CliResult, type RunningCli } from '../helpers/cli.js';
 
 // Distinctive, so a leak anywhere is found by a plain search.
 const KEY = 'PKLEAKCHECK7Q2ZX9';
@@ -26,6 +26,17 @@ async function expectReplayParity(dir: string): Promise<void> {
   expect(key(replayed)).toEqual(live);
 }
 
+/** Stops the runner first, then its feed servers (stopped together, a server could close first and the run log a disconnect). */
+async function stopRunThenFeeds(run: RunningCli, ...feeds: Array<{ cli: RunningCli }>): Promise<CliResult> {
+  run.child.kill('SIGTERM');
+  const result = await run.exited;
+  for (const f of feeds) {
+    f.cli.child.kill('SIGTERM');
+    await f.cli.exited;
+  }
+  return result;
+}
+
 function runArgs(dir: string, cfg: string, extra: string[] = [], venue = 'alpaca'): string[] {
   return ['run', '--config', cfg, '--feed', venue, '--log-file', join(dir, 'run.log'), '--trace-file', join(dir, 'trace.jsonl'), '--pid-file', join(dir, 'pid'), '--kill-switch-file', join(dir, 'HALT'), ...extra];
 }
@@ -40,11 +51,8 @@ describe('trader run --feed alpaca', () => {
     const log = join(dir, 'run.log');
     expect(await waitForLine(log, /FEED_CONNECTED/, 30_000)).toMatch(/venue=alpaca url=ws:\/\/127\.0\.0\.1:\d+\/v2\/iex symbols=SPY,QQQ/);
     await waitForLine(log, /DECISION_LOGGED/, 60_000);
-    run.child.kill('SIGTERM');
-    const result = await run.exited;
+    const result = await stopRunThenFeeds(run, feed);
     expect(result.code).toBe(0);
-    feed.cli.child.kill('SIGTERM');
-    await feed.cli.exited;
     const lines = readLines(log);
     expect(lines.filter((l) => /ERROR|EXCEPTION/.test(l))).toEqual([]);
     const outputs = [result.stdout, result.stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'))];
@@ -90,10 +98,7 @@ describe('trader run --feed polygon', () => {
     const log = join(dir, 'run.log');
     expect(await waitForLine(log, /FEED_CONNECTED/, 30_000)).toMatch(/venue=polygon url=ws:\/\/127\.0\.0\.1:\d+\/stocks/);
     await waitForLine(log, /DECISION_LOGGED/, 60_000);
-    run.child.kill('SIGTERM');
-    const result = await run.exited;
-    feed.cli.child.kill('SIGTERM');
-    await feed.cli.exited;
+    const result = await stopRunThenFeeds(run, feed);
     expect(result.code).toBe(0);
     expect(readLines(log).filter((l) => /ERROR|EXCEPTION/.test(l))).toEqual([]);
     const outputs = [result.stdout, result.stderr, ...readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'))];
@@ -109,10 +114,7 @@ describe('trader run --feed binance', () => {
     const log = join(dir, 'run.log');
     expect(await waitForLine(log, /FEED_CONNECTED/, 30_000)).toMatch(/venue=binance url=ws:\/\/127\.0\.0\.1:\d+ symbols=BTC-USD,ETH-USD/);
     await waitForLine(log, /DECISION_LOGGED/, 60_000);
-    run.child.kill('SIGTERM');
-    const result = await run.exited;
-    feed.cli.child.kill('SIGTERM');
-    await feed.cli.exited;
+    const result = await stopRunThenFeeds(run, feed);
     expect(result.code).toBe(0);
     expect(readLines(log).filter((l) => /ERROR|EXCEPTION/.test(l))).toEqual([]);
     await expectReplayParity(dir);
@@ -129,12 +131,7 @@ describe('config/live_canary.yaml', () => {
     });
     const log = join(dir, 'run.log');
     expect(await waitForLine(log, /FEED_CONNECTED/, 30_000)).toMatch(/venue=alpaca url=ws:\/\/127\.0\.0\.1:\d+\/v2\/sip symbols=SPY source=primary/);
-    run.child.kill('SIGTERM');
-    const result = await run.exited;
-    for (const f of [alpaca, polygon]) {
-      f.cli.child.kill('SIGTERM');
-      await f.cli.exited;
-    }
+    const result = await stopRunThenFeeds(run, alpaca, polygon);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(/feed alpaca at ws:\/\/127\.0\.0\.1:\d+\/v2\/sip \(fallback polygon at ws:\/\/127\.0\.0\.1:\d+\/stocks\)/);
   });

@@ -72,7 +72,6 @@ describe('Alpaca adapter against the emulator', () => {
     // Long enough for a reconnect storm to show, were there one (backoff here is 50–200 ms).
     await new Promise((r) => setTimeout(r, 1500));
     expect(seen.fatal).toEqual(['alpaca error 402 auth failed']);
-    expect(server.stats().connections).toBeLessThanOrEqual(5);
     expect(server.stats().connections).toBe(1);
     expect(seen.log.filter((l) => l.startsWith('connected'))).toEqual([]);
     expect(seen.events).toEqual([]);

@@ -127,7 +127,7 @@ export class SyntheticSource implements Source {
   readonly kind = 'synthetic';
   private readonly streams = new Map<string, { gen: Generator<MarketEvent>; next: MarketEvent | undefined }>();
 
-  /** `symbols` undefined: any ticker is served, unknown ones with a default equity profile. */
+  /** `symbols` undefined: every ticker is served, unknown ones with a default equity profile. */
   constructor(
     private readonly rate: number,
     private readonly seed: number,
