@@ -1,7 +1,7 @@
 /**
  * The `Examples:` block under each command's --help. An operator at 09:25 reaches for --help, not
  * the README: each block shows the runbook's own invocation first, then the variants people ask
- * for. Every `$ trader …` line is run with --help appended by tests/e2e/help.test.ts, so an example
+ * for. Every `$ trader …` line is run with --help by tests/e2e/help.test.ts, so an example
  * with a flag or value the command does not take fails the suite rather than the operator.
  */
 
