@@ -8,6 +8,7 @@ import { SERVER_PROTOCOLS, type ServerProtocol } from '../feeds/server/encoders.
 import { CRITERIA, type CriterionId } from '../report/schema.js';
 import { TRADER_VERSION } from '../version.js';
 import { usageError } from '../errors.js';
+import { examplesHelp } from './help-examples.js';
 import { durationArg, integerArg, pidArg, portArg, positiveNumberArg, rateArg, symbolsArg, criteriaArg } from './parsers.js';
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -181,6 +182,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       );
     });
 
+  // Every --help ends with examples; tests/e2e/help.test.ts runs each of them with --help.
+  program.addHelpText('after', examplesHelp('trader'));
+  for (const command of program.commands) command.addHelpText('after', examplesHelp(command.name()));
   return program;
 }
 
