@@ -24,6 +24,8 @@ import { Journal, type WriteFailure } from '../../trace/journal.js';
 import { Bus } from '../../core/bus.js';
 import { EV } from '../../core/events.js';
 import { traceKey } from '../../trace/chain.js';
+import { openTerminal } from '../../telemetry/terminal.js';
+import { announceWarmup } from '../../telemetry/warmup-notice.js';
 import { CAPTURE_VERSION, CaptureWriter } from '../../trace/capture.js';
 import { formatDuration } from '../../util/duration.js';
 import { setLongTimeout } from '../../util/long-timeout.js';
@@ -169,6 +171,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     }
     let stopForWriteFailure: (failure: WriteFailure) => void = () => undefined;
     const bus = new Bus();
+    const terminal = openTerminal({ bus, quiet: flags.quiet === true, durationMs: flags.duration, lookback: plugin.lookback, now: wallClock, env: process.env, stdout: { write: (t) => say(t), isTTY: process.stdout.isTTY }, stderr: process.stderr, redact });
     let journal: Journal;
     try {
       journal = new Journal({
@@ -181,12 +184,13 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
         redact,
         ...traceKeyOption(),
         onWriteFailure: (failure) => stopForWriteFailure(failure),
-        ...(flags.quiet ? {} : { echo: (line: string) => say(`${line}\n`) }),
+        echo: (line, event, level) => terminal.echo(line, event, level),
       });
     } catch (err) {
       throw usageError(`cannot open the log or the trace: ${(err as Error).message}`);
     }
     journal.attach(bus);
+    announceWarmup(bus, { strategy: `${plugin.identity.name}@${plugin.identity.version}`, lookback: plugin.lookback, barIntervalMs: config.decision.bar_interval });
 
     const openCapture = (): CaptureWriter | undefined => flags.record && owner.capture
       ? new CaptureWriter(owner.capture, { type: 'capture', version: CAPTURE_VERSION, venue, url: redact(primary.url), symbols, config, started_at: new Date(now).toISOString(), strategy: strategyRecord(plugin, strategyBaseDir, spec.budget) }, (err) => {
@@ -232,11 +236,13 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
       // Not restarted: a new server would renumber every sequence and replay from the start.
       feed.onUnexpectedExit((why) => bus.emit({ name: EV.EMBEDDED_FEED_EXITED, pid: feed.pid, why }));
     }
+    terminal.start();
     runner.start();
     // After RUN_STARTED, the first line of the log: what the strategy said until now follows it.
     strategyLog.attach(bus, `${plugin.identity.name}@${plugin.identity.version}`, () => runner.haltStrategy());
     const reason = await stopper.reason;
     await runner.stop(reason);
+    terminal.stop();
     await closeEmbedded();
     capture?.close();
     const seal = journal.seal;
