@@ -73,7 +73,7 @@ interface SymbolFigures {
   position: number;
 }
 
-export interface LiveModelOptions {
+interface LiveModelOptions {
   /** The wall clock: data age and elapsed time are read at snapshot time. */
   now: () => number;
   durationMs?: number | undefined;

@@ -28,7 +28,7 @@ interface Stream {
   write: (text: string) => unknown;
 }
 
-export interface TerminalOptions {
+interface TerminalOptions {
   bus: Bus;
   quiet: boolean;
   durationMs: number | undefined;
@@ -41,11 +41,13 @@ export interface TerminalOptions {
   redact: (text: string) => string;
 }
 
-export interface RunTerminal {
+interface RunTerminal {
   /** The run's own start lines are printed: the status may take the terminal. */
   start(): void;
   /** A log line, as the journal writes it; printed when the echo is on and the line is echoed. */
   echo(line: string, event: EventName, level: Level): void;
+  /** A problem line for stderr (already masked), printed above the frame so the next redraw cannot erase it. */
+  problem(text: string): void;
   /** The run is over: the last frame stays on the screen, timers are cleared. */
   stop(): void;
 }
@@ -71,6 +73,7 @@ export function openTerminal(o: TerminalOptions): RunTerminal {
         if (shared) view.above(() => out(`${line}\n`));
         else out(`${line}\n`);
       },
+      problem: (text) => view.above(() => void o.stderr.write(text)),
       stop: () => {
         view.stop();
         model.detach();
@@ -86,6 +89,7 @@ export function openTerminal(o: TerminalOptions): RunTerminal {
     echo: (line, event, level) => {
       if (echoOn && echoes(event, level)) out(`${line}\n`);
     },
+    problem: (text) => void o.stderr.write(text),
     stop: () => {
       clearInterval(timer);
       model.detach();

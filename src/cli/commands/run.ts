@@ -223,7 +223,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
       // Trading halts before this returns: the order of a decision that could not be recorded never passes the gate.
       runner.haltOnWriteFailure();
       failure = f;
-      process.stderr.write(redact(`trader: cannot write the ${f.file} ${f.path}: ${f.code} (${f.message}); trading HALTED, stopping with exit ${EXIT_WRITE_FAILED}\n`));
+      terminal.problem(redact(`trader: cannot write the ${f.file} ${f.path}: ${f.code} (${f.message}); trading HALTED, stopping with exit ${EXIT_WRITE_FAILED}\n`));
       stopper.stop('write_failure');
     };
     let feedFatal: string | undefined;

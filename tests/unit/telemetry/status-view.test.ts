@@ -128,6 +128,11 @@ describe('the terminal', () => {
     expect(out).toEqual(['[09:31:01] DECISION_LOGGED: symbol=SPY\n']);
     vi.advanceTimersByTime(3000);
     expect(err.filter((w) => w.includes('trader run'))).toHaveLength(5);
+    // A problem line goes above the frame too: the next redraw erases the frame, not the problem.
+    const before = err.length;
+    t.problem('trader: cannot write the log\n');
+    expect(err.slice(before)).toEqual([`${ESC}${frameLines}A\r${ESC}J`, 'trader: cannot write the log\n', err.at(-1)]);
+    expect(err.at(-1)).toMatch(/^\S*trader run/);
     t.stop();
   });
 
