@@ -171,7 +171,6 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     }
     let stopForWriteFailure: (failure: WriteFailure) => void = () => undefined;
     const bus = new Bus();
-    const terminal = openTerminal({ bus, quiet: flags.quiet === true, durationMs: flags.duration, lookback: plugin.lookback, now: wallClock, env: process.env, stdout: { write: (t) => say(t), isTTY: process.stdout.isTTY }, stderr: process.stderr, redact });
     let journal: Journal;
     try {
       journal = new Journal({
@@ -190,6 +189,9 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
       throw usageError(`cannot open the log or the trace: ${(err as Error).message}`);
     }
     journal.attach(bus);
+    // The status model listens after the journal, so whatever it does, every line is written first.
+    // (The journal's echo above calls it only when a line is written, after this.)
+    const terminal = openTerminal({ bus, quiet: flags.quiet === true, durationMs: flags.duration, lookback: plugin.lookback, now: wallClock, env: process.env, stdout: { write: (t) => say(t), isTTY: process.stdout.isTTY }, stderr: process.stderr, redact });
     announceWarmup(bus, { strategy: `${plugin.identity.name}@${plugin.identity.version}`, lookback: plugin.lookback, barIntervalMs: config.decision.bar_interval });
 
     const openCapture = (): CaptureWriter | undefined => flags.record && owner.capture
