@@ -33,7 +33,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--kill-switch-file <file>', 'kill-switch file; default: the config\'s kill_switch.file (FLAG_TRADING_HALTED)')
     .option('--pid-file <file>', 'where to write the PID', 'logs/runner.pid')
     .option('--record <file>', 'capture every raw feed frame for `trader replay`')
-    .option('--quiet', 'do not echo log lines to stdout')
+    .option('--quiet', 'no log lines echoed to stdout and no live status view: a plain status line every 10 s')
     .action(async (opts: RunFlags) => {
       const { run } = await import('./commands/run.js');
       setExitCode(await run(opts));

@@ -11,6 +11,7 @@
  * To add an event: one entry in SPECS (its payload type, level, text and — when the trace record
  * is not the payload itself — its fields). `EventName`, `RunEvent` and `EV` follow from it.
  */
+import { formatDuration } from '../util/duration.js';
 import { round } from '../util/stats.js';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
@@ -118,6 +119,13 @@ const feedSwitch = spec<{ from: string; to: string; reason: string }>({ level: '
 type Heartbeat = { symbol: string; age_ms: number; lag_ms: number | undefined; state: string };
 const heartbeatFields = (p: Heartbeat): Fields => ({ symbol: p.symbol, last_update_ms: round(p.age_ms, 1), lag_ms: p.lag_ms === undefined ? null : round(p.lag_ms, 1), state: p.state });
 const heartbeatText = (p: Heartbeat): string => `${p.symbol} last_update=${secs(p.age_ms, 1)} lag=${p.lag_ms === undefined ? 'n/a' : `${Math.round(p.lag_ms)}ms`}`;
+/** A heartbeat names its symbol's trading state when it is not ACTIVE (last, so the runbook's line forms stay as they were). */
+const stateText = (state: string): string => (state === 'ACTIVE' ? '' : ` state=${state}`);
+/**
+ * The halt lines' token: `grep -E "(HEARTBEAT|STALENESS|DECISION)"` (the runbook's T+1 watch)
+ * shows them, and it says exactly what stops — orders from decisions; decisions go on being logged.
+ */
+const ordersToken = (state: 'HALTED' | 'ACTIVE'): string => ` DECISION_ORDERS=${state}`;
 type Order = { symbol: string; side: Side; qty: number };
 const orderText = (p: Order): string => `symbol=${p.symbol} side=${p.side} qty=${p.qty}`;
 type Probes = { probes: number; results: Record<string, string>; since_detection_ms: number };
@@ -184,11 +192,11 @@ const SPECS = {
   EVENT_DROPPED: limited<{ seq: number; detail: string | null }>('info', (d) => `seq=${d.seq} detail="${d.detail ?? ''}"`),
 
   // --- liveness
-  HEARTBEAT_OK: spec<Heartbeat>({ level: 'info', text: heartbeatText, fields: heartbeatFields }),
-  HEARTBEAT_DEGRADED: spec<Heartbeat & { dropped_since: number }>({ level: 'warn', text: (p) => `${heartbeatText(p)} dropped_since=${p.dropped_since} (data arrives, none accepted)`, fields: (p) => ({ ...heartbeatFields(p), dropped_since: p.dropped_since }) }),
+  HEARTBEAT_OK: spec<Heartbeat>({ level: 'info', text: (p) => `${heartbeatText(p)}${stateText(p.state)}`, fields: heartbeatFields }),
+  HEARTBEAT_DEGRADED: spec<Heartbeat & { dropped_since: number }>({ level: 'warn', text: (p) => `${heartbeatText(p)} dropped_since=${p.dropped_since} (data arrives, none accepted)${stateText(p.state)}`, fields: (p) => ({ ...heartbeatFields(p), dropped_since: p.dropped_since }) }),
   HEARTBEAT_NO_DATA: spec<{ symbol: string; received: number; waited_ms: number; unknown: boolean; state: string }>({
     level: 'warn',
-    text: (p) => `${p.symbol} ${p.unknown ? 'unknown to the feed' : `no data yet (received=${p.received} accepted=0)`} waiting=${secs(p.waited_ms, 1)}`,
+    text: (p) => `${p.symbol} ${p.unknown ? 'unknown to the feed' : `no data yet (received=${p.received} accepted=0)`} waiting=${secs(p.waited_ms, 1)}${stateText(p.state)}`,
     fields: (p) => ({ symbol: p.symbol, received: p.received, waiting_ms: round(p.waited_ms, 1), unknown: p.unknown, state: p.state }),
   }),
   STALENESS_BREACH: spec<{ symbol: string; age_ms: number; max_lag_ms: number; never: boolean }>({
@@ -205,6 +213,18 @@ const SPECS = {
   // --- decisions and orders
   /** The journal writes the record itself (a decision is the hot path: no re-rendering). */
   DECISION_LOGGED: spec<{ record: DecisionLine; now: number }>({ level: 'info', text: (p) => p.record.msg, fields: (p) => p.record }),
+  /**
+   * Once per symbol, at the start and when it is added: when its first decision on a full
+   * lookback can come, so the warm-up decisions before it (the built-in holds at confidence 0.00)
+   * are not taken for a fault. No time of day: the bars follow the data's clock, not the wall's.
+   */
+  DECISION_WARMUP: spec<{ symbol: string; strategy: string; lookback: number; bar_interval_ms: number }>({
+    level: 'info',
+    text: (p) => {
+      const bar = formatDuration(p.bar_interval_ms);
+      return `symbol=${p.symbol} lookback=${p.lookback} bars of ${bar} (${p.strategy}): the first decision on a full lookback comes when ${p.symbol}'s bar ${p.lookback} closes, ${formatDuration((p.lookback - 1) * p.bar_interval_ms)} to ${formatDuration(p.lookback * p.bar_interval_ms)} after its first data (the first bar is partial); decisions before it are warm-up on fewer bars`;
+    },
+  }),
   DECISION_SKIPPED: spec<{ symbol: string; reason: 'STALE_DATA'; lag_ms: number }>({ level: 'warn', text: (p) => `symbol=${p.symbol} reason=${p.reason} lag=${Math.round(p.lag_ms)}ms`, fields: (p) => ({ symbol: p.symbol, reason: p.reason, lag_ms: round(p.lag_ms, 1) }) }),
   /** A strategy broke the determinism rules (read the clock, randomness…): its symbol is HALTED. */
   STRATEGY_VIOLATION: spec<StrategyFault & { call: string }>({ level: 'error', text: (p) => `symbol=${p.symbol} call=${p.call} strategy=${p.strategy} detail="${p.detail}"; ${p.symbol} HALTED, other symbols continue` }),
@@ -235,26 +255,26 @@ const SPECS = {
     level: 'warn',
     // A file there before the start halted the run before its feed connected: there was no
     // moment to detect late, so no delay is claimed (its mtime may be hours old).
-    text: (p) => `${p.file} ${p.present_at_start ? 'present at start (HALTED from the first instant, no detection delay)' : `exists (detection_delay=${p.delay_ms.toFixed(0)}ms)`}${p.note ? ` note="${p.note.replace(/\s+/g, ' ').slice(0, 200)}"` : ''}`,
+    text: (p) => `${p.file} ${p.present_at_start ? 'present at start (HALTED from the first instant, no detection delay)' : `exists (detection_delay=${p.delay_ms.toFixed(0)}ms)`}${p.note ? ` note="${p.note.replace(/\s+/g, ' ').slice(0, 200)}"` : ''}${ordersToken('HALTED')}`,
     fields: (p) => ({ file: p.file, file_mtime_ms: p.file_mtime_ms, detected_ms: p.detected_ms, detection_delay_ms: p.present_at_start ? null : round(p.delay_ms, 1), present_at_start: p.present_at_start, note: p.note }),
   }),
-  TRADING_HALTED: spec<{ source: string }>({ level: 'warn', text: () => 'no new orders accepted' }),
+  TRADING_HALTED: spec<{ source: string }>({ level: 'warn', text: () => `no new orders accepted${ordersToken('HALTED')}` }),
   ORDERS_CANCELLED: spec<{ count: number }>({ level: 'info', text: (p) => `working_orders=${p.count} (paper fills are immediate)` }),
   POSITIONS_HELD: spec<{ positions: Record<string, number> }>({ level: 'info', text: (p) => `current positions maintained ${Object.entries(p.positions).map(([s, q]) => `${s}=${q}`).join(' ') || '(flat)'}`.trim() }),
   FEEDS_ACTIVE: spec<{ symbols: string[] }>({ level: 'info', text: (p) => `continue monitoring (no trading) symbols=${p.symbols.join(',')}` }),
   KILL_SWITCH_VERIFIED: spec<Probes & { symbols: string[] }>({
     level: 'info',
-    text: (p) => `probe orders rejected reason=TRADING_HALTED symbols=${p.symbols.join(',')} verified ${p.since_detection_ms.toFixed(1)}ms after detection`,
+    text: (p) => `probe orders rejected reason=TRADING_HALTED symbols=${p.symbols.join(',')} verified ${p.since_detection_ms.toFixed(1)}ms after detection${ordersToken('HALTED')}`,
     fields: (p) => ({ probes: p.probes, results: p.results, since_detection_ms: p.since_detection_ms, verified: true }),
   }),
   KILL_SWITCH_VERIFY_FAILED: spec<Probes & { failed: Array<{ symbol: string; reason: string }> }>({
     level: 'error',
-    text: (p) => `probe ${p.failed.map((r) => `${r.symbol}=${r.reason}`).join(' ')} (expected reason=TRADING_HALTED); trading forced HALTED`,
+    text: (p) => `probe ${p.failed.map((r) => `${r.symbol}=${r.reason}`).join(' ')} (expected reason=TRADING_HALTED); trading forced HALTED${ordersToken('HALTED')}`,
     fields: (p) => ({ probes: p.probes, results: p.results, since_detection_ms: p.since_detection_ms, verified: false }),
   }),
   KILL_SWITCH_CLEARED: spec<{ file: string }>({ level: 'info', text: (p) => `${p.file} removed` }),
-  TRADING_RESUMED: spec<Record<never, never>>({ level: 'info', text: () => 'orders accepted again (kill_switch.allow_resume: true)' }),
-  TRADING_STILL_HALTED: spec<Record<never, never>>({ level: 'warn', text: () => 'halt latched: kill_switch.allow_resume is false; restart the runner to trade again' }),
+  TRADING_RESUMED: spec<Record<never, never>>({ level: 'info', text: () => `orders accepted again (kill_switch.allow_resume: true)${ordersToken('ACTIVE')}` }),
+  TRADING_STILL_HALTED: spec<Record<never, never>>({ level: 'warn', text: () => `halt latched: kill_switch.allow_resume is false; restart the runner to trade again${ordersToken('HALTED')}` }),
   MEMORY_SAMPLE: spec<{ rss: number; heap_used: number; external: number; retained: number; after_gc: boolean; trend: { segment: number; growth: number; slopeBytesPerMin: number } | null }>({
     level: 'debug',
     text: (p) => `rss=${mb(p.rss)}MB heap_used=${mb(p.heap_used)}MB external=${mb(p.external)}MB retained=${mb(p.retained)}MB${p.after_gc ? ' (after GC)' : ''} growth=${p.trend ? (p.trend.growth * 100).toFixed(2) : 'warming'}%`,

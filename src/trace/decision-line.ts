@@ -23,8 +23,16 @@ export const outputDigestOf = (output: { action: string; confidence: number; rea
 /** The latency as the log line prints it: one decimal under 10 ms, whole milliseconds above. */
 const latencyText = (latencyMs: number): string => (latencyMs < 10 ? latencyMs.toFixed(1) : String(Math.round(latencyMs)));
 
-/** The decision's `msg`, which is also its log line text. */
+/**
+ * The decision's `msg`, which is also its log line text: the runbook's own prefix
+ * (`DECISION_LOGGED: symbol=SPY confidence=0.65 latency=89ms`), our extra fields after it.
+ */
 export function decisionMsg(d: DecisionFigures): string {
+  return `${EV.DECISION_LOGGED}: symbol=${d.symbol} confidence=${d.confidence.toFixed(2)} latency=${latencyText(d.latency_ms)}ms action=${d.action}`;
+}
+
+/** The form traces written before the runbook's prefix was restored carry (action= before confidence=): still theirs to verify. */
+function legacyDecisionMsg(d: DecisionFigures): string {
   return `${EV.DECISION_LOGGED}: symbol=${d.symbol} action=${d.action} confidence=${d.confidence.toFixed(2)} latency=${latencyText(d.latency_ms)}ms`;
 }
 
@@ -42,7 +50,9 @@ export function latencyIssue(r: { ts: unknown; trigger_ts: unknown; latency_ms: 
   if (!Number.isFinite(tsMs) || typeof r.trigger_ts !== 'number') return 'ts or trigger_ts missing: latency_ms cannot be checked';
   const own = Math.max(0, tsMs - r.trigger_ts);
   if (Math.abs(own - latency) > TS_TOLERANCE_MS) return `latency_ms ${latency} disagrees with ts − trigger_ts = ${Math.round(own * 1000) / 1000} ms`;
-  const expected = decisionMsg({ symbol: r.symbol, action: r.action, confidence: r.confidence, latency_ms: latency });
-  if (r.msg !== expected) return `msg ${JSON.stringify(r.msg)} disagrees with the record's figures (expected ${JSON.stringify(expected)})`;
+  const figures = { symbol: r.symbol, action: r.action, confidence: r.confidence, latency_ms: latency };
+  const expected = decisionMsg(figures);
+  // Either form is fully determined by the figures, so accepting the older one lets nothing through that they disagree with.
+  if (r.msg !== expected && r.msg !== legacyDecisionMsg(figures)) return `msg ${JSON.stringify(r.msg)} disagrees with the record's figures (expected ${JSON.stringify(expected)})`;
   return undefined;
 }

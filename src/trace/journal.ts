@@ -25,8 +25,8 @@ export interface JournalOptions {
   logFormat: 'text' | 'json';
   logLevel: Level;
   timezone: string;
-  /** Also print log lines here (the operator's terminal); undefined to stay quiet. */
-  echo?: (line: string) => void;
+  /** Also print log lines here (the operator's terminal, which picks what it shows by event and level); undefined to stay quiet. */
+  echo?: (line: string, event: EventName, level: Level) => void;
   now: () => number;
   /** TRADER_TRACE_KEY: the chain is then an HMAC that cannot be redone without it. */
   traceKey?: string;
@@ -219,11 +219,11 @@ export class Journal {
     if (!this.options.onWriteFailure) throw Object.assign(new Error(`${file} ${path}: ${failure.message}`), { code });
   }
 
-  private writeLog(level: Level, event: string, msg: string, now: number, fields: Fields): void {
+  private writeLog(level: Level, event: EventName, msg: string, now: number, fields: Fields): void {
     if (LEVEL_RANK[level] < this.minRank) return;
     const line = textLogLine(this.stamp(now), level, msg);
     if (this.pinoLogger) this.pinoLogger[level]({ event, ...fields }, msg);
     else if (this.logFd !== undefined && !this.append('log', this.logFd, `${line}\n`)) return;
-    this.options.echo?.(line);
+    this.options.echo?.(line, event, level);
   }
 }

@@ -24,6 +24,8 @@ import { Journal, type WriteFailure } from '../../trace/journal.js';
 import { Bus } from '../../core/bus.js';
 import { EV } from '../../core/events.js';
 import { traceKey } from '../../trace/chain.js';
+import { openTerminal } from '../../telemetry/terminal.js';
+import { announceWarmup } from '../../telemetry/warmup-notice.js';
 import { CAPTURE_VERSION, CaptureWriter } from '../../trace/capture.js';
 import { formatDuration } from '../../util/duration.js';
 import { setLongTimeout } from '../../util/long-timeout.js';
@@ -181,12 +183,16 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
         redact,
         ...traceKeyOption(),
         onWriteFailure: (failure) => stopForWriteFailure(failure),
-        ...(flags.quiet ? {} : { echo: (line: string) => say(`${line}\n`) }),
+        echo: (line, event, level) => terminal.echo(line, event, level),
       });
     } catch (err) {
       throw usageError(`cannot open the log or the trace: ${(err as Error).message}`);
     }
     journal.attach(bus);
+    // The status model listens after the journal, so whatever it does, every line is written first.
+    // (The journal's echo above calls it only when a line is written, after this.)
+    const terminal = openTerminal({ bus, quiet: flags.quiet === true, durationMs: flags.duration, lookback: plugin.lookback, now: wallClock, env: process.env, stdout: { write: (t) => say(t), isTTY: process.stdout.isTTY }, stderr: process.stderr, redact });
+    announceWarmup(bus, { strategy: `${plugin.identity.name}@${plugin.identity.version}`, lookback: plugin.lookback, barIntervalMs: config.decision.bar_interval });
 
     const openCapture = (): CaptureWriter | undefined => flags.record && owner.capture
       ? new CaptureWriter(owner.capture, { type: 'capture', version: CAPTURE_VERSION, venue, url: redact(primary.url), symbols, config, started_at: new Date(now).toISOString(), strategy: strategyRecord(plugin, strategyBaseDir, spec.budget) }, (err) => {
@@ -219,7 +225,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
       // Trading halts before this returns: the order of a decision that could not be recorded never passes the gate.
       runner.haltOnWriteFailure();
       failure = f;
-      process.stderr.write(redact(`trader: cannot write the ${f.file} ${f.path}: ${f.code} (${f.message}); trading HALTED, stopping with exit ${EXIT_WRITE_FAILED}\n`));
+      terminal.problem(redact(`trader: cannot write the ${f.file} ${f.path}: ${f.code} (${f.message}); trading HALTED, stopping with exit ${EXIT_WRITE_FAILED}\n`));
       stopper.stop('write_failure');
     };
     let feedFatal: string | undefined;
@@ -232,11 +238,13 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
       // Not restarted: a new server would renumber every sequence and replay from the start.
       feed.onUnexpectedExit((why) => bus.emit({ name: EV.EMBEDDED_FEED_EXITED, pid: feed.pid, why }));
     }
+    terminal.start();
     runner.start();
     // After RUN_STARTED, the first line of the log: what the strategy said until now follows it.
     strategyLog.attach(bus, `${plugin.identity.name}@${plugin.identity.version}`, () => runner.haltStrategy());
     const reason = await stopper.reason;
     await runner.stop(reason);
+    terminal.stop();
     await closeEmbedded();
     capture?.close();
     const seal = journal.seal;

@@ -84,7 +84,7 @@ describe('proving the halt', () => {
     t.r.onDecision('SPY', { action: 'BUY', confidence: 0.9 }, quote);
     expect(t.counts()).toMatchObject({ submitted: 0, rejected: 1 });
     t.journal.close();
-    expect(t.log()).toMatch(/\] ERROR KILL_SWITCH_VERIFY_FAILED: probe SPY=ACCEPTED \(expected reason=TRADING_HALTED\); trading forced HALTED\n/);
+    expect(t.log()).toMatch(/\] ERROR KILL_SWITCH_VERIFY_FAILED: probe SPY=ACCEPTED \(expected reason=TRADING_HALTED\); trading forced HALTED DECISION_ORDERS=HALTED\n/);
     // A probe refused for another reason is no proof either.
     const u = router(tmp());
     u.state.set('memory', 'REDUCING');

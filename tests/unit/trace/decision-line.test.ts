@@ -36,6 +36,21 @@ describe('a decision\'s figures', () => {
   });
 });
 
+describe('a decision\'s log line', () => {
+  it('keeps the runbook\'s prefix: symbol, confidence, latency, then action', () => {
+    expect(decisionMsg({ symbol: 'SPY', action: 'BUY', confidence: 0.654, latency_ms: 89.4 })).toBe('DECISION_LOGGED: symbol=SPY confidence=0.65 latency=89ms action=BUY');
+    expect(decisionMsg({ symbol: 'QQQ', action: 'HOLD', confidence: 0, latency_ms: 1.25 })).toMatch(/^DECISION_LOGGED: symbol=QQQ confidence=0\.00 latency=1\.3ms /);
+  });
+
+  it('of an older trace (action= before confidence=) still verifies, and is still checked against its figures', () => {
+    const trigger = 1756128600000;
+    const old = { ...decision(89.5, trigger + 89.5, trigger), msg: 'DECISION_LOGGED: symbol=SPY action=BUY confidence=0.65 latency=90ms' };
+    expect(latencyIssue(old)).toBeUndefined();
+    expect(latencyIssue({ ...old, msg: old.msg.replace('action=BUY', 'action=SELL') })).toMatch(/msg .* disagrees/);
+    expect(latencyIssue({ ...old, msg: old.msg.replace('latency=90ms', 'latency=20ms') })).toMatch(/msg .* disagrees/);
+  });
+});
+
 describe('canonicalJson', () => {
   it('gives one text whatever the key order, at every level, leaving undefined out', () => {
     const a = { b: 1, a: { d: [1, { z: 1, y: 2 }], c: null, u: undefined }, '10': 'x', '9': 'y' };

@@ -23,7 +23,7 @@ function journalFiles(format: 'text' | 'json'): { dir: string; log: string; reco
   now += 1000;
   journal.write({ name: EV.MEMORY_SAMPLE, rss: 1, heap_used: 1, external: 1, retained: 2, after_gc: false, trend: null });
   journal.write({ name: EV.SEQUENCE_GAP, symbol: 'SPY', total: 1, suppressed: 0, detail: { expected: 2, received: 4, missing: 2 } });
-  journal.write({ name: EV.DECISION_LOGGED, record: { msg: 'DECISION_LOGGED: symbol=SPY action=BUY confidence=0.65 latency=12ms', symbol: 'SPY', action: 'BUY', confidence: 0.65, latency_ms: 12, processing_us: 1, bar_start: 0, bar_end: 1, trigger_seq: 1, trigger_ts: now - 12, inputs: { bars: [], quote: null, session_volume: 0, session_vwap: 0, symbol: 'SPY' }, inputs_digest: 'x', output_digest: 'y' }, now });
+  journal.write({ name: EV.DECISION_LOGGED, record: { msg: 'DECISION_LOGGED: symbol=SPY confidence=0.65 latency=12ms action=BUY', symbol: 'SPY', action: 'BUY', confidence: 0.65, latency_ms: 12, processing_us: 1, bar_start: 0, bar_end: 1, trigger_seq: 1, trigger_ts: now - 12, inputs: { bars: [], quote: null, session_volume: 0, session_vwap: 0, symbol: 'SPY' }, inputs_digest: 'x', output_digest: 'y' }, now });
   now += 1000;
   journal.write({ name: EV.FEED_PARSE_ERROR, issue: { kind: 'bad_json', detail: 'x' }, total: 1, suppressed: 0, by_kind: { bad_json: 1 } });
   journal.close();

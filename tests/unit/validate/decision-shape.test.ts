@@ -8,7 +8,7 @@ const valid = (): TraceRecord => ({
   type: 'decision',
   ts: '2025-08-25T13:30:01.000Z',
   event: 'DECISION_LOGGED',
-  msg: 'DECISION_LOGGED: symbol=SPY action=HOLD confidence=0.50 latency=1.0ms',
+  msg: 'DECISION_LOGGED: symbol=SPY confidence=0.50 latency=1.0ms action=HOLD',
   symbol: 'SPY',
   action: 'HOLD',
   confidence: 0.5,
