@@ -33,6 +33,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--pid-file <file>', 'where to write the PID', 'logs/runner.pid')
     .option('--record <file>', 'capture every raw feed frame for `trader replay`')
     .option('--quiet', 'do not echo log lines to stdout')
+    .option('--metrics-port <n>', 'serve Prometheus /metrics and /healthz on this port (0 = any free port; the URL is printed)', portArg)
+    .option('--metrics-host <host>', 'interface for --metrics-port (default 127.0.0.1)')
     .action(async (opts: RunFlags) => {
       const { run } = await import('./commands/run.js');
       setExitCode(await run(opts));
@@ -197,6 +199,8 @@ export interface RunFlags {
   pidFile: string;
   record?: string;
   quiet?: boolean;
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 interface KillSwitchFlags {
