@@ -96,11 +96,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('status')
-    .description('the running runners: pid, start, files, kill switch')
+    .description('the running runners: pid, files, kill switch, trading state, feed, RSS, and per symbol data age, lag, decisions (from --metrics-port, else the trace)')
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
       const { status } = await import('./commands/status.js');
-      setExitCode(status({ json: opts.json === true }));
+      setExitCode(await status({ json: opts.json === true }));
     });
 
   program

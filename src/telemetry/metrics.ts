@@ -12,9 +12,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Bus } from '../core/bus.js';
 import { EV, levelOf } from '../core/events.js';
+import { TRADING_STATE_VALUE } from './metrics-text.js';
 
-/** trader_trading_state's values: the order of restriction, as the safety monitor ranks them. */
-export const TRADING_STATE_VALUE: Readonly<Record<string, number>> = { ACTIVE: 0, REDUCING: 1, HALTED: 2 };
 
 // Decision latency is judged at 150 ms (the runbook), so a bucket edge sits there.
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5, 10];
