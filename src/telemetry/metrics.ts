@@ -132,7 +132,7 @@ export class RunMetrics {
     };
     // A series that exists from the start: increase() sees its first step, and dashboards show 0, not nothing.
     const watch = (symbol: string): void => {
-      for (const a of ACTIONS) decisions(symbol, a);
+      for (const a of ACTIONS) decisions(symbol, a).inc(0);
       breachesTotal.labels(symbol).inc(0);
       stale.labels(symbol).set(0);
     };
