@@ -116,7 +116,7 @@ export class RunMetrics {
 
     const retained = gauge('trader_memory_retained_bytes', 'Retained memory (heap used + external after a full GC) at the last memory sample.', []);
     const rss = gauge('trader_memory_rss_bytes', 'Resident set size at the last memory sample.', []);
-    const growth = gauge('trader_memory_growth_ratio', 'Retained-memory growth of the current segment as a share of RSS (the report\'s memory figure; judged at 0.05). Absent while warming up.', []);
+    const growth = gauge('trader_memory_growth_ratio', 'Retained-memory growth of the current segment as a share of RSS (the report\'s memory figure; judged at 0.05); 0 while the segment warms up.', []);
     const growthWarns = counter('trader_memory_growth_warnings_total', 'MEMORY_GROWTH_WARN events (growth past memory.max_growth).', []);
 
     feedUp.set(0);
@@ -240,7 +240,8 @@ export class RunMetrics {
       bus.on(EV.MEMORY_SAMPLE, (e) => {
         retained.set(e.retained);
         rss.set(e.rss);
-        if (e.trend) growth.set(e.trend.growth);
+        // A new segment (SYMBOL_ADDED) warms up afresh: the last segment's growth is not this one's.
+        growth.set(e.trend ? e.trend.growth : 0);
       }),
       bus.on(EV.MEMORY_GROWTH_WARN, () => growthWarns.inc()),
     ];

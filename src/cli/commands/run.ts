@@ -28,7 +28,7 @@ import { CAPTURE_VERSION, CaptureWriter } from '../../trace/capture.js';
 import { formatDuration } from '../../util/duration.js';
 import { setLongTimeout } from '../../util/long-timeout.js';
 import { redactor, urlSecrets, type Needle, type Redact } from '../../util/redact.js';
-import { startMetricsEndpoint, type MetricsEndpoint } from '../../telemetry/metrics-endpoint.js';
+import type { MetricsEndpoint } from '../../telemetry/metrics-endpoint.js';
 import type { RunFlags } from '../program.js';
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
@@ -87,7 +87,8 @@ async function runMasked(flags: RunFlags, secrets: Needle[]): Promise<number> {
   for (const output of outputs) requireWritableFile(output);
   if (flags.metricsHost !== undefined && flags.metricsPort === undefined) throw usageError('--metrics-host needs --metrics-port');
   // The port is taken before any lock or file: a busy port or a bad host is exit 2 with nothing written.
-  const metrics = flags.metricsPort === undefined ? undefined : await startMetricsEndpoint(flags.metricsHost ?? '127.0.0.1', flags.metricsPort, wallClock, (line) => process.stderr.write(`trader: warning: ${line}\n`));
+  // Loaded only when asked for: a run without a metrics port never pays for prom-client.
+  const metrics = flags.metricsPort === undefined ? undefined : await (await import('../../telemetry/metrics-endpoint.js')).startMetricsEndpoint(flags.metricsHost ?? '127.0.0.1', flags.metricsPort, wallClock, (line) => process.stderr.write(`trader: warning: ${line}\n`));
   const startedAt = new Date(wallClock()).toISOString();
   const owner: RunEntry = { pid: process.pid, started_at: startedAt, cwd: process.cwd(), log, trace, pid_file: pidFile, kill_switch: killSwitchFile, capture: capturePath ?? null, allow_resume: config.kill_switch.allow_resume, metrics_url: metrics?.url ?? null };
   const owned = [log, trace, pidFile, ...(capturePath ? [capturePath] : [])];
