@@ -6,6 +6,7 @@
 import type { Bus } from '../core/bus.js';
 import { usageError } from '../errors.js';
 import { isLoopback } from '../util/loopback.js';
+import type { Redact } from '../util/redact.js';
 import { HealthFold } from './metrics-health.js';
 import { RunMetrics } from './metrics.js';
 import { startMetricsServer } from './metrics-server.js';
@@ -19,11 +20,21 @@ export interface MetricsEndpoint {
   close(): Promise<void>;
 }
 
-export async function startMetricsEndpoint(host: string, port: number, now: () => number, warn: (line: string) => void): Promise<MetricsEndpoint> {
+/** `redact` masks the run's credentials in everything served (a venue's refusal can quote its URL). */
+export async function startMetricsEndpoint(host: string, port: number, now: () => number, redact: Redact, warn: (line: string) => void): Promise<MetricsEndpoint> {
   if (host.trim() === '') throw usageError('--metrics-host: expected a host name or address, got ""');
   const metrics = new RunMetrics(now);
   const health = new HealthFold();
-  const server = await startMetricsServer(host, port, { text: () => metrics.text(), health: () => health.check() });
+  const server = await startMetricsServer(host, port, {
+    text: async () => {
+      const { contentType, body } = await metrics.text();
+      return { contentType, body: redact(body) };
+    },
+    health: () => {
+      const h = health.check();
+      return { ...h, reason: redact(h.reason) };
+    },
+  });
   if (!isLoopback(host)) warn(`--metrics-host ${host} is not loopback: anyone who can reach this machine can read the run's metrics`);
   const detach: Array<() => void> = [];
   let closed: Promise<void> | undefined;

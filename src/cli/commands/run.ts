@@ -88,7 +88,7 @@ async function runMasked(flags: RunFlags, secrets: Needle[]): Promise<number> {
   if (flags.metricsHost !== undefined && flags.metricsPort === undefined) throw usageError('--metrics-host needs --metrics-port');
   // The port is taken before any lock or file: a busy port or a bad host is exit 2 with nothing written.
   // Loaded only when asked for: a run without a metrics port never pays for prom-client.
-  const metrics = flags.metricsPort === undefined ? undefined : await (await import('../../telemetry/metrics-endpoint.js')).startMetricsEndpoint(flags.metricsHost ?? '127.0.0.1', flags.metricsPort, wallClock, (line) => process.stderr.write(`trader: warning: ${line}\n`));
+  const metrics = flags.metricsPort === undefined ? undefined : await (await import('../../telemetry/metrics-endpoint.js')).startMetricsEndpoint(flags.metricsHost ?? '127.0.0.1', flags.metricsPort, wallClock, redact, (line) => process.stderr.write(`trader: warning: ${line}\n`));
   const startedAt = new Date(wallClock()).toISOString();
   const owner: RunEntry = { pid: process.pid, started_at: startedAt, cwd: process.cwd(), log, trace, pid_file: pidFile, kill_switch: killSwitchFile, capture: capturePath ?? null, allow_resume: config.kill_switch.allow_resume, metrics_url: metrics?.url ?? null };
   const owned = [log, trace, pidFile, ...(capturePath ? [capturePath] : [])];
