@@ -21,7 +21,7 @@ export interface SymbolStatus {
   /** Age of the symbol's last accepted event, now. */
   data_age_s: number | null;
   lag_ms: number | null;
-  /** Decisions so far (from the metrics; the trace's tail cannot count them). */
+  /** Decisions so far (from the metrics, or counted in the trace; null for a trace too large to scan). */
   decisions: number | null;
   /** The last decision in the trace's tail (trace only). */
   last_decision: { action: string; confidence: number; latency_ms: number; age_s: number } | null;
@@ -136,7 +136,7 @@ function fromTrace(entry: RunEntry, nowMs: number): Figures {
     stale: s.stale,
     data_age_s: s.dataAtMs === null ? null : Math.max(0, (nowMs - s.dataAtMs) / 1000),
     lag_ms: s.lagMs,
-    decisions: null,
+    decisions: s.decisions,
     last_decision: s.lastDecision ? { action: s.lastDecision.action, confidence: s.lastDecision.confidence, latency_ms: s.lastDecision.latency_ms, age_s: Math.max(0, (nowMs - s.lastDecision.atMs) / 1000) } : null,
     position: s.position,
   }));

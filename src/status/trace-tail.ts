@@ -3,13 +3,18 @@
  * its tail: per symbol the last heartbeat (data age, lag, state), a staleness breach, the last
  * decision and position; the last memory sample; the feed's last connect or disconnect. The trace
  * is the truth and always exists, so `trader status` reads it when a runner has no metrics port.
- * Only the tail is read (a 30-minute trace is tens of MB): what happened before it is not counted.
+ * Only the tail is folded; decisions are counted over the whole file by a plain scan (no JSON
+ * parsing), up to a size where that stays well under a second.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
 /** Bytes read from the end: many seconds of heartbeats for dozens of symbols, with decisions between. */
 const TAIL_BYTES = 512 * 1024;
 const HEAD_BYTES = 64 * 1024;
+/** Past this size the decisions are not counted: status must answer at once, whatever the trace. */
+const COUNT_MAX_BYTES = 128 * 1024 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
+const DECISION_MARK = '"type":"decision"';
 
 export interface SymbolTail {
   state: string | null;
@@ -18,6 +23,8 @@ export interface SymbolTail {
   lagMs: number | null;
   stale: boolean;
   lastDecision: { action: string; confidence: number; latency_ms: number; atMs: number } | null;
+  /** Decisions in the whole trace; null when it is too large to count. */
+  decisions: number | null;
   position: number | null;
 }
 
@@ -30,6 +37,8 @@ export interface TraceTail {
   stopped: boolean;
   /** True when the tail did not reach the start of the file. */
   partial: boolean;
+  /** False when the trace was too large to count its decisions. */
+  counted: boolean;
 }
 
 type Rec = Record<string, unknown>;
@@ -41,8 +50,10 @@ export function readTraceTail(path: string): TraceTail {
   let head: string;
   let tail: string;
   let partial: boolean;
+  let counts: Map<string, number> | undefined;
   try {
     const size = fstatSync(fd).size;
+    counts = size <= COUNT_MAX_BYTES ? countDecisions(fd, size) : undefined;
     head = readAt(fd, 0, Math.min(size, HEAD_BYTES));
     const from = Math.max(0, size - TAIL_BYTES);
     partial = from > 0;
@@ -52,7 +63,7 @@ export function readTraceTail(path: string): TraceTail {
   } finally {
     closeSync(fd);
   }
-  const out: TraceTail = { runId: null, symbols: new Map(), rss: null, feedConnected: null, killSwitchHalted: null, stopped: false, partial };
+  const out: TraceTail = { runId: null, symbols: new Map(), rss: null, feedConnected: null, killSwitchHalted: null, stopped: false, partial, counted: counts !== undefined };
   const run = parse(head.split('\n')[0] ?? '');
   if (run?.type === 'run') {
     out.runId = str(run.run_id);
@@ -62,7 +73,29 @@ export function readTraceTail(path: string): TraceTail {
     const r = parse(line);
     if (r) fold(out, r);
   }
+  for (const [symbol, s] of out.symbols) s.decisions = counts ? (counts.get(symbol) ?? 0) : null;
   return out;
+}
+
+/**
+ * Decision records per symbol, by a scan for their `"type":"decision"` (the writer's canonical
+ * JSON has no spaces) and the first `"symbol":"…"` on the line (the record's own or its inputs':
+ * the same symbol). A cut last line is not counted.
+ */
+function countDecisions(fd: number, size: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  let carry = '';
+  for (let at = 0; at < size; at += CHUNK_BYTES) {
+    const text = carry + readAt(fd, at, Math.min(CHUNK_BYTES, size - at));
+    const lines = text.split('\n');
+    carry = lines.pop() ?? '';
+    for (const line of lines) {
+      if (!line.includes(DECISION_MARK)) continue;
+      const symbol = /"symbol":"([^"]+)"/.exec(line)?.[1];
+      if (symbol !== undefined) counts.set(symbol, (counts.get(symbol) ?? 0) + 1);
+    }
+  }
+  return counts;
 }
 
 function readAt(fd: number, position: number, length: number): string {
@@ -89,7 +122,7 @@ function parse(line: string): Rec | undefined {
 function symbolOf(out: TraceTail, symbol: string): SymbolTail {
   let s = out.symbols.get(symbol);
   if (!s) {
-    s = { state: null, dataAtMs: null, lagMs: null, stale: false, lastDecision: null, position: null };
+    s = { state: null, dataAtMs: null, lagMs: null, stale: false, lastDecision: null, decisions: null, position: null };
     out.symbols.set(symbol, s);
   }
   return s;

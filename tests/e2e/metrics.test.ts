@@ -190,7 +190,11 @@ describe('trader status against running runners', () => {
       expect(s.data_age_s).toBeLessThan(5);
       expect(s.lag_ms).not.toBeNull();
       expect(s.last_decision?.action).toMatch(/^(BUY|SELL|HOLD)$/);
+      expect(s.decisions).toBeGreaterThanOrEqual(1);
     }
+    // Counted over the whole trace: no more than the trace holds at this moment (the run goes on).
+    const inTrace = readTrace(join(withoutMetrics, 'trace.jsonl')).filter((r) => r.type === 'decision');
+    for (const s of rb?.symbols ?? []) expect(s.decisions).toBeLessThanOrEqual(inTrace.filter((r) => r.symbol === s.symbol).length);
 
     const text = await runCli(['status']);
     expect(text.code).toBe(0);
@@ -202,7 +206,8 @@ describe('trader status against running runners', () => {
     expect(blockA).toMatch(/\n  SPY +ACTIVE +\d+\.\ds +\d+ms +\d+ +/);
     const blockB = blockOf(b.child.pid);
     expect(blockB).toContain("figures from the trace's last heartbeats (no --metrics-port)");
-    expect(blockB).toMatch(/\n  QQQ +ACTIVE +\d+\.\ds +\d+ms +(BUY|SELL|HOLD) \d\.\d\d \d+s ago/);
+    expect(blockB).toMatch(/\n  symbol +state +data age +lag +decisions +last decision +position\n/);
+    expect(blockB).toMatch(/\n  QQQ +ACTIVE +\d+\.\ds +\d+ms +\d+ +(BUY|SELL|HOLD) \d\.\d\d \d+s ago/);
 
     // The kill switch shows in both at once: trading HALTED.
     writeFileSync(join(withMetrics, 'HALT'), '');

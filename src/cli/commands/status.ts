@@ -34,7 +34,7 @@ function render(r: RunnerStatus): string {
     `  ${source(r)}`,
   ];
   if (r.source_note) lines.push(`  note: ${r.source_note}`);
-  if (r.symbols.length) lines.push(...table(r.symbols, r.source === 'metrics'));
+  if (r.symbols.length) lines.push(...table(r.symbols, r.source === 'trace'));
   return `${lines.join('\n')}\n`;
 }
 
@@ -46,14 +46,15 @@ function source(r: RunnerStatus): string {
 }
 
 /** One row per symbol, columns padded to their widest cell. */
-function table(symbols: SymbolStatus[], counted: boolean): string[] {
-  const head = ['symbol', 'state', 'data age', 'lag', counted ? 'decisions' : 'last decision', 'position'];
+function table(symbols: SymbolStatus[], fromTrace: boolean): string[] {
+  const head = ['symbol', 'state', 'data age', 'lag', 'decisions', ...(fromTrace ? ['last decision'] : []), 'position'];
   const rows = symbols.map((s) => [
     s.symbol,
     s.state === null ? '-' : s.stale ? `${s.state} (stale)` : s.state,
     s.data_age_s === null ? 'no data' : `${s.data_age_s.toFixed(1)}s`,
     s.lag_ms === null ? '-' : `${Math.round(s.lag_ms)}ms`,
-    counted ? String(s.decisions ?? '-') : s.last_decision ? `${s.last_decision.action} ${s.last_decision.confidence.toFixed(2)} ${clock(s.last_decision.age_s)} ago` : '-',
+    String(s.decisions ?? '-'),
+    ...(fromTrace ? [s.last_decision ? `${s.last_decision.action} ${s.last_decision.confidence.toFixed(2)} ${clock(s.last_decision.age_s)} ago` : '-'] : []),
     s.position === null ? '-' : String(s.position),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
