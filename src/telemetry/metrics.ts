@@ -85,15 +85,15 @@ export class RunMetrics {
     const stale = gauge('trader_symbol_stale', '1 while a symbol is in a staleness breach (HALTED), else 0.', ['symbol']);
     const state = gauge('trader_trading_state', 'Effective trading state per symbol: 0 ACTIVE, 1 REDUCING, 2 HALTED (as the last heartbeat or breach reported it).', ['symbol']);
     const lastData = gauge('trader_last_data_timestamp_seconds', 'When the symbol\'s last accepted event was received (Unix time).', ['symbol']);
-    const self = this;
-    const dataAge = new Gauge({
+    // Computed when scraped, so a symbol whose data stopped (and with it its heartbeats) keeps ageing.
+    const dataAge: Gauge<string> = new Gauge({
       name: 'trader_data_age_seconds',
       help: 'Age of the symbol\'s last accepted event at scrape time.',
       labelNames: ['symbol'],
       registers: [r],
-      collect() {
-        const now = self.now();
-        for (const [symbol, ms] of self.lastDataMs) this.labels(symbol).set(Math.max(0, (now - ms) / 1000));
+      collect: () => {
+        const now = this.now();
+        for (const [symbol, ms] of this.lastDataMs) dataAge.labels(symbol).set(Math.max(0, (now - ms) / 1000));
       },
     });
     const lagH = histogram('trader_feed_lag_seconds', 'Feed lag (local receipt minus exchange time of the last accepted event), sampled at every heartbeat.', ['symbol'], LAG_BUCKETS);
