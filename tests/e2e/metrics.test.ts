@@ -114,6 +114,25 @@ describe('trader run --metrics-port', () => {
     await stop(run, feed.cli);
   });
 
+  it('/healthz is 503 "feed primary not connected" while the feed cannot be reached, and the failed attempts are counted', async () => {
+    // A port nothing listens on: every connection attempt is refused at once.
+    const probe: Server = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const deadPort = (probe.address() as { port: number }).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const dir = tempDir();
+    const run = runner(dir, writeDrillConfig(dir, '', '  connection: { backoff_initial: 50ms, backoff_max: 200ms }\n'), ['--feed', 'native', '--feed-url', `ws://127.0.0.1:${deadPort}`, '--metrics-port', '0']);
+    const url = await metricsUrl(run);
+    let samples: Sample[] = [];
+    await waitFor(async () => sum((samples = await scrape(url)), 'trader_feed_reconnect_failures_total') >= 3, 30_000);
+    expect(sum(samples, 'trader_feed_up')).toBe(0);
+    const h = await health(url);
+    expect(h.status).toBe(503);
+    expect(h.body.reason).toMatch(/^feed primary not connected; no data yet: QQQ,SPY/);
+    expect((await fetch(url.replace(/\/metrics$/, '/nope'))).status).toBe(404);
+    await stop(run);
+  });
+
   it('a busy port or an address it cannot bind: one line, exit 2, nothing written', async () => {
     const busy: Server = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
