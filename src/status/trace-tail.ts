@@ -7,6 +7,8 @@
  * parsing), up to a size where that stays well under a second.
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { EV } from '../core/events.js';
+import { recordType } from '../trace/schema.js';
 
 /** Bytes read from the end: many seconds of heartbeats for dozens of symbols, with decisions between. */
 const TAIL_BYTES = 512 * 1024;
@@ -14,9 +16,9 @@ const HEAD_BYTES = 64 * 1024;
 /** Past this size the decisions are not counted: status must answer at once, whatever the trace. */
 const COUNT_MAX_BYTES = 128 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
-const DECISION_MARK = '"type":"decision"';
+const DECISION_MARK = `"type":"${recordType(EV.DECISION_LOGGED)}"`;
 
-export interface SymbolTail {
+interface SymbolTail {
   state: string | null;
   /** Wall-clock ms of the last accepted event (a heartbeat's or breach's time less its age). */
   dataAtMs: number | null;
@@ -28,7 +30,7 @@ export interface SymbolTail {
   position: number | null;
 }
 
-export interface TraceTail {
+interface TraceTail {
   runId: string | null;
   symbols: Map<string, SymbolTail>;
   rss: { bytes: number; atMs: number } | null;
@@ -131,9 +133,9 @@ function symbolOf(out: TraceTail, symbol: string): SymbolTail {
 function fold(out: TraceTail, r: Rec): void {
   const atMs = Date.parse(str(r.ts) ?? '');
   const symbol = str(r.symbol);
-  switch (r.type) {
-    case 'heartbeat_ok':
-    case 'heartbeat_degraded': {
+  switch (r.event) {
+    case EV.HEARTBEAT_OK:
+    case EV.HEARTBEAT_DEGRADED: {
       if (symbol === null) return;
       const s = symbolOf(out, symbol);
       const age = num(r.last_update_ms);
@@ -143,10 +145,10 @@ function fold(out: TraceTail, r: Rec): void {
       s.stale = false;
       return;
     }
-    case 'heartbeat_no_data':
+    case EV.HEARTBEAT_NO_DATA:
       if (symbol !== null) symbolOf(out, symbol).state = str(r.state);
       return;
-    case 'staleness_breach': {
+    case EV.STALENESS_BREACH: {
       if (symbol === null) return;
       const s = symbolOf(out, symbol);
       s.stale = true;
@@ -155,40 +157,40 @@ function fold(out: TraceTail, r: Rec): void {
       if (r.last_update_ms !== null && age !== null) s.dataAtMs = atMs - age;
       return;
     }
-    case 'staleness_recovered':
+    case EV.STALENESS_RECOVERED:
       if (symbol !== null) symbolOf(out, symbol).stale = false;
       return;
-    case 'decision':
+    case EV.DECISION_LOGGED:
       if (symbol !== null) symbolOf(out, symbol).lastDecision = { action: str(r.action) ?? '?', confidence: num(r.confidence) ?? 0, latency_ms: num(r.latency_ms) ?? 0, atMs };
       return;
-    case 'order_filled':
+    case EV.ORDER_FILLED:
       if (symbol !== null) symbolOf(out, symbol).position = num(r.position);
       return;
-    case 'symbol_added':
+    case EV.SYMBOL_ADDED:
       if (symbol !== null) symbolOf(out, symbol);
       return;
-    case 'symbol_removed':
+    case EV.SYMBOL_REMOVED:
       if (symbol !== null) out.symbols.delete(symbol);
       return;
-    case 'memory_sample': {
+    case EV.MEMORY_SAMPLE: {
       const rss = num(r.rss);
       if (rss !== null) out.rss = { bytes: rss, atMs };
       return;
     }
-    case 'feed_connected':
-    case 'reconnect_success':
+    case EV.FEED_CONNECTED:
+    case EV.RECONNECT_SUCCESS:
       out.feedConnected = true;
       return;
-    case 'websocket_disconnect':
+    case EV.WEBSOCKET_DISCONNECT:
       out.feedConnected = false;
       return;
-    case 'kill_switch_detected':
+    case EV.KILL_SWITCH_DETECTED:
       out.killSwitchHalted = true;
       return;
-    case 'trading_resumed':
+    case EV.TRADING_RESUMED:
       out.killSwitchHalted = false;
       return;
-    case 'run_stopped':
+    case EV.RUN_STOPPED:
       out.stopped = true;
       return;
     default:

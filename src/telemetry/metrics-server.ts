@@ -9,12 +9,12 @@ import type { AddressInfo } from 'node:net';
 import { usageError } from '../errors.js';
 import type { Health } from './metrics-health.js';
 
-export interface MetricsSource {
+interface MetricsSource {
   text(): Promise<{ contentType: string; body: string }>;
   health(): Health;
 }
 
-export interface MetricsServer {
+interface MetricsServer {
   /** The /metrics URL with the port actually bound (port 0 picks one). */
   url: string;
   close(): Promise<void>;

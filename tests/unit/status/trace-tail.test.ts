@@ -7,7 +7,8 @@ import { readTraceTail } from '../../../src/status/trace-tail.js';
 
 const T0 = Date.parse('2026-11-25T14:30:00.000Z');
 const at = (ms: number): string => new Date(T0 + ms).toISOString();
-const line = (r: Record<string, unknown>): string => `${JSON.stringify(r)}\n`;
+/** A record as the journal writes it: `type` and `event` (the event name; decisions are type "decision"). */
+const line = (r: Record<string, unknown>): string => `${JSON.stringify(r.type === 'run' || r.type === 'decision' ? r : { ...r, event: String(r.type).toUpperCase() })}\n`;
 
 function trace(records: Array<Record<string, unknown>>, tail = ''): string {
   const path = join(mkdtempSync(join(tmpdir(), 'trader-tail-')), 'trace.jsonl');
