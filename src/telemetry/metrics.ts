@@ -63,7 +63,7 @@ export class RunMetrics {
 
     const runInfo = gauge('trader_run_info', 'The run: 1, labelled with its run id, strategy and primary feed venue.', ['run_id', 'strategy', 'feed']);
     const runStart = gauge('trader_run_start_time_seconds', 'When the run started (Unix time).', []);
-    const eventsTotal = counter('trader_run_events_total', 'Events the run logged, by event and level (level="error" is what the runbook greps as ERROR).', ['event', 'level']);
+    const eventsTotal = counter('trader_run_events_total', 'Events the run recorded in its trace (the log holds those at or above log_level), by event and level; level="error" is what the runbook greps as ERROR.', ['event', 'level']);
     const events = memo<Inc>((event, level) => eventsTotal.labels(event as string, level as string));
 
     const decisionsTotal = counter('trader_decisions_total', 'Decisions logged, by symbol and action.', ['symbol', 'action']);
