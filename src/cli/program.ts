@@ -34,6 +34,8 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--pid-file <file>', 'where to write the PID', 'logs/runner.pid')
     .option('--record <file>', 'capture every raw feed frame for `trader replay`')
     .option('--quiet', 'no log lines echoed to stdout and no live status view: a plain status line every 10 s')
+    .option('--metrics-port <n>', 'serve Prometheus /metrics and /healthz on this port (0 = any free port; the URL is printed)', portArg)
+    .option('--metrics-host <host>', 'interface for --metrics-port (default 127.0.0.1)')
     .action(async (opts: RunFlags) => {
       const { run } = await import('./commands/run.js');
       setExitCode(await run(opts));
@@ -95,11 +97,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
 
   program
     .command('status')
-    .description('the running runners: pid, start, files, kill switch')
+    .description('the running runners: pid, files, kill switch, trading state, feed, RSS, and per symbol data age, lag, decisions (from --metrics-port, else the trace)')
     .option('--json', 'print one JSON object')
     .action(async (opts: { json?: boolean }) => {
       const { status } = await import('./commands/status.js');
-      setExitCode(status({ json: opts.json === true }));
+      setExitCode(await status({ json: opts.json === true }));
     });
 
   program
@@ -201,6 +203,8 @@ export interface RunFlags {
   pidFile: string;
   record?: string;
   quiet?: boolean;
+  metricsPort?: number;
+  metricsHost?: string;
 }
 
 interface KillSwitchFlags {

@@ -305,6 +305,12 @@ interface Described {
   fields: Fields;
 }
 
+/** An event's level alone, without rendering its text (a listener that counts events by level). */
+export function levelOf(event: RunEvent): Level {
+  const s = SPECS[event.name] as Spec<Fields>;
+  return typeof s.level === 'function' ? s.level(event as unknown as Fields) : s.level;
+}
+
 export function describe(event: RunEvent): Described {
   // The one widening: SPECS[event.name] is the spec of this very payload, which TS cannot see through the union.
   const s = SPECS[event.name] as Spec<Fields>;

@@ -23,6 +23,8 @@ export const runEntrySchema = z.object({
   kill_switch: z.string(),
   capture: z.string().nullable(),
   allow_resume: z.boolean(),
+  /** The run's /metrics URL (--metrics-port); absent in entries written before it existed. */
+  metrics_url: z.string().nullable().optional(),
 });
 /** A running runner, every path absolute. */
 export type RunEntry = z.infer<typeof runEntrySchema>;

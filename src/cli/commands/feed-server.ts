@@ -11,6 +11,7 @@ import { faultsSchema, type Faults } from '../../feeds/server/faults.js';
 import { FixtureSource, SyntheticSource, type Source } from '../../feeds/server/sources.js';
 import { SESSION } from '../../fixtures/generator.js';
 import { ensureFixtures } from '../../fixtures/store.js';
+import { isLoopback } from '../../util/loopback.js';
 
 export interface FeedServerCommandOptions {
   port: number;
@@ -92,10 +93,6 @@ function loadFaults(scenario: string | undefined, overrides: Partial<Faults>): F
     throw inputError(`${scenario ?? 'faults'}: ${where ? `${where}: ` : ''}${msg}`);
   }
   return result.data;
-}
-
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
 /** Serves only the listed fixture symbols. */

@@ -30,6 +30,7 @@ import { CAPTURE_VERSION, CaptureWriter } from '../../trace/capture.js';
 import { formatDuration } from '../../util/duration.js';
 import { setLongTimeout } from '../../util/long-timeout.js';
 import { redactor, urlSecrets, type Needle, type Redact } from '../../util/redact.js';
+import type { MetricsEndpoint } from '../../telemetry/metrics-endpoint.js';
 import type { RunFlags } from '../program.js';
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
@@ -86,10 +87,20 @@ async function runMasked(flags: RunFlags, secrets: Needle[]): Promise<number> {
     ...outputs.slice(3),
   ]);
   for (const output of outputs) requireWritableFile(output);
+  if (flags.metricsHost !== undefined && flags.metricsPort === undefined) throw usageError('--metrics-host needs --metrics-port');
+  // The port is taken before any lock or file: a busy port or a bad host is exit 2 with nothing written.
+  // Loaded only when asked for: a run without a metrics port never pays for prom-client.
+  const metrics = flags.metricsPort === undefined ? undefined : await (await import('../../telemetry/metrics-endpoint.js')).startMetricsEndpoint(flags.metricsHost ?? '127.0.0.1', flags.metricsPort, wallClock, redact, (line) => process.stderr.write(`trader: warning: ${line}\n`));
   const startedAt = new Date(wallClock()).toISOString();
-  const owner: RunEntry = { pid: process.pid, started_at: startedAt, cwd: process.cwd(), log, trace, pid_file: pidFile, kill_switch: killSwitchFile, capture: capturePath ?? null, allow_resume: config.kill_switch.allow_resume };
+  const owner: RunEntry = { pid: process.pid, started_at: startedAt, cwd: process.cwd(), log, trace, pid_file: pidFile, kill_switch: killSwitchFile, capture: capturePath ?? null, allow_resume: config.kill_switch.allow_resume, metrics_url: metrics?.url ?? null };
   const owned = [log, trace, pidFile, ...(capturePath ? [capturePath] : [])];
-  const lock = RunLock.acquire(owned, owner, (line) => process.stderr.write(`trader: warning: ${line}\n`));
+  let lock: RunLock;
+  try {
+    lock = RunLock.acquire(owned, owner, (line) => process.stderr.write(`trader: warning: ${line}\n`));
+  } catch (err) {
+    await metrics?.close();
+    throw err;
+  }
   let unregister: (() => void) | undefined;
   try {
     const dir = runDir(process.env);
@@ -98,8 +109,9 @@ async function runMasked(flags: RunFlags, secrets: Needle[]): Promise<number> {
     } catch (err) {
       throw usageError(`run directory ${dir}: cannot register this runner (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set TRADER_RUN_DIR to a writable directory`);
     }
-    return await runLocked(flags, { config, path: loaded.path, digest: loaded.digest }, { symbols, env, venue, redact, drillLeakBytesPerSample }, owner);
+    return await runLocked(flags, { config, path: loaded.path, digest: loaded.digest }, { symbols, env, venue, redact, drillLeakBytesPerSample, metrics }, owner);
   } finally {
+    await metrics?.close();
     unregister?.();
     lock.release();
   }
@@ -112,9 +124,11 @@ interface Resolved {
   redact: Redact;
   /** The leak drill's bytes per memory sample (TRADER_DRILL_LEAK_KB_PER_SAMPLE). */
   drillLeakBytesPerSample: number | undefined;
+  /** --metrics-port: listening already, attached to the bus once it exists. */
+  metrics: MetricsEndpoint | undefined;
 }
 
-async function runLocked(flags: RunFlags, loaded: { config: Config; path: string; digest: string }, { symbols, env, venue, redact, drillLeakBytesPerSample }: Resolved, owner: RunEntry): Promise<number> {
+async function runLocked(flags: RunFlags, loaded: { config: Config; path: string; digest: string }, { symbols, env, venue, redact, drillLeakBytesPerSample, metrics }: Resolved, owner: RunEntry): Promise<number> {
   const { config } = loaded;
   // A closed stdout (`trader run | head`) stops the echo and nothing else: the run goes on.
   let stdoutOpen = true;
@@ -192,6 +206,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     // The status model listens after the journal, so whatever it does, every line is written first.
     // (The journal's echo above calls it only when a line is written, after this.)
     const terminal = openTerminal({ bus, quiet: flags.quiet === true, durationMs: flags.duration, lookback: plugin.lookback, now: wallClock, env: process.env, stdout: { write: (t) => say(t), isTTY: process.stdout.isTTY }, stderr: process.stderr, redact });
+    metrics?.attach(bus);
     announceWarmup(bus, { strategy: `${plugin.identity.name}@${plugin.identity.version}`, lookback: plugin.lookback, barIntervalMs: config.decision.bar_interval });
 
     const openCapture = (): CaptureWriter | undefined => flags.record && owner.capture
@@ -214,6 +229,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     writeFileSync(owner.pid_file, `${process.pid}\n`);
     say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
     say(`trader run: log ${flags.logFile}, trace ${flags.traceFile}, kill switch ${owner.kill_switch}\n`);
+    if (metrics) say(`trader run: metrics ${metrics.url}, health ${metrics.healthUrl}\n`);
     // The runbook's drill needs the open: say so before starting a US equity feed on a day the NYSE does not keep it.
     const closedMarket = followsNyseCalendar(venue) ? calendarWarning(wallClock()) : undefined;
     if (closedMarket) say(`trader run: warning: ${closedMarket}\n`);
