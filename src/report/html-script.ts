@@ -8,7 +8,7 @@ export const PAGE_SCRIPT = String.raw`(() => {
   'use strict';
   const data = JSON.parse(document.getElementById('trader-chart-data').textContent);
   const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777'];
-  const MARK = { kill_switch: '#b91c1c', resumed: '#15803d', disconnect: '#c2410c', reconnect: '#0e7490', failover: '#7e22ce', symbol_added: '#374151' };
+  const MARK = { kill_switch: '#111827', resumed: '#15803d', disconnect: '#c2410c', reconnect: '#0e7490', failover: '#7e22ce', symbol_added: '#6b7280' };
   const colorOf = (name) => COLORS[Math.max(0, data.symbols.indexOf(name)) % COLORS.length];
   const alpha = (hex, a) => hex + Math.round(a * 255).toString(16).padStart(2, '0');
   const range = [data.start / 1000, data.end / 1000];
@@ -36,7 +36,8 @@ export const PAGE_SCRIPT = String.raw`(() => {
             ctx.fillRect(x0, top, Math.max(x1 - x0, px(u, 2)), height);
             ctx.fillStyle = colorOf(w.symbol);
             ctx.font = px(u, 10) + 'px system-ui, sans-serif';
-            ctx.fillText('stale ' + w.symbol, x0 + px(u, 2), top + height - px(u, 4));
+            // One label row per symbol: windows of several symbols often start together.
+            ctx.fillText('stale ' + w.symbol, x0 + px(u, 2), top + height - px(u, 4 + 12 * Math.max(0, data.symbols.indexOf(w.symbol))));
           }
           ctx.restore();
         }],
@@ -48,10 +49,12 @@ export const PAGE_SCRIPT = String.raw`(() => {
           data.markers.forEach((m, i) => {
             const t = m.t / 1000;
             if (t < range[0] || t > range[1]) return;
-            const x = Math.round(u.valToPos(t, 'x', true));
+            const lw = px(u, 1);
+            // An odd width centred on a pixel's middle is one crisp column, not two half-tinted ones.
+            const x = Math.round(u.valToPos(t, 'x', true)) + (lw % 2) / 2;
             ctx.strokeStyle = MARK[m.kind];
             ctx.fillStyle = MARK[m.kind];
-            ctx.lineWidth = px(u, 1);
+            ctx.lineWidth = lw;
             ctx.setLineDash([px(u, 4), px(u, 3)]);
             ctx.beginPath();
             ctx.moveTo(x, top);
