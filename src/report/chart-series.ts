@@ -58,9 +58,9 @@ class Envelope {
   }
 }
 
-export type MarkerKind = 'kill_switch' | 'resumed' | 'disconnect' | 'reconnect' | 'failover' | 'symbol_added';
+type MarkerKind = 'kill_switch' | 'resumed' | 'disconnect' | 'reconnect' | 'failover' | 'symbol_added';
 
-export interface Marker {
+interface Marker {
   /** epoch ms */
   t: number;
   kind: MarkerKind;
@@ -68,7 +68,7 @@ export interface Marker {
 }
 
 /** One line of a time chart; `min`/`max` (the bucket's extremes) shade a band around the mean. */
-export interface TimeLine {
+interface TimeLine {
   name: string;
   avg: Array<number | null>;
   min?: Array<number | null>;
@@ -77,7 +77,7 @@ export interface TimeLine {
   count: number;
 }
 
-export interface TimeChart {
+interface TimeChart {
   /** Width of one point's bucket (ms), after any merge for this chart's point budget. */
   bucketMs: number;
   /** Bucket centres, epoch seconds (uPlot's time unit). */
@@ -85,7 +85,7 @@ export interface TimeChart {
   lines: TimeLine[];
 }
 
-export interface Histogram {
+interface Histogram {
   /** Each bin shown, from its lower to its upper edge (ms); bins are equal steps on a log scale. */
   lower: number[];
   upper: number[];
