@@ -81,12 +81,17 @@ export const PAGE_SCRIPT = String.raw`(() => {
     const bands = [];
     for (const line of chart.lines) {
       const color = line.min ? colorOf(line.name) : COLORS[(series.length - 1) % COLORS.length];
-      series.push({ label: line.name + (line.min ? ' mean' : ''), stroke: color, width: 1.5, spanGaps: true, value: (u, v) => (v == null ? '–' : v + ' ' + unit) });
+      // A banded line's legend entry shows its mean and, in brackets, its bucket's min–max (the series after it).
+      const value = line.min
+        ? (u, v, si, i) => (v == null ? '–' : v + ' ' + unit + ' (' + u.data[si + 2][i] + '–' + u.data[si + 1][i] + ')')
+        : (u, v) => (v == null ? '–' : v + ' ' + unit);
+      series.push({ label: line.name + (line.min ? ' mean' : ''), stroke: color, width: 1.5, spanGaps: true, value });
       columns.push(line.avg);
       if (line.min) {
-        series.push({ label: line.name + ' max', stroke: alpha(color, 0.45), width: 0.75, spanGaps: true, value: (u, v) => (v == null ? '–' : v + ' ' + unit) });
+        // The band's edges: drawn, but left out of the legend (their values show in the mean's entry).
+        series.push({ label: line.name + ' max', class: 'band-edge', stroke: alpha(color, 0.45), width: 0.75, spanGaps: true });
         columns.push(line.max);
-        series.push({ label: line.name + ' min', stroke: alpha(color, 0.45), width: 0.75, spanGaps: true, value: (u, v) => (v == null ? '–' : v + ' ' + unit) });
+        series.push({ label: line.name + ' min', class: 'band-edge', stroke: alpha(color, 0.45), width: 0.75, spanGaps: true });
         columns.push(line.min);
         bands.push({ series: [columns.length - 2, columns.length - 1], fill: alpha(color, 0.12) });
       }

@@ -65,7 +65,7 @@ export function renderHtml(report: Report, charts: ChartData, timezone: string):
 <style>
 body{font-family:system-ui,sans-serif;margin:2em;max-width:980px;color:#111}table{border-collapse:collapse;width:100%;margin-bottom:1em}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#f5f5f5}.PASS td:last-child{color:#16a34a}.FAIL td:last-child{color:#dc2626}.NOT_EXERCISED td:last-child{color:#ca8a04}.WAIVED td:last-child{color:#6b7280}
-h1 span{padding:0 .4em;color:#fff;background:${report.decision === 'GO' ? '#16a34a' : '#dc2626'}}.chart{margin:.5em 0 1.5em}.note{color:#555;font-size:.9em}
+h1 span{padding:0 .4em;color:#fff;background:${report.decision === 'GO' ? '#16a34a' : '#dc2626'}}.chart{margin:.5em 0 1.5em}.u-legend .band-edge{display:none}.note{color:#555;font-size:.9em}
 </style></head><body><h1>Market-open validation: <span>${esc(report.decision)}</span></h1>
 <p>Run ${esc(report.run.run_id)} · ${esc(symbols.join(', '))} · ${esc(report.run.strategy)}<br>
 Started ${esc(at(report.run.started_at))} · ended ${esc(at(report.run.ended_at))}${report.run.duration_s === null ? '' : ` · ${report.run.duration_s} s`} · market time ${esc(zone)}${esc(note)}</p>
