@@ -100,6 +100,8 @@ export interface ChartData {
   markers: Marker[];
   /** Markers beyond MARKERS_PER_KIND of a kind, left out of the page. */
   markersLeftOut: number;
+  /** The grid's start (epoch ms): the run's start, or the first record's time when the run record's is not a time. */
+  startMs: number;
   /** Last time any series or marker saw (epoch ms), for the axis when the run has no RUN_STOPPED. */
   lastMs: number;
 }
@@ -116,7 +118,8 @@ export class ChartSeries {
   private left = 0;
   private lastMs = 0;
 
-  constructor(private readonly t0: number) {}
+  /** `t0`: the run's start (epoch ms); NaN (a run record whose started_at is not a time) starts the grid at the first record. */
+  constructor(private t0: number) {}
 
   /** One symbol's decisions of a chunk: their times (epoch ms) and latencies (ms). */
   decisions(symbol: string, at: Float64Array, latencies: Float64Array): void {
@@ -196,6 +199,7 @@ export class ChartSeries {
       histogram: this.histogram(),
       markers: this.markers,
       markersLeftOut: this.left,
+      startMs: this.t0,
       lastMs: this.lastMs,
     };
   }
@@ -218,6 +222,7 @@ export class ChartSeries {
   /** The bucket of time `t` (epoch ms), widening the grid until it fits; -1 for a time that is not one. */
   private index(t: number): number {
     if (!Number.isFinite(t)) return -1;
+    if (Number.isNaN(this.t0)) this.t0 = t;
     if (t > this.lastMs) this.lastMs = t;
     // A record stamped before the run record (a skewed clock) is charted at the start.
     const offset = Math.max(0, t - this.t0);

@@ -41,12 +41,17 @@ function marketZone(timezone: string): { zone: string; note: string } {
 export function renderHtml(report: Report, charts: ChartData, timezone: string): string {
   const { zone, note } = marketZone(timezone);
   const when = new Intl.DateTimeFormat('en-US', { timeZone: zone, dateStyle: 'medium', timeStyle: 'medium' });
-  const at = (iso: string | null): string => (iso === null ? '—' : when.format(new Date(iso)));
-  const start = Date.parse(report.run.started_at);
-  const end = report.run.ended_at ? Date.parse(report.run.ended_at) : Math.max(charts.lastMs, start + 1000);
+  // A time the trace states but that is not one is shown as written (the matrix judges the trace, not this page).
+  const at = (iso: string | null): string => (iso === null ? '—' : Number.isFinite(Date.parse(iso)) ? when.format(new Date(iso)) : iso);
+  const first = [Date.parse(report.run.started_at), charts.startMs].find((t) => Number.isFinite(t)) ?? 0;
+  const stopped = report.run.ended_at ? Date.parse(report.run.ended_at) : Number.NaN;
+  const end = Math.max(Number.isFinite(stopped) ? stopped : charts.lastMs, first + 1000);
   const symbols = report.run.symbols;
-  const staleness = Object.entries(report.per_symbol).flatMap(([symbol, s]) => s.staleness_windows.map((w) => ({ symbol, from: Date.parse(w.from), to: w.to === null ? null : Date.parse(w.to) })));
-  const data = { timezone: zone, start, end, symbols, staleness, ...charts };
+  const staleness = Object.entries(report.per_symbol)
+    .flatMap(([symbol, s]) => s.staleness_windows.map((w) => ({ symbol, from: Date.parse(w.from), to: w.to === null ? Number.NaN : Date.parse(w.to) })))
+    .filter((w) => Number.isFinite(w.from))
+    .map((w) => ({ ...w, to: Number.isFinite(w.to) ? w.to : null }));
+  const data = { timezone: zone, start: first, end, symbols, staleness, ...charts };
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
   const { js, css } = uplotAssets();
   const rows = report.criteria.map((r) => `<tr class="${r.status}"><td>${esc(r.title)}</td><td>${esc(r.threshold)}</td><td>${esc(r.observed)}</td><td>${r.status}</td></tr>`).join('');
