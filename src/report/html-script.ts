@@ -18,7 +18,7 @@ export const PAGE_SCRIPT = String.raw`(() => {
 
   const timeAxis = { label: 'market time (' + data.timezone + ')', labelSize: 20 };
   const yAxis = (label) => ({ label, size: 70, labelSize: 20 });
-  const px = (u, v) => Math.round(v * devicePixelRatio);
+  const px = (v) => Math.round(v * devicePixelRatio);
 
   /** Vertical lines with labels for the run's events, and (lag chart) the staleness windows shaded under the lines. */
   function overlays(shade) {
@@ -33,11 +33,11 @@ export const PAGE_SCRIPT = String.raw`(() => {
             const x0 = u.valToPos(Math.max(w.from / 1000, range[0]), 'x', true);
             const x1 = u.valToPos(Math.min((w.to ?? data.end) / 1000, range[1]), 'x', true);
             ctx.fillStyle = alpha(colorOf(w.symbol), 0.18);
-            ctx.fillRect(x0, top, Math.max(x1 - x0, px(u, 2)), height);
+            ctx.fillRect(x0, top, Math.max(x1 - x0, px(2)), height);
             ctx.fillStyle = colorOf(w.symbol);
-            ctx.font = px(u, 10) + 'px system-ui, sans-serif';
+            ctx.font = px(10) + 'px system-ui, sans-serif';
             // One label row per symbol: windows of several symbols often start together.
-            ctx.fillText('stale ' + w.symbol, x0 + px(u, 2), top + height - px(u, 4 + 12 * Math.max(0, data.symbols.indexOf(w.symbol))));
+            ctx.fillText('stale ' + w.symbol, x0 + px(2), top + height - px(4 + 12 * Math.max(0, data.symbols.indexOf(w.symbol))));
           }
           ctx.restore();
         }],
@@ -45,23 +45,23 @@ export const PAGE_SCRIPT = String.raw`(() => {
           const ctx = u.ctx;
           const top = u.bbox.top, height = u.bbox.height;
           ctx.save();
-          ctx.font = px(u, 10) + 'px system-ui, sans-serif';
+          ctx.font = px(10) + 'px system-ui, sans-serif';
           data.markers.forEach((m, i) => {
             const t = m.t / 1000;
             if (t < range[0] || t > range[1]) return;
-            const lw = px(u, 1);
+            const lw = px(1);
             // An odd width centred on a pixel's middle is one crisp column, not two half-tinted ones.
             const x = Math.round(u.valToPos(t, 'x', true)) + (lw % 2) / 2;
             ctx.strokeStyle = MARK[m.kind];
             ctx.fillStyle = MARK[m.kind];
             ctx.lineWidth = lw;
-            ctx.setLineDash([px(u, 4), px(u, 3)]);
+            ctx.setLineDash([px(4), px(3)]);
             ctx.beginPath();
             ctx.moveTo(x, top);
             ctx.lineTo(x, top + height);
             ctx.stroke();
             // Three label rows, so markers close in time do not print over each other.
-            ctx.fillText(m.label, x + px(u, 3), top + px(u, 12 + 12 * (i % 3)));
+            ctx.fillText(m.label, x + px(3), top + px(12 + 12 * (i % 3)));
           });
           ctx.restore();
         }],
