@@ -83,6 +83,6 @@ export function scanChunk(task: ChunkTask, strategy: Strategy, bytes: Uint8Array
 /** The buffers a result can hand over to another thread instead of copying. */
 export function transferables(r: ChunkResult): ArrayBuffer[] {
   const { hi, lo, out, line, symbol } = r.determinism.pairs;
-  const arrays = [hi, lo, out, line, symbol, ...(r.figures?.symbols.flatMap((s) => [s.latencies, s.at]) ?? []), ...(r.log ? [r.log.lines] : [])];
+  const arrays = [hi, lo, out, line, symbol, ...(r.figures?.symbols.flatMap((s) => [s.latencies, s.at, s.lagAt, s.lags]) ?? []), ...(r.log ? [r.log.lines] : [])];
   return arrays.map((a) => a.buffer as ArrayBuffer);
 }

@@ -18,6 +18,9 @@ export interface SymbolChunk {
   lagMax: number;
   /** The largest data age (last_update) a heartbeat showed. */
   ageMax: number;
+  /** Each heartbeat's time (epoch ms) and lag (ms), for the lag chart. */
+  lagAt: Float64Array;
+  lags: Float64Array;
 }
 
 export interface ChunkFigures {
@@ -35,6 +38,8 @@ interface Growing {
   lagCount: number;
   lagMax: number;
   ageMax: number;
+  lagAt: number[];
+  lags: number[];
 }
 
 export class FigureChunk {
@@ -59,20 +64,22 @@ export class FigureChunk {
       f.lagSum += r.lag_ms;
       f.lagCount += 1;
       f.lagMax = Math.max(f.lagMax, r.lag_ms);
+      f.lagAt.push(Date.parse(String(r.ts)));
+      f.lags.push(r.lag_ms);
     } else {
       this.others.push(raw);
     }
   }
 
   finish(): ChunkFigures {
-    const symbols = [...this.symbols.values()].map((g) => ({ ...g, latencies: Float64Array.from(g.latencies), at: Float64Array.from(g.at) }));
+    const symbols = [...this.symbols.values()].map((g) => ({ ...g, latencies: Float64Array.from(g.latencies), at: Float64Array.from(g.at), lagAt: Float64Array.from(g.lagAt), lags: Float64Array.from(g.lags) }));
     return { symbols, others: this.others };
   }
 
   private figures(symbol: string): Growing {
     let f = this.symbols.get(symbol);
     if (!f) {
-      f = { symbol, actions: { BUY: 0, SELL: 0, HOLD: 0 }, latencies: [], at: [], lagSum: 0, lagCount: 0, lagMax: 0, ageMax: 0 };
+      f = { symbol, actions: { BUY: 0, SELL: 0, HOLD: 0 }, latencies: [], at: [], lagSum: 0, lagCount: 0, lagMax: 0, ageMax: 0, lagAt: [], lags: [] };
       this.symbols.set(symbol, f);
     }
     return f;

@@ -7,6 +7,7 @@
 import { EV } from '../core/events.js';
 import { MemoryTracker } from '../safety/memory.js';
 import type { RunRecord, TraceRecord } from '../trace/schema.js';
+import { ChartSeries } from './chart-series.js';
 import type { ChunkFigures } from './chunk-figures.js';
 
 export interface SymbolFigures {
@@ -56,13 +57,10 @@ export interface KillSwitchFigures {
   resumedAt: string | null;
 }
 
-/** At most this many points per symbol are kept for the HTML charts. */
-const SERIES_POINTS = 1500;
-
 export class ReportCollector {
   readonly symbols = new Map<string, SymbolFigures>();
-  readonly series = new Map<string, Array<[number, number]>>();
-  readonly memorySeries: Array<[number, number]> = [];
+  /** The HTML report's chart data (chart-series.ts), bounded whatever the trace's length. */
+  readonly charts: ChartSeries;
   readonly disconnects: Disconnect[] = [];
   readonly memory = new MemoryTracker(0, 0);
   memorySamples = 0;
@@ -75,9 +73,9 @@ export class ReportCollector {
   /** RUN_SUMMARY's own counts, checked against the trace's (evidence.ts). */
   summary: { decisions: unknown; orders: unknown } | null = null;
   private halted = false;
-  private seriesStride = 1;
 
   constructor(readonly run: RunRecord) {
+    this.charts = new ChartSeries(Date.parse(run.started_at));
     for (const s of run.symbols) this.figures(s);
   }
 
@@ -87,11 +85,9 @@ export class ReportCollector {
       const f = this.figures(part.symbol);
       for (const k of ['BUY', 'SELL', 'HOLD'] as const) f.actions[k] += part.actions[k];
       f.latencies.push(part.latencies);
-      for (let i = 0; i < part.latencies.length; i += 1) {
-        const latency = part.latencies[i] as number;
-        f.decisions += 1;
-        this.point(part.symbol, part.at[i] as number, latency);
-      }
+      f.decisions += part.latencies.length;
+      this.charts.decisions(part.symbol, part.at, part.latencies);
+      this.charts.lags(part.symbol, part.lagAt, part.lags);
       f.lagSum += part.lagSum;
       f.lagCount += part.lagCount;
       f.lagMax = Math.max(f.lagMax, part.lagMax);
@@ -102,6 +98,7 @@ export class ReportCollector {
 
   /** Every record but decisions and heartbeats, which chunk-figures.ts sums. */
   private add(r: TraceRecord): void {
+    this.charts.record(r);
     const ts = String(r.ts);
     const symbol = typeof r.symbol === 'string' ? r.symbol : undefined;
     switch (r.event ?? r.type) {
@@ -181,8 +178,6 @@ export class ReportCollector {
       case EV.MEMORY_SAMPLE: {
         const at = Date.parse(ts);
         const rss = Number(r.rss);
-        this.memorySeries.push([at, rss]);
-        if (this.memorySeries.length > 4 * SERIES_POINTS) this.memorySeries.splice(0, this.memorySeries.length - 4 * SERIES_POINTS);
         // Samples the runner marked as warm-up (growth null) are not a baseline.
         if (r.growth === null || r.growth === undefined) return;
         this.memorySamples += 1;
@@ -221,22 +216,6 @@ export class ReportCollector {
       this.symbols.set(symbol, f);
     }
     return f;
-  }
-
-  /** Keeps a bounded latency series per symbol by doubling the stride when full. */
-  private point(symbol: string, at: number, latency: number): void {
-    let s = this.series.get(symbol);
-    if (!s) {
-      s = [];
-      this.series.set(symbol, s);
-    }
-    const f = this.symbols.get(symbol);
-    if (!f || f.decisions % this.seriesStride !== 0) return;
-    s.push([at, latency]);
-    if (s.length > SERIES_POINTS) {
-      this.seriesStride *= 2;
-      for (const [k, v] of this.series) this.series.set(k, v.filter((_, i) => i % 2 === 0));
-    }
   }
 }
 

@@ -83,7 +83,7 @@ export async function report(opts: ReportOptions): Promise<number> {
 
   if (scan.cutLastLine) process.stderr.write(`trader: warning: ${opts.trace}: the last line is cut (the run was killed mid-write); reported every complete record\n`);
   writeOutput('--output', opts.output, `${JSON.stringify(result, null, 2)}\n`);
-  if (opts.html) writeOutput('--html', opts.html, renderHtml(result, c.series, c.memorySeries));
+  if (opts.html) writeOutput('--html', opts.html, renderHtml(result, c.charts.finish(), scan.run.timezone));
   process.stdout.write(`${renderTable(result).join('\n')}\n`);
   process.stdout.write(`report written to ${opts.output}${opts.html ? ` and ${opts.html}` : ''}\n`);
   return result.decision === 'GO' ? 0 : 1;
