@@ -8,6 +8,8 @@ import { SERVER_PROTOCOLS, type ServerProtocol } from '../feeds/server/encoders.
 import { CRITERIA, type CriterionId } from '../report/schema.js';
 import { TRADER_VERSION } from '../version.js';
 import { usageError } from '../errors.js';
+import { parseShard, type ShardSpec } from '../cluster/partition.js';
+import { shardFileName } from '../cluster/files.js';
 import { durationArg, integerArg, pidArg, portArg, positiveNumberArg, rateArg, symbolsArg, criteriaArg } from './parsers.js';
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -33,8 +35,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--pid-file <file>', 'where to write the PID', 'logs/runner.pid')
     .option('--record <file>', 'capture every raw feed frame for `trader replay`')
     .option('--quiet', 'do not echo log lines to stdout')
-    .action(async (opts: RunFlags) => {
+    .option('--shard <i/N>', 'run shard i of N (1-based): only the symbols whose partition (FNV-1a mod N) is i-1; default file names get .shard-i-of-N', parseShard)
+    .action(async (opts: RunFlags, cmd: Command) => {
       const { run } = await import('./commands/run.js');
+      // Shards started with one command line must not share files: a name the operator did not give becomes the shard's own.
+      if (opts.shard) for (const k of ['logFile', 'traceFile', 'pidFile'] as const) if (cmd.getOptionValueSource(k) === 'default') opts[k] = shardFileName(opts[k], opts.shard);
       setExitCode(await run(opts));
     });
 
@@ -197,6 +202,7 @@ export interface RunFlags {
   pidFile: string;
   record?: string;
   quiet?: boolean;
+  shard?: ShardSpec;
 }
 
 interface KillSwitchFlags {
