@@ -47,13 +47,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('validate')
     .alias('validate-determinism')
     .description('re-execute every recorded decision and check determinism and cross-symbol independence')
-    .requiredOption('--trace <file>', 'the JSONL trace of a run')
+    .requiredOption('--trace <files...>', 'the JSONL trace of a run; or a sharded run\'s traces: several paths, a glob or a directory (one verdict)')
     .option('--symbols <list>', 'symbols to check (default: the run\'s symbols)', symbolsArg)
     .option('--window <time>', 'only the trailing window ending at the last record (e.g. 5min)', durationArg)
     .option('--json', 'print one JSON object instead of the lines')
-    .action(async (opts: { trace: string; symbols?: string[]; window?: number; json?: boolean }) => {
-      const { validate } = await import('./commands/validate.js');
-      setExitCode(await validate({ trace: opts.trace, json: opts.json === true, ...(opts.symbols ? { symbols: opts.symbols } : {}), ...(opts.window !== undefined ? { windowMs: opts.window } : {}) }));
+    .action(async (opts: { trace: string[]; symbols?: string[]; window?: number; json?: boolean }) => {
+      const { validateAny } = await import('./commands/validate-shards.js');
+      setExitCode(await validateAny({ traces: opts.trace, json: opts.json === true, ...(opts.symbols ? { symbols: opts.symbols } : {}), ...(opts.window !== undefined ? { windowMs: opts.window } : {}) }));
     });
 
   program
