@@ -60,7 +60,7 @@ export async function report(opts: ReportOptions): Promise<number> {
   return result.decision === 'GO' ? 0 : 1;
 }
 
-function writeOutput(flag: string, path: string, text: string): void {
+export function writeOutput(flag: string, path: string, text: string): void {
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, text);
@@ -69,7 +69,7 @@ function writeOutput(flag: string, path: string, text: string): void {
   }
 }
 
-function readSmoke(path: string): { passed: boolean; path: string } | undefined {
+export function readSmoke(path: string): { passed: boolean; path: string } | undefined {
   if (!existsSync(path)) return undefined;
   let value: unknown;
   try {
