@@ -41,7 +41,8 @@ export function isSet(args: string[]): boolean {
 
 /**
  * Every path the arguments name, in order, each once: a file as given, a glob's matches (`*`, `?`
- * and `[…]` in the last path segment), a directory's files ending in `ext` (trader's rotated copies left out).
+ * and `[…]` in the last path segment), a directory's files ending in `ext` (trader's rotated copies
+ * left out of both).
  */
 export function expandPaths(args: string[], ext: string, flag: string): Array<{ path: string; fromDirectory: boolean }> {
   const out: Array<{ path: string; fromDirectory: boolean }> = [];
@@ -57,7 +58,8 @@ export function expandPaths(args: string[], ext: string, flag: string): Array<{ 
     if (GLOB.test(basename(arg))) {
       if (GLOB.test(dir)) throw usageError(`${flag} ${arg}: a pattern may only be in the file name, not in the directory`);
       const re = globRegex(basename(arg));
-      const matches = listFiles(dir, flag, arg).filter((name) => re.test(name));
+      // trader expands the pattern itself (quoted), so the copies it rotated aside stay out as from a directory.
+      const matches = listFiles(dir, flag, arg).filter((name) => re.test(name) && !ROTATED.test(name));
       if (matches.length === 0) throw usageError(`${flag} ${arg}: no file matches`);
       for (const name of matches) add(join(dir, name), false);
     } else if (statSync(arg, { throwIfNoEntry: false })?.isDirectory()) {

@@ -46,14 +46,16 @@ describe('file names and paths', () => {
     expect(shardFileName('FLAG', { index: 1, count: 2 })).toBe('FLAG.shard-1-of-2');
   });
 
-  it('expands a directory (without trader\'s rotated copies), a glob, and plain paths, each once', () => {
+  it('expands a directory and a glob (without trader\'s rotated copies), and plain paths, each once', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trace-set-'));
     mkdirSync(join(dir, 'sub'));
     for (const name of ['a.shard-1-of-2.jsonl', 'a.shard-2-of-2.jsonl', 'a.shard-1-of-2.20261125T120000Z.jsonl', 'a.shard-1-of-2.20261125T120000Z-2.jsonl', 'a.log', 'notes.txt']) writeFileSync(join(dir, name), '');
     const names = (args: string[]): string[] => expandPaths(args, '.jsonl', '--trace').map((p) => p.path.slice(dir.length + 1));
     expect(names([dir])).toEqual(['a.shard-1-of-2.jsonl', 'a.shard-2-of-2.jsonl']);
     expect(names([join(dir, 'a.shard-[2]-*.jsonl'), join(dir, 'a.shard-2-of-2.jsonl')])).toEqual(['a.shard-2-of-2.jsonl']);
-    expect(names([join(dir, '*.shard-?-of-2.jsonl')])).toEqual(['a.shard-1-of-2.jsonl', 'a.shard-2-of-2.jsonl']);
+    expect(names([join(dir, '*.shard-?-of-2*.jsonl')])).toEqual(['a.shard-1-of-2.jsonl', 'a.shard-2-of-2.jsonl']);
+    // A rotated copy named by its path is taken as given.
+    expect(names([join(dir, 'a.shard-1-of-2.20261125T120000Z.jsonl')])).toEqual(['a.shard-1-of-2.20261125T120000Z.jsonl']);
     expect(() => expandPaths([join(dir, '*.csv')], '.jsonl', '--trace')).toThrow(/--trace .*\*\.csv: no file matches/);
     expect(() => expandPaths([join(dir, 'sub')], '.jsonl', '--trace')).toThrow(/no \*\.jsonl file in this directory/);
     expect(() => expandPaths([join(dir, '*', '*.jsonl')], '.jsonl', '--trace')).toThrow(/only be in the file name/);
