@@ -11,9 +11,22 @@
  */
 import { inputError } from '../errors.js';
 import { summarizeInPlace, round } from '../util/stats.js';
-import type { RunAnalysis } from './analyse.js';
+import type { ChainResult } from '../trace/chain.js';
+import type { RunRecord } from '../trace/schema.js';
+import type { DeterminismResult } from '../validate/determinism.js';
+import type { ReportCollector } from './collect.js';
+import type { LogBinding } from './log-binding.js';
 import { LIMITS } from './matrix.js';
 import type { Criterion, CriterionId, Report } from './schema.js';
+
+/** What one shard's scan gave (offline/report-pass.ts's RunAnalysis). */
+interface ShardFigures {
+  scan: { run: RunRecord; chain: ChainResult | null };
+  c: ReportCollector;
+  determinism: DeterminismResult;
+  logBinding: LogBinding;
+  errors: { count: number };
+}
 
 export interface ShardPart {
   /** `shard 2/3` */
@@ -22,7 +35,7 @@ export interface ShardPart {
   count: number;
   trace: string;
   log: string;
-  a: RunAnalysis;
+  a: ShardFigures;
   /** The shard judged alone, by the single-trace code. */
   alone: Report;
 }

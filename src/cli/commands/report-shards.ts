@@ -7,7 +7,7 @@
  */
 import { inputError, usageError } from '../../errors.js';
 import { findLogs, isSet, judgeComplete, judgePartition, loadShardSet, shardName, type ShardMember } from '../../cluster/trace-set.js';
-import { analyseRun } from '../../report/analyse.js';
+import { analyseRun } from '../../offline/report-pass.js';
 import { buildReport } from '../../report/build.js';
 import { judgeCompletion, judgeEvidence } from '../../report/evidence.js';
 import { renderHtml } from '../../report/html.js';

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { inputError, usageError } from '../../errors.js';
 import { requireDistinct, requireWritableFile } from '../../runtime/paths.js';
-import { analyseRun } from '../../report/analyse.js';
+import { analyseRun } from '../../offline/report-pass.js';
 import { buildReport } from '../../report/build.js';
 import { judgeCompletion, judgeEvidence } from '../../report/evidence.js';
 import { renderHtml } from '../../report/html.js';

@@ -11,7 +11,7 @@
 import { loadShardSet, judgeComplete, judgePartition, isSet, shardName, type ShardMember } from '../../cluster/trace-set.js';
 import { ownerOf } from '../../cluster/shard.js';
 import { traceKey } from '../../trace/chain.js';
-import { checkTrace, type TraceCheck } from '../../validate/check-trace.js';
+import { checkTrace, type TraceCheck } from '../../offline/validate-pass.js';
 import { lastRecordMs } from '../../validate/window.js';
 import { validate, type ValidateOptions } from './validate.js';
 

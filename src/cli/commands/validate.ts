@@ -9,7 +9,7 @@
  * the runbook's T+5) is noted, not failed: `trader report` is where an unfinished run fails.
  */
 import type { DeterminismResult } from '../../validate/determinism.js';
-import { checkTrace } from '../../validate/check-trace.js';
+import { checkTrace } from '../../offline/validate-pass.js';
 import { lastRecordMs } from '../../validate/window.js';
 import { traceKey } from '../../trace/chain.js';
 

@@ -2,15 +2,16 @@
  * One run's part of the report: its trace scanned once (figures, validate's determinism check,
  * the chain, the log bound to the trace line by line) and its log's ERROR/EXCEPTION lines, read at
  * the same time. `trader report` judges one of these; a report over shards judges several
- * (shard-report.ts).
+ * (report/shard-merge.ts). It lives beside the scan: the scan's chunks run report's and validate's
+ * analyzers, so those folders cannot import the scan back.
  */
-import { scanTrace, type TraceScan } from '../offline/scan.js';
+import { scanTrace, type TraceScan } from './scan.js';
 import type { RunRecord } from '../trace/schema.js';
 import { chainVerdict, type ChainVerdict } from '../validate/chain-verdict.js';
 import { DeterminismChecker, type DeterminismResult } from '../validate/determinism.js';
-import { ReportCollector } from './collect.js';
-import { LogBinder, type LogBinding } from './log-binding.js';
-import { scanLogErrors } from './log-errors.js';
+import { ReportCollector } from '../report/collect.js';
+import { LogBinder, type LogBinding } from '../report/log-binding.js';
+import { scanLogErrors } from '../report/log-errors.js';
 
 export interface RunAnalysis {
   scan: TraceScan;

@@ -2,10 +2,10 @@
  * validate's check of one trace: every decision re-executed (determinism.ts) and the hash chain
  * verified, in one scan. `trader validate` runs it on one trace, or on each shard of a run.
  */
-import { scanTrace, type TraceScan } from '../offline/scan.js';
+import { scanTrace, type TraceScan } from './scan.js';
 import type { RunRecord } from '../trace/schema.js';
-import { chainVerdict, type ChainVerdict } from './chain-verdict.js';
-import { DeterminismChecker, type DeterminismResult } from './determinism.js';
+import { chainVerdict, type ChainVerdict } from '../validate/chain-verdict.js';
+import { DeterminismChecker, type DeterminismResult } from '../validate/determinism.js';
 
 export interface TraceCheck {
   scan: TraceScan;
