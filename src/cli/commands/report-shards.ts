@@ -33,8 +33,8 @@ export async function reportAny(opts: AnyReportOptions): Promise<number> {
   const { logs, traces, ...rest } = opts;
   if (!isSet(traces)) {
     if (logs.length === 0) throw usageError("required option '--log <file>' not specified");
-    if (logs.length > 1) throw usageError(`--log: ${logs.length} logs for one trace; several logs go with several traces (the shards of a run)`);
-    return report({ ...rest, log: logs[0] as string, trace: traces[0] as string });
+    // As before --log took several files: given again for one trace, the last one counts (scripts repeat it to override).
+    return report({ ...rest, log: logs[logs.length - 1] as string, trace: traces[0] as string });
   }
   return reportShards(opts);
 }
