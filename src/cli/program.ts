@@ -60,16 +60,16 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('report')
     .alias('generate-report')
     .description('the post-run Go/No-Go report from the log and the trace')
-    .option('--log <files...>', 'the human log of the run (required for one trace); for shards: their logs (paths, a glob, a directory), default: the .log beside each trace whose RUN_STARTED names its run', [])
+    .option('--log <files...>', 'the human log of the run (required for one trace); for shards: their logs (paths, a glob, a directory), default: the .log beside each trace whose RUN_STARTED names its run')
     .requiredOption('--trace <files...>', 'the JSONL trace of the run; or a sharded run\'s traces: several paths, a glob or a directory (one verdict)')
     .option('--output <file>', 'the JSON report', 'reports/market_open_validation.json')
     .option('--html <file>', 'also write an HTML page with charts')
     .option('--smoke <file>', 'the smoke result to include', 'reports/smoke.json')
     .option('--waive <list>', `criteria not exercised that may pass anyway: ${CRITERIA.join(',')}`, criteriaArg, [])
     .option('--reexecute', 'accepted for old scripts; every report re-executes every decision, as validate does')
-    .action(async (opts: { log: string[]; trace: string[]; output: string; html?: string; smoke: string; waive: CriterionId[]; reexecute?: boolean }) => {
+    .action(async (opts: { log?: string[]; trace: string[]; output: string; html?: string; smoke: string; waive: CriterionId[]; reexecute?: boolean }) => {
       const { reportAny } = await import('./commands/report-shards.js');
-      setExitCode(await reportAny({ logs: opts.log, traces: opts.trace, output: opts.output, smoke: opts.smoke, waive: opts.waive, ...(opts.html ? { html: opts.html } : {}) }));
+      setExitCode(await reportAny({ logs: opts.log ?? [], traces: opts.trace, output: opts.output, smoke: opts.smoke, waive: opts.waive, ...(opts.html ? { html: opts.html } : {}) }));
     });
 
   program
