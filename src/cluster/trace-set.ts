@@ -14,7 +14,7 @@ import { inputError, usageError } from '../errors.js';
 import { runRecordSchema, type RunRecord } from '../trace/schema.js';
 import { ownerOf } from './shard.js';
 
-export type ShardField = NonNullable<RunRecord['shard']>;
+type ShardField = NonNullable<RunRecord['shard']>;
 
 export interface ShardMember {
   path: string;
@@ -23,7 +23,7 @@ export interface ShardMember {
 }
 
 /** A row of the verdict: passed, and one line saying what was seen. */
-export interface SetRow {
+interface SetRow {
   pass: boolean;
   observed: string;
 }

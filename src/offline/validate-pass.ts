@@ -13,7 +13,7 @@ export interface TraceCheck {
   chain: ChainVerdict;
 }
 
-export interface TraceCheckOptions {
+interface TraceCheckOptions {
   /** Only these symbols (default: all); `required(run)` must each have decisions (default: the run's symbols). */
   symbols?: string[];
   required?: (run: RunRecord) => string[];

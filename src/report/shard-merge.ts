@@ -40,7 +40,7 @@ export interface ShardPart {
   alone: Report;
 }
 
-export interface MergeInputs {
+interface MergeInputs {
   parts: ShardPart[];
   complete: { pass: boolean; observed: string };
   partition: { pass: boolean; observed: string };

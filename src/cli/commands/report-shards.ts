@@ -20,7 +20,7 @@ import { requireDistinct, requireWritableFile } from '../../runtime/paths.js';
 import { traceKey } from '../../trace/chain.js';
 import { readSmoke, report, writeOutput } from './report.js';
 
-export interface AnyReportOptions {
+interface AnyReportOptions {
   logs: string[];
   traces: string[];
   output: string;
