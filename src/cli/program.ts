@@ -9,6 +9,8 @@ import { CRITERIA, type CriterionId } from '../report/schema.js';
 import { TRADER_VERSION } from '../version.js';
 import { usageError } from '../errors.js';
 import { examplesHelp } from './help-examples.js';
+import { parseShard, type ShardSpec } from '../cluster/partition.js';
+import { shardFileName } from '../cluster/files.js';
 import { durationArg, integerArg, pidArg, portArg, positiveNumberArg, rateArg, symbolsArg, criteriaArg } from './parsers.js';
 
 export function buildProgram(setExitCode: (code: number) => void): Command {
@@ -36,8 +38,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--quiet', 'no log lines echoed to stdout and no live status view: a plain status line every 10 s')
     .option('--metrics-port <n>', 'serve Prometheus /metrics and /healthz on this port (0 = any free port; the URL is printed)', portArg)
     .option('--metrics-host <host>', 'interface for --metrics-port (default 127.0.0.1)')
-    .action(async (opts: RunFlags) => {
+    .option('--shard <i/N>', 'run shard i of N (1-based): only the symbols whose partition (FNV-1a mod N) is i-1; default file names get .shard-i-of-N', parseShard)
+    .action(async (opts: RunFlags, cmd: Command) => {
       const { run } = await import('./commands/run.js');
+      // Shards started with one command line must not share files: a name the operator did not give becomes the shard's own.
+      if (opts.shard) for (const k of ['logFile', 'traceFile', 'pidFile'] as const) if (cmd.getOptionValueSource(k) === 'default') opts[k] = shardFileName(opts[k], opts.shard);
       setExitCode(await run(opts));
     });
 
@@ -45,29 +50,29 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .command('validate')
     .alias('validate-determinism')
     .description('re-execute every recorded decision and check determinism and cross-symbol independence')
-    .requiredOption('--trace <file>', 'the JSONL trace of a run')
+    .requiredOption('--trace <files...>', 'the JSONL trace of a run; or a sharded run\'s traces: several paths, a glob or a directory (one verdict)')
     .option('--symbols <list>', 'symbols to check (default: the run\'s symbols)', symbolsArg)
     .option('--window <time>', 'only the trailing window ending at the last record (e.g. 5min)', durationArg)
     .option('--json', 'print one JSON object instead of the lines')
-    .action(async (opts: { trace: string; symbols?: string[]; window?: number; json?: boolean }) => {
-      const { validate } = await import('./commands/validate.js');
-      setExitCode(await validate({ trace: opts.trace, json: opts.json === true, ...(opts.symbols ? { symbols: opts.symbols } : {}), ...(opts.window !== undefined ? { windowMs: opts.window } : {}) }));
+    .action(async (opts: { trace: string[]; symbols?: string[]; window?: number; json?: boolean }) => {
+      const { validateAny } = await import('./commands/validate-shards.js');
+      setExitCode(await validateAny({ traces: opts.trace, json: opts.json === true, ...(opts.symbols ? { symbols: opts.symbols } : {}), ...(opts.window !== undefined ? { windowMs: opts.window } : {}) }));
     });
 
   program
     .command('report')
     .alias('generate-report')
     .description('the post-run Go/No-Go report from the log and the trace')
-    .requiredOption('--log <file>', 'the human log of the run')
-    .requiredOption('--trace <file>', 'the JSONL trace of the run')
+    .option('--log <files...>', 'the human log of the run (required for one trace); for shards: their logs (paths, a glob, a directory), default: the .log beside each trace whose RUN_STARTED names its run')
+    .requiredOption('--trace <files...>', 'the JSONL trace of the run; or a sharded run\'s traces: several paths, a glob or a directory (one verdict)')
     .option('--output <file>', 'the JSON report', 'reports/market_open_validation.json')
     .option('--html <file>', 'also write an HTML page with charts')
     .option('--smoke <file>', 'the smoke result to include', 'reports/smoke.json')
     .option('--waive <list>', `criteria not exercised that may pass anyway: ${CRITERIA.join(',')}`, criteriaArg, [])
     .option('--reexecute', 'accepted for old scripts; every report re-executes every decision, as validate does')
-    .action(async (opts: { log: string; trace: string; output: string; html?: string; smoke: string; waive: CriterionId[]; reexecute?: boolean }) => {
-      const { report } = await import('./commands/report.js');
-      setExitCode(await report({ log: opts.log, trace: opts.trace, output: opts.output, smoke: opts.smoke, waive: opts.waive, ...(opts.html ? { html: opts.html } : {}) }));
+    .action(async (opts: { log?: string[]; trace: string[]; output: string; html?: string; smoke: string; waive: CriterionId[]; reexecute?: boolean }) => {
+      const { reportAny } = await import('./commands/report-shards.js');
+      setExitCode(await reportAny({ logs: opts.log ?? [], traces: opts.trace, output: opts.output, smoke: opts.smoke, waive: opts.waive, ...(opts.html ? { html: opts.html } : {}) }));
     });
 
   program
@@ -205,6 +210,7 @@ export interface RunFlags {
   quiet?: boolean;
   metricsPort?: number;
   metricsHost?: string;
+  shard?: ShardSpec;
 }
 
 interface KillSwitchFlags {

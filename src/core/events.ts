@@ -161,6 +161,18 @@ const SPECS = {
   SYMBOL_REMOVED: spec<{ symbol: string; position: number }>({ level: 'info', text: (p) => `symbol=${p.symbol} position=${p.position} held` }),
   SYMBOLS_UNCHANGED: spec<{ symbols: string[] }>({ level: 'info', text: (p) => `symbols=${p.symbols.join(',')}`, fields: () => ({}) }),
 
+  // --- shards (`trader run --shard i/N`, cluster/)
+  /** Which of the given symbols this shard owns (the others run on their own shards). */
+  SHARD_ASSIGNED: spec<{ index: number; count: number; partition: string; symbols: string[]; symbols_all: string[] }>({
+    level: 'info',
+    text: (p) => `shard=${p.index}/${p.count} partition=${p.partition} symbols=${p.symbols.join(',') || 'none'} of ${p.symbols_all.join(',')}${p.symbols.length ? '' : ' (this shard owns none of them: it runs, watches its feed and the kill switch, and heartbeats idle)'}`,
+  }),
+  /** A symbol given to this shard (at start or by a SIGUSR1 reload) that another shard owns: left to it. */
+  SHARD_SYMBOL_SKIPPED: spec<{ symbol: string; owner: number; count: number; index: number; on: 'start' | 'reload' }>({
+    level: 'info',
+    text: (p) => `symbol=${p.symbol} belongs to shard ${p.owner}/${p.count}, not this shard ${p.index}/${p.count}; left to it`,
+  }),
+
   // --- the feed
   FEED_CONNECTED: spec<Tagged & { venue: string; url: string; connection: number; symbols: string[] }>({ level: 'info', text: (p) => `venue=${p.venue} url=${p.url} symbols=${p.symbols.join(',')}${tag(p)}`, fields: (p) => ({ url: p.url, connection: p.connection, source: p.source, venue: p.venue }) }),
   RECONNECT_SUCCESS: spec<Tagged & { url: string; connection: number; attempt: number; downtime_ms: number | null; symbols: string[] }>({
@@ -194,6 +206,8 @@ const SPECS = {
   // --- liveness
   HEARTBEAT_OK: spec<Heartbeat>({ level: 'info', text: (p) => `${heartbeatText(p)}${stateText(p.state)}`, fields: heartbeatFields }),
   HEARTBEAT_DEGRADED: spec<Heartbeat & { dropped_since: number }>({ level: 'warn', text: (p) => `${heartbeatText(p)} dropped_since=${p.dropped_since} (data arrives, none accepted)${stateText(p.state)}`, fields: (p) => ({ ...heartbeatFields(p), dropped_since: p.dropped_since }) }),
+  /** A runner with no symbol at all (a shard that owns none): alive, its feed and kill switch watched. */
+  HEARTBEAT_IDLE: spec<Record<never, never>>({ level: 'info', text: () => 'symbols=none (running, nothing to decide; a SIGUSR1 reload can add a symbol this runner owns)' }),
   HEARTBEAT_NO_DATA: spec<{ symbol: string; received: number; waited_ms: number; unknown: boolean; state: string }>({
     level: 'warn',
     text: (p) => `${p.symbol} ${p.unknown ? 'unknown to the feed' : `no data yet (received=${p.received} accepted=0)`} waiting=${secs(p.waited_ms, 1)}${stateText(p.state)}`,

@@ -74,8 +74,9 @@ export class ReportCollector {
   summary: { decisions: unknown; orders: unknown } | null = null;
   private halted = false;
 
-  constructor(readonly run: RunRecord) {
-    this.charts = new ChartSeries(Date.parse(run.started_at));
+  /** `charts`: a series shared by several runs' collectors (the shards of one run, on one time axis). */
+  constructor(readonly run: RunRecord, charts?: ChartSeries) {
+    this.charts = charts ?? new ChartSeries(Date.parse(run.started_at));
     for (const s of run.symbols) this.figures(s);
   }
 

@@ -12,7 +12,7 @@ import { summarizeInPlace } from '../util/stats.js';
 import type { MemoryTrend } from '../safety/memory.js';
 
 /** The runbook's thresholds: the report judges by these whatever the run's config said. */
-const LIMITS = { latencyAvgMs: 150, killSwitchMs: 10_000, memoryGrowth: 0.05, staleMs: 5_000 } as const;
+export const LIMITS = { latencyAvgMs: 150, killSwitchMs: 10_000, memoryGrowth: 0.05, staleMs: 5_000 } as const;
 
 export interface MatrixInputs {
   c: ReportCollector;

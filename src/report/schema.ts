@@ -1,7 +1,8 @@
 /** The report JSON written to --output: its shape, checked by the tests and documented in README. */
 import { z } from 'zod';
 
-export const CRITERIA = ['run_complete', 'evidence', 'staleness', 'determinism', 'latency', 'kill_switch', 'errors', 'reconnects', 'memory', 'smoke'] as const;
+/** shards_complete and shard_partition are rows of a report over a sharded run's traces only. */
+export const CRITERIA = ['run_complete', 'evidence', 'staleness', 'determinism', 'latency', 'kill_switch', 'errors', 'reconnects', 'memory', 'smoke', 'shards_complete', 'shard_partition'] as const;
 export type CriterionId = (typeof CRITERIA)[number];
 
 const latency = z.object({ count: z.number(), avg: z.number(), p50: z.number(), p95: z.number(), p99: z.number(), max: z.number() });
@@ -85,6 +86,24 @@ export const reportSchema = z.object({
     log: z.object({ pass: z.boolean(), format: z.enum(['text', 'json']).nullable(), level: z.string().nullable(), matched: z.number(), first_mismatch: z.string().nullable() }),
     figures: z.object({ pass: z.boolean(), issues: z.array(z.string()) }),
   }),
+  /** A report over a sharded run's traces: each shard's own files and verdict (absent for one trace). */
+  shards: z
+    .array(
+      z.object({
+        index: z.number(),
+        count: z.number(),
+        trace: z.string(),
+        log: z.string(),
+        run_id: z.string(),
+        pid: z.number(),
+        symbols: z.array(z.string()),
+        /** The shard judged alone (its own matrix): a NOT_EXERCISED row there may pass over all shards. */
+        decision: z.enum(['GO', 'NO-GO']),
+        failed: z.array(z.string()),
+        chain: z.object({ pass: z.boolean(), text: z.string(), records: z.number().nullable(), head: z.string().nullable() }),
+      }),
+    )
+    .optional(),
 });
 
 export type Report = z.infer<typeof reportSchema>;

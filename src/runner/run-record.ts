@@ -20,6 +20,8 @@ export interface RunDescription {
   strategy: Strategy;
   /** The absolute directory the strategy's module or command was resolved from. */
   strategyBaseDir: string;
+  /** `--shard i/N`: the run record's shard field (null when unsharded). */
+  shard?: RunRecordBase['shard'];
 }
 
 /** The trace's first record: everything needed to re-execute and judge the run offline. */
@@ -43,6 +45,7 @@ export function buildRunRecord(run: RunDescription): RunRecordBase {
     feed: { venue: run.venue, url: run.url },
     timezone: config.timezone,
     thresholds: { max_lag_ms: config.staleness.max_lag, max_positions: config.max_positions, kill_switch_file: run.killSwitchFile },
+    shard: run.shard ?? null,
   };
 }
 

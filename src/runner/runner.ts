@@ -13,7 +13,7 @@ import type { StrategyLog } from './strategy-log.js';
 import { SafetyMonitor } from '../safety/monitor.js';
 import type { Bus } from '../core/bus.js';
 import { EV, type RunTotals } from '../core/events.js';
-import type { Journal } from '../trace/journal.js';
+import type { Journal, RunRecordBase } from '../trace/journal.js';
 import type { CaptureWriter } from '../trace/capture.js';
 import { RunStats } from '../telemetry/run-stats.js';
 import { RateLimiter } from '../util/rate-limiter.js';
@@ -49,6 +49,8 @@ export interface RunnerOptions {
   strategyLog: StrategyLog;
   /** A venue refused a feed for good (FEED_FATAL is logged first): the caller ends the run. */
   onFeedFatal?: (cause: string) => void;
+  /** `--shard i/N`: recorded in the run record (the caller has already kept only this shard's symbols). */
+  shard?: RunRecordBase['shard'];
 }
 
 const PARSE_ERROR_LOG_EVERY_MS = 1000;
@@ -236,6 +238,8 @@ export class Runner {
     const now = this.options.now();
     const { bus } = this.options;
     const state = this.safety.snapshot;
+    // A shard that owns none of the symbols still says it is alive.
+    if (this.path.symbols.length === 0) bus.emit({ name: EV.HEARTBEAT_IDLE });
     for (const s of this.safety.liveness()) {
       if (s.stale) continue;
       if (s.lastRecvMs === undefined) {

@@ -70,6 +70,12 @@ export const runRecordSchema = z.object({
   /** The log the run wrote beside the trace: the records at or above this level, in this format. */
   log_level: z.enum(['debug', 'info', 'warn', 'error']).optional(),
   log_format: z.enum(['text', 'json']).optional(),
+  /**
+   * `trader run --shard i/N` (cluster/partition.ts): this run's 1-based index of `count` shards, how
+   * symbols are partitioned, and the whole symbol list every shard was given (this run kept those it
+   * owns). null when unsharded; absent in traces written before shards existed.
+   */
+  shard: z.object({ index: z.number().int(), count: z.number().int(), partition: z.literal('fnv1a32'), symbols_all: z.array(z.string()) }).nullable().optional(),
 });
 
 export const decisionRecordSchema = z.object({

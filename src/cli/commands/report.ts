@@ -9,20 +9,14 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { inputError, usageError } from '../../errors.js';
 import { requireDistinct, requireWritableFile } from '../../runtime/paths.js';
+import { analyseRun } from '../../offline/report-pass.js';
 import { buildReport } from '../../report/build.js';
-import { ReportCollector } from '../../report/collect.js';
 import { judgeCompletion, judgeEvidence } from '../../report/evidence.js';
 import { renderHtml } from '../../report/html.js';
-import { LogBinder, type LogBinding } from '../../report/log-binding.js';
-import { scanLogErrors } from '../../report/log-errors.js';
 import { buildMatrix } from '../../report/matrix.js';
 import { renderTable } from '../../report/render.js';
 import type { CriterionId } from '../../report/schema.js';
-import { scanTrace } from '../../offline/scan.js';
 import { traceKey } from '../../trace/chain.js';
-import type { RunRecord } from '../../trace/schema.js';
-import { chainVerdict } from '../../validate/chain-verdict.js';
-import { DeterminismChecker } from '../../validate/determinism.js';
 import { runStillGoing } from '../../report/in-progress.js';
 
 export interface ReportOptions {
@@ -47,35 +41,12 @@ export async function report(opts: ReportOptions): Promise<number> {
   ]);
   requireWritableFile({ flag: '--output', path: opts.output });
   if (opts.html) requireWritableFile({ flag: '--html', path: opts.html });
-  // The log and the trace are read at the same time; a missing log fails at once.
-  const [errors, scan] = await Promise.all([
-    scanLogErrors(opts.log),
-    scanTrace(opts.trace, { traceKey: key }, (run) => {
-      const c = new ReportCollector(run);
-      const options = { required: run.symbols };
-      const checker = new DeterminismChecker(options);
-      const binder = run.log_level && run.log_format ? new LogBinder(opts.log, opts.trace, run.log_format, run.run_id) : undefined;
-      const log = run.log_level && run.log_format ? { level: run.log_level, format: run.log_format, timezone: run.timezone } : null;
-      return {
-        task: { run, checker: options, figures: true, log },
-        merge: (r, lineOffset) => {
-          checker.merge(r.determinism, lineOffset);
-          if (r.figures) c.merge(r.figures);
-          if (r.log) binder?.merge(r.log, lineOffset);
-        },
-        state: { c, checker, binder },
-      };
-    }),
-  ]);
-  const { c, checker, binder } = scan.state;
-  const logBinding = binder?.finish() ?? unbound(scan.run);
+  const { scan, c, determinism, chain, logBinding, errors } = await analyseRun(opts.log, opts.trace, key);
   if (!c.endedAt) {
     const going = runStillGoing(scan.run.pid);
     if (going) throw inputError(`${opts.trace}: the run is still in progress (pid ${scan.run.pid}, ${going}; no RUN_STOPPED yet): report once it has stopped`);
   }
   const smoke = readSmoke(opts.smoke);
-  const determinism = checker.finish();
-  const chain = chainVerdict(scan.run, scan.chain, key !== undefined);
   const evidence = judgeEvidence(scan.run, chain, scan.chain, logBinding, determinism, c);
   const completion = judgeCompletion(c, scan.cutLastLine);
   const matrix = buildMatrix({ c, determinism, evidence, completion, errorLines: errors.count, smoke, waive: opts.waive });
@@ -89,12 +60,7 @@ export async function report(opts: ReportOptions): Promise<number> {
   return result.decision === 'GO' ? 0 : 1;
 }
 
-/** A run record without log_level/log_format (an older trader): the log cannot be checked against it. */
-function unbound(run: RunRecord): LogBinding {
-  return { pass: false, matched: 0, mismatch: `the run record has no log_level/log_format (run ${run.run_id}): the log cannot be checked against the trace` };
-}
-
-function writeOutput(flag: string, path: string, text: string): void {
+export function writeOutput(flag: string, path: string, text: string): void {
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, text);
@@ -103,7 +69,7 @@ function writeOutput(flag: string, path: string, text: string): void {
   }
 }
 
-function readSmoke(path: string): { passed: boolean; path: string } | undefined {
+export function readSmoke(path: string): { passed: boolean; path: string } | undefined {
   if (!existsSync(path)) return undefined;
   let value: unknown;
   try {

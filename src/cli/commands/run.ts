@@ -12,6 +12,7 @@ import { calendarWarning } from '../../calendar/nyse.js';
 import { startEmbeddedFeed, type EmbeddedFeed } from '../../runner/embedded-feed.js';
 import type { FeedSource } from '../../runner/feed-switch.js';
 import { Runner } from '../../runner/runner.js';
+import { ShardFilter } from '../../cluster/shard.js';
 import { strategyRecord } from '../../runner/run-record.js';
 import { StrategyLog } from '../../runner/strategy-log.js';
 import { resolveStrategy } from '../../strategy/registry.js';
@@ -57,12 +58,15 @@ async function runMasked(flags: RunFlags, secrets: Needle[]): Promise<number> {
   const config = loaded.config;
   for (const url of [config.feeds.primary.url, config.feeds.fallback?.url]) if (url) secrets.push(...urlSecrets(url));
   const redact = redactor(secrets);
-  const symbols = flags.symbols ?? config.symbols;
+  const given = flags.symbols ?? config.symbols;
+  // A shard runs only the given symbols it owns (cluster/partition.ts); the others are its siblings'.
+  const shard = flags.shard ? new ShardFilter(flags.shard, given) : undefined;
+  const symbols = shard ? shard.keep(given) : given;
   const env = readFlags(process.env);
   const venue: Venue = flags.feed ?? config.feeds.primary.venue;
 
-  if (!env.FLAG_MULTI_SYMBOL && symbols.length > 1) {
-    throw new TraderError('E_FLAG_REFUSED', `FLAG_MULTI_SYMBOL=0 allows one symbol, got ${symbols.length} (${symbols.join(',')}); unset the flag or pass one symbol`);
+  if (!env.FLAG_MULTI_SYMBOL && given.length > 1) {
+    throw new TraderError('E_FLAG_REFUSED', `FLAG_MULTI_SYMBOL=0 allows one symbol, got ${given.length} (${given.join(',')}); unset the flag or pass one symbol`);
   }
   if (!env.FLAG_REALTIME && LIVE_VENUES.has(venue)) {
     throw new TraderError('E_FLAG_REFUSED', `FLAG_REALTIME=0 refuses live feeds, got --feed ${venue}; use replay or synthetic`);
@@ -109,7 +113,7 @@ async function runMasked(flags: RunFlags, secrets: Needle[]): Promise<number> {
     } catch (err) {
       throw usageError(`run directory ${dir}: cannot register this runner (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set TRADER_RUN_DIR to a writable directory`);
     }
-    return await runLocked(flags, { config, path: loaded.path, digest: loaded.digest }, { symbols, env, venue, redact, drillLeakBytesPerSample, metrics }, owner);
+    return await runLocked(flags, { config, path: loaded.path, digest: loaded.digest }, { symbols, shard, env, venue, redact, drillLeakBytesPerSample, metrics }, owner);
   } finally {
     await metrics?.close();
     unregister?.();
@@ -119,6 +123,7 @@ async function runMasked(flags: RunFlags, secrets: Needle[]): Promise<number> {
 
 interface Resolved {
   symbols: string[];
+  shard: ShardFilter | undefined;
   env: ReturnType<typeof readFlags>;
   venue: Venue;
   redact: Redact;
@@ -128,7 +133,7 @@ interface Resolved {
   metrics: MetricsEndpoint | undefined;
 }
 
-async function runLocked(flags: RunFlags, loaded: { config: Config; path: string; digest: string }, { symbols, env, venue, redact, drillLeakBytesPerSample, metrics }: Resolved, owner: RunEntry): Promise<number> {
+async function runLocked(flags: RunFlags, loaded: { config: Config; path: string; digest: string }, { symbols, shard, env, venue, redact, drillLeakBytesPerSample, metrics }: Resolved, owner: RunEntry): Promise<number> {
   const { config } = loaded;
   // A closed stdout (`trader run | head`) stops the echo and nothing else: the run goes on.
   let stdoutOpen = true;
@@ -224,17 +229,17 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
       throw usageError(`--record ${flags.record ?? ''}: cannot write the capture (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
     let stopForFeedFatal: (cause: string) => void = () => undefined;
-    const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, bus, now: wallClock, strategy: plugin, strategyBaseDir, strategyLog, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}), onFeedFatal: (cause) => stopForFeedFatal(cause) });
+    const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, bus, now: wallClock, strategy: plugin, strategyBaseDir, strategyLog, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}), ...(shard ? { shard: shard.record } : {}), onFeedFatal: (cause) => stopForFeedFatal(cause) });
 
     writeFileSync(owner.pid_file, `${process.pid}\n`);
-    say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
+    say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); ${shard ? `shard ${shard.spec.index}/${shard.spec.count}, ` : ''}symbols ${symbols.join(',') || 'none'}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
     say(`trader run: log ${flags.logFile}, trace ${flags.traceFile}, kill switch ${owner.kill_switch}\n`);
     if (metrics) say(`trader run: metrics ${metrics.url}, health ${metrics.healthUrl}\n`);
     // The runbook's drill needs the open: say so before starting a US equity feed on a day the NYSE does not keep it.
     const closedMarket = followsNyseCalendar(venue) ? calendarWarning(wallClock()) : undefined;
     if (closedMarket) say(`trader run: warning: ${closedMarket}\n`);
 
-    const stopper = waitForStop(flags.duration, () => reloadSymbols(flags.config, runner, bus, flags.symbols));
+    const stopper = waitForStop(flags.duration, () => reloadSymbols(flags.config, runner, bus, flags.symbols, shard));
     let failure: WriteFailure | undefined;
     stopForWriteFailure = (f) => {
       if (failure) return;
@@ -256,6 +261,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     }
     terminal.start();
     runner.start();
+    shard?.announce(bus);
     // After RUN_STARTED, the first line of the log: what the strategy said until now follows it.
     strategyLog.attach(bus, `${plugin.identity.name}@${plugin.identity.version}`, () => runner.haltStrategy());
     const reason = await stopper.reason;
@@ -315,9 +321,9 @@ function waitForStop(durationMs: number | undefined, onReload: () => void): { re
 /**
  * SIGUSR1: the config file's symbol list becomes the runner's, except that symbols given with
  * --symbols at start stay (the command line pins them); a config that no longer loads is logged
- * and ignored, the run goes on with its current symbols.
+ * and ignored, the run goes on with its current symbols. A shard keeps only the symbols it owns.
  */
-function reloadSymbols(configPath: string, runner: Runner, bus: Bus, pinned: string[] | undefined): void {
+function reloadSymbols(configPath: string, runner: Runner, bus: Bus, pinned: string[] | undefined, shard: ShardFilter | undefined): void {
   let config: Config;
   try {
     config = loadConfig(configPath).config;
@@ -328,7 +334,8 @@ function reloadSymbols(configPath: string, runner: Runner, bus: Bus, pinned: str
   const next = [...(pinned ?? [])];
   for (const s of config.symbols) if (!next.includes(s)) next.push(s);
   bus.emit({ name: EV.CONFIG_RELOADED, config: configPath, symbols: next });
-  runner.setSymbols(next);
+  // A shard takes the symbols it owns; each other symbol is named once as its owner's.
+  runner.setSymbols(shard ? shard.reload(bus, next) : next);
 }
 
 /** TRADER_TRACE_KEY, when set, keys the trace's chain (never written anywhere). */

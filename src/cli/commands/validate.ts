@@ -8,10 +8,9 @@
  * a chain that does not verify. A trace not yet sealed by RUN_STOPPED (a run still going, as at
  * the runbook's T+5) is noted, not failed: `trader report` is where an unfinished run fails.
  */
-import { DeterminismChecker, type DeterminismResult } from '../../validate/determinism.js';
-import { chainVerdict } from '../../validate/chain-verdict.js';
+import type { DeterminismResult } from '../../validate/determinism.js';
+import { checkTrace } from '../../offline/validate-pass.js';
 import { lastRecordMs } from '../../validate/window.js';
-import { scanTrace } from '../../offline/scan.js';
 import { traceKey } from '../../trace/chain.js';
 
 export interface ValidateOptions {
@@ -24,13 +23,7 @@ export interface ValidateOptions {
 export async function validate(opts: ValidateOptions): Promise<number> {
   const fromMs = opts.windowMs === undefined ? undefined : lastRecordMs(opts.trace) - opts.windowMs;
   const key = traceKey(process.env);
-  const scan = await scanTrace(opts.trace, { traceKey: key }, (run) => {
-    const options = { required: opts.symbols ?? run.symbols, ...(opts.symbols ? { symbols: opts.symbols } : {}), ...(fromMs !== undefined ? { fromMs } : {}) };
-    const checker = new DeterminismChecker(options);
-    return { task: { run, checker: options, figures: false, log: null }, merge: (r, lineOffset) => checker.merge(r.determinism, lineOffset), state: checker };
-  });
-  const result = scan.state.finish();
-  const chain = chainVerdict(scan.run, scan.chain, key !== undefined);
+  const { scan, result, chain } = await checkTrace(opts.trace, key, { ...(opts.symbols ? { symbols: opts.symbols } : {}), ...(fromMs !== undefined ? { fromMs } : {}) });
   const seal = scan.chain?.stop?.seal ?? null;
   const pass = result.pass && chain.pass;
   const out = (line: string): void => {
