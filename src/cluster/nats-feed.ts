@@ -41,6 +41,8 @@ export class NatsFeed implements MarketFeed {
   private downSince: number | undefined;
   private stopped = false;
   private statusLoop: Promise<void> | undefined;
+  /** Bumped at each (re)creation: a consumer of an older one that comes up late is closed. */
+  private generation = 0;
   /** The last stream sequence handed to the runner. */
   private delivered = 0;
 
@@ -50,10 +52,6 @@ export class NatsFeed implements MarketFeed {
 
   get subscribed(): string[] {
     return [...this.symbols];
-  }
-
-  get lastDelivered(): number {
-    return this.delivered;
   }
 
   start(): void {
@@ -83,21 +81,38 @@ export class NatsFeed implements MarketFeed {
     void this.statusLoop;
   }
 
+  /**
+   * One ordered consumer from the sequence after the last one delivered. Re-created here after a
+   * reconnect rather than left to the client's own reset: after a server restart that reset was
+   * seen pulling batches of 0 and delivering nothing. Retried until it works or the feed stops
+   * (JetStream needs a moment after a restart to recover the stream).
+   */
   private async consume(): Promise<void> {
     const { nc, stream, startSeq, url, listener } = this.options;
-    try {
-      const js = jetstream(nc);
-      const consumer = await js.consumers.get(stream, {
-        filter_subjects: STREAM_SUBJECTS,
-        ...(startSeq <= 1 ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: startSeq }),
-      });
-      if (this.stopped) return;
-      this.messages = await consumer.consume({ max_messages: 2000, callback: (m) => this.onMessage(m) });
-      this.connection += 1;
-      listener.onConnected({ url, connection: this.connection, attempt: 1, downtimeMs: undefined });
-    } catch (err) {
-      if (this.stopped) return;
-      listener.onReconnectFailed({ url, attempt: 1, error: `ordered consumer on ${stream}: ${(err as Error).message.split('\n')[0] ?? ''}` });
+    const generation = ++this.generation;
+    for (let attempt = 1; !this.stopped && generation === this.generation; attempt++) {
+      const from = this.delivered > 0 ? this.delivered + 1 : startSeq;
+      try {
+        const consumer = await jetstream(nc).consumers.get(stream, {
+          filter_subjects: STREAM_SUBJECTS,
+          ...(from <= 1 ? { deliver_policy: DeliverPolicy.All } : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: from }),
+        });
+        const messages = await consumer.consume({ max_messages: 2000, callback: (m) => this.onMessage(m) });
+        if (this.stopped || generation !== this.generation) {
+          void messages.close();
+          return;
+        }
+        this.messages = messages;
+        if (this.connection === 0) {
+          this.connection = 1;
+          listener.onConnected({ url, connection: 1, attempt, downtimeMs: undefined });
+        }
+        return;
+      } catch (err) {
+        if (this.stopped || generation !== this.generation) return;
+        listener.onReconnectFailed({ url, attempt, error: `ordered consumer on ${stream}: ${(err as Error).message.split('\n')[0] ?? ''}` });
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+      }
     }
   }
 
@@ -107,6 +122,9 @@ export class NatsFeed implements MarketFeed {
       this.options.listener.onParseIssue({ kind: 'bad_shape', detail: `stream message ${m.seq} on ${m.subject} is not a market event` });
       return;
     }
+    // A message of a consumer being replaced can arrive after its successor's: the stream order rules.
+    if (m.seq <= this.delivered) return;
+    this.delivered = m.seq;
     const { event, recvMs } = carried;
     if (!this.symbols.has(event.symbol)) return;
     const bar = Math.floor(event.exchTs / this.options.barIntervalMs);
@@ -116,7 +134,6 @@ export class NatsFeed implements MarketFeed {
       // Recorded before the runner sees it: a restart resumes after this message, never before a bar it closed.
       if (last !== undefined) this.options.onCursor(m.seq);
     }
-    this.delivered = m.seq;
     // The receipt time is ingest's: every shard and a single process decide on the same clock.
     this.options.listener.onEvent(event, recvMs, process.hrtime.bigint());
   }
@@ -128,6 +145,10 @@ export class NatsFeed implements MarketFeed {
       if (s.type === 'disconnect') {
         this.downSince = Date.now();
         this.attempt = 0;
+        const old = this.messages;
+        this.messages = undefined;
+        this.generation += 1;
+        void old?.close().catch(() => undefined);
         listener.onDisconnected({ url, connection: this.connection, code: 1006, reason: 'NATS server connection lost' });
       } else if (s.type === 'reconnecting') {
         this.attempt += 1;
@@ -137,6 +158,7 @@ export class NatsFeed implements MarketFeed {
         this.connection += 1;
         listener.onConnected({ url, connection: this.connection, attempt: Math.max(1, this.attempt), downtimeMs: this.downSince === undefined ? undefined : Date.now() - this.downSince });
         this.downSince = undefined;
+        void this.consume();
       }
     }
   }

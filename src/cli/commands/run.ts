@@ -224,7 +224,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, bus, now: wallClock, strategy: plugin, strategyBaseDir, strategyLog, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}), onFeedFatal: (cause) => stopForFeedFatal(cause) });
 
     writeFileSync(owner.pid_file, `${process.pid}\n`);
-    say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',')}; feed ${primary.venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
+    say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); symbols ${symbols.join(',') || '(none of the list falls in this shard)'}; feed ${primary.venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
     say(`trader run: log ${flags.logFile}, trace ${flags.traceFile}, kill switch ${owner.kill_switch}\n`);
     // The runbook's drill needs the open: say so before starting a US equity feed on a day the NYSE does not keep it.
     const closedMarket = followsNyseCalendar(venue) ? calendarWarning(wallClock()) : undefined;
