@@ -301,7 +301,7 @@ const SPECS = {
   /** Ingest's own connection to the NATS server went down or came back (the client buffers publishes meanwhile). */
   NATS_DISCONNECTED: spec<{ url: string }>({ level: 'warn', text: (p) => `url=${p.url}; publishes are buffered until the reconnect` }),
   NATS_RECONNECTED: spec<{ url: string; downtime_ms: number }>({ level: 'info', text: (p) => `url=${p.url} downtime=${secs(p.downtime_ms, 2)}` }),
-  INGEST_STOPPED: spec<{ reason: string; published: number }>({ level: 'info', text: (p) => `reason=${p.reason} published=${p.published}` }),
+  INGEST_STOPPED: spec<{ reason: string; published: number; symbols: Record<string, number> }>({ level: 'info', text: (p) => `reason=${p.reason} published=${p.published} ${Object.entries(p.symbols).map(([s, n]) => `${s}=${n}`).join(' ')}` }),
 };
 
 type Specs = typeof SPECS;

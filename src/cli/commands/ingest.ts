@@ -143,7 +143,7 @@ async function ingestMasked(flags: IngestFlags, secrets: Needle[]): Promise<numb
     await feeds.stop();
     // What the client still buffers reaches the server before the stop is announced.
     await nc.flush().catch(() => undefined);
-    bus.emit({ name: EV.INGEST_STOPPED, reason, published });
+    bus.emit({ name: EV.INGEST_STOPPED, reason, published, symbols: Object.fromEntries([...counts].map(([symbol, c]) => [symbol, c.published])) });
     bus.emit({ name: EV.RUN_STOPPED, reason });
     journal.close();
     await nc.close();
