@@ -3,7 +3,7 @@
  * real `trader ingest` holding the replay feed, real `trader run --feed nats` shards. Each test
  * has its own server, so sessions never mix.
  */
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -221,6 +221,34 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     expect(r.code).toBe(0);
     for (const s of shards) await waitForLine(s.trace, /KILL_SWITCH_CLEARED/, 30_000);
     for (const s of shards) await stop(s);
+  }, 180_000);
+
+  it('a SIGUSR1 symbol change reaches the shard that owns each new symbol, and only that one', async () => {
+    const server = await nats();
+    const dir = tempDir('trader-cluster-');
+    const config = writeConfig(dir);
+    // Ingest carries all five; the shards' config starts with SPY (shard 2/2) and QQQ (shard 1/2).
+    const feeder = started(startCli(['ingest', '--config', config, '--symbols', SYMBOLS.join(','), '--nats-url', server.url, '--duration', '40s', '--log-file', join(dir, 'ingest.log'), '--trace-file', join(dir, 'ingest.jsonl'), '--quiet']));
+    await waitForLine(join(dir, 'ingest.log'), /INGEST_STARTED: /, 30_000);
+    const shardConfig = join(dir, 'shards.yaml');
+    const base = readFileSync(config, 'utf8');
+    writeFileSync(shardConfig, base.replace(/^symbols: .*$/m, 'symbols: [SPY, QQQ]'));
+    const shards = [shard(server.url, dir, shardConfig, 'a', '1/2'), shard(server.url, dir, shardConfig, 'b', '2/2')];
+    await waitFor(() => shards.every((s) => decisions(s.trace).length > 0), 60_000);
+    writeFileSync(shardConfig, base.replace(/^symbols: .*$/m, 'symbols: [SPY, QQQ, TSLA, ETH-USD]'));
+    for (const s of shards) s.cli.child.kill('SIGUSR1');
+    const [a, b] = shards as [Shard, Shard];
+    await waitFor(() => readTrace(b.trace).filter((r) => r.event === 'SYMBOL_ADDED').length === 2, 30_000);
+    await waitFor(() => decisions(b.trace).some((d) => d.symbol === 'TSLA') && decisions(b.trace).some((d) => d.symbol === 'ETH-USD'), 60_000);
+    await waitForLine(a.trace, /CONFIG_RELOADED/, 30_000);
+    for (const s of shards) await stop(s);
+    feeder.child.kill('SIGTERM');
+    await feeder.exited;
+    // TSLA and ETH-USD hash to 2/2 (FNV-1a mod 2 = 1): 1/2 keeps QQQ alone and decides nothing else.
+    expect(readTrace(b.trace).filter((r) => r.event === 'SYMBOL_ADDED').map((r) => r.symbol).sort()).toEqual(['ETH-USD', 'TSLA']);
+    expect(readTrace(a.trace).filter((r) => r.event === 'SYMBOL_ADDED')).toEqual([]);
+    expect(readTrace(a.trace).find((r) => r.event === 'CONFIG_RELOADED')?.symbols).toEqual(['QQQ']);
+    expect(new Set(decisions(a.trace).map((d) => d.symbol))).toEqual(new Set(['QQQ']));
   }, 180_000);
 
   it('bad input is one line and exit 2: no server, --shard 3/2, shards of one session with different N, a stream that cannot be created', async () => {
