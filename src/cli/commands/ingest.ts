@@ -25,6 +25,7 @@ import { traceKey } from '../../trace/chain.js';
 import { TRACE_SCHEMA_VERSION } from '../../trace/schema.js';
 import { TRADER_VERSION } from '../../version.js';
 import { redactor, urlSecrets, type Needle } from '../../util/redact.js';
+import { RateLimiter } from '../../util/rate-limiter.js';
 import { connectNats, firstLine } from '../../cluster/nats-connect.js';
 import { ENCODING, encodeEvent, subjectOf } from '../../cluster/md-codec.js';
 import { controlBucket, ensureStream, manager, shardsKey, STREAM_SUBJECTS } from '../../cluster/stream.js';
@@ -178,10 +179,17 @@ class Publisher {
 
 function listener(bus: Bus, primary: FeedSource, fallback: FeedSource | undefined, subscribed: () => string[], publisher: Publisher): SwitchListener {
   const tagged = fallback !== undefined;
+  const limiter = new RateLimiter(1000);
+  const byKind: Record<string, number> = {};
   const venueOf = (role: 'primary' | 'fallback'): string => (role === 'primary' ? primary.venue : (fallback?.venue ?? ''));
   return {
     onEvent: (event, recvMs) => publisher.publish(event.symbol, encodeEvent(event, recvMs), recvMs),
-    onParseIssue: (issue) => bus.emit({ name: EV.FEED_PARSE_ERROR, issue: { kind: issue.kind, detail: issue.detail }, total: 0, suppressed: 0, by_kind: {} }),
+    onParseIssue: (issue) => {
+      // Counted and rate-limited as the runner does: a garbage flood must not become a log flood.
+      byKind[issue.kind] = (byKind[issue.kind] ?? 0) + 1;
+      const hit = limiter.hit(EV.FEED_PARSE_ERROR, wallClock());
+      if (hit) bus.emit({ name: EV.FEED_PARSE_ERROR, issue: { kind: issue.kind, detail: issue.detail }, total: hit.total, suppressed: hit.suppressed, by_kind: { ...byKind } });
+    },
     onConnected: ({ role, url, connection, attempt, downtimeMs, first }) =>
       first
         ? bus.emit({ name: EV.FEED_CONNECTED, venue: venueOf(role), url, connection, symbols: subscribed(), source: role, tagged })
