@@ -15,7 +15,8 @@ const SYMBOLS = ['SPY', 'QQQ', 'TSLA', 'BTC-USD', 'ETH-USD'];
 
 function writeConfig(dir: string): string {
   const path = join(dir, 'cluster.yaml');
-  // Replay at 20x with 1 s bars: decisions within seconds; generous staleness for a loaded host.
+  // Replay at 20x with 1 s bars: decisions within seconds. max_lag 60 s: on a loaded host the
+  // replay feed itself runs seconds late, and bars closed on late data would not be decided at all.
   const yaml = `symbols: [${SYMBOLS.join(', ')}]
 max_positions: 4
 feeds:
@@ -27,6 +28,7 @@ decision:
     params: { lookback_bars: 1, momentum_bps: 0.2, vwap_band_bps: 0.2 }
 staleness:
   heartbeat_interval: 1s
+  max_lag: 60s
 `;
   writeFileSync(path, yaml);
   return path;
@@ -51,8 +53,22 @@ function started(cli: RunningCli): RunningCli {
   return cli;
 }
 
-function ingest(url: string, dir: string, config: string, duration: string): RunningCli {
-  return started(startCli(['ingest', '--config', config, '--nats-url', url, '--duration', duration, '--log-file', join(dir, 'ingest.log'), '--trace-file', join(dir, 'ingest.jsonl'), '--quiet']));
+function ingest(url: string, dir: string, config: string): RunningCli {
+  return started(startCli(['ingest', '--config', config, '--nats-url', url, '--log-file', join(dir, 'ingest.log'), '--trace-file', join(dir, 'ingest.jsonl'), '--quiet']));
+}
+
+/**
+ * Ingest has published at least `n` events (its heartbeat says so). The replay feed can take
+ * seconds to start on a loaded host, so sessions are sized in events, not in wall time.
+ */
+async function published(dir: string, n: number): Promise<void> {
+  await waitFor(() => readLines(join(dir, 'ingest.log')).some((l) => Number(/INGEST_HEARTBEAT: published=(\d+)/.exec(l)?.[1] ?? 0) >= n), 120_000);
+}
+
+async function stopIngest(cli: RunningCli): Promise<void> {
+  cli.child.kill('SIGTERM');
+  const r = await cli.exited;
+  expect(r.code, r.stderr).toBe(0);
 }
 
 interface Shard {
@@ -73,18 +89,21 @@ const decisions = (trace: string): Array<Record<string, unknown>> => readTrace(t
 /** What a decision is, without when it was made (latency and processing time are the host's). */
 const decisionKey = (d: Record<string, unknown>): string => JSON.stringify([d.symbol, d.bar_start, d.bar_end, d.action, d.confidence, d.inputs_digest, d.output_digest]);
 
-/** The stream is done (ingest exited) and every consumer's decisions have stopped changing for 3 s. */
-async function settle(shards: Shard[]): Promise<void> {
+/**
+ * The stream is done (ingest stopped), `ready` holds (the consumers got as far as expected), and
+ * every consumer's decisions have stopped changing for 3 s.
+ */
+async function settle(shards: Shard[], ready: () => boolean = () => true): Promise<void> {
   let last = '';
   let since = Date.now();
   await waitFor(() => {
     const now = shards.map((s) => decisions(s.trace).length).join(',');
-    if (now !== last) {
+    if (now !== last || !ready()) {
       last = now;
       since = Date.now();
     }
     return Date.now() - since >= 3000;
-  }, 90_000);
+  }, 120_000);
 }
 
 async function stop(s: Shard): Promise<void> {
@@ -107,13 +126,14 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     const server = await nats();
     const dir = tempDir('trader-cluster-');
     const config = writeConfig(dir);
-    const feeder = ingest(server.url, dir, config, '10s');
+    const feeder = ingest(server.url, dir, config);
     await waitForLine(join(dir, 'ingest.log'), /INGEST_STARTED: /, 30_000);
     const shards = [1, 2, 3].map((i) => shard(server.url, dir, config, `shard${i}`, `${i}/3`));
     const single = shard(server.url, dir, config, 'single');
-    const fed = await feeder.exited;
-    expect(fed.code, fed.stderr).toBe(0);
-    await settle([...shards, single]);
+    await published(dir, 60_000);
+    await stopIngest(feeder);
+    const count = (list: Shard[]): number => list.reduce((n, s) => n + decisions(s.trace).length, 0);
+    await settle([...shards, single], () => count([single]) >= 10 && count(shards) === count([single]));
     for (const s of [...shards, single]) await stop(s);
 
     // Each symbol is in exactly one shard's partition, and the partitions cover the list.
@@ -125,18 +145,18 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     }
     const union = shards.flatMap((s) => decisions(s.trace).map(decisionKey)).sort();
     const one = decisions(single.trace).map(decisionKey).sort();
-    expect(one.length).toBeGreaterThanOrEqual(20);
+    expect(one.length).toBeGreaterThanOrEqual(10);
     expect(union).toEqual(one);
     // The ingest log says what it published; its trace is chained like a run's.
     expect(readLines(join(dir, 'ingest.log')).some((l) => /INGEST_HEARTBEAT: published=[1-9]\d* /.test(l))).toBe(true);
-    expect(readLines(join(dir, 'ingest.log')).at(-1)).toMatch(/RUN_STOPPED: reason=duration chain_records=\d+ chain_head=[0-9a-f]{64}$/);
+    expect(readLines(join(dir, 'ingest.log')).at(-1)).toMatch(/RUN_STOPPED: reason=SIGTERM chain_records=\d+ chain_head=[0-9a-f]{64}$/);
   }, 180_000);
 
   it('a shard killed (SIGKILL) and restarted resumes after its last recorded stream sequence: no decision twice, the gap marked', async () => {
     const server = await nats();
     const dir = tempDir('trader-cluster-');
     const config = writeConfig(dir);
-    const feeder = ingest(server.url, dir, config, '14s');
+    const feeder = ingest(server.url, dir, config);
     await waitForLine(join(dir, 'ingest.log'), /INGEST_STARTED: /, 30_000);
     const first = shard(server.url, dir, config, 'shard', '2/2');
     await waitFor(() => decisions(first.trace).length >= 8, 60_000);
@@ -149,7 +169,8 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     await waitForLine(again.trace, /NATS_RESUMED/, 30_000);
     const kept = /kept the previous .*shard\.jsonl as (\S+)/.exec(again.cli.stdout())?.[1] ?? '';
     expect(existsSync(kept), `rotated trace named in: ${again.cli.stdout()}`).toBe(true);
-    await feeder.exited;
+    await waitFor(() => decisions(again.trace).length >= 4, 120_000);
+    await stopIngest(feeder);
     await settle([again]);
     await stop(again);
 
@@ -170,7 +191,7 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     const server = await nats();
     const dir = tempDir('trader-cluster-');
     const config = writeConfig(dir);
-    const feeder = ingest(server.url, dir, config, '14s');
+    const feeder = ingest(server.url, dir, config);
     await waitForLine(join(dir, 'ingest.log'), /INGEST_STARTED: /, 30_000);
     const live = shard(server.url, dir, config, 'live');
     await waitFor(() => decisions(live.trace).length >= 4, 60_000);
@@ -178,8 +199,10 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     await waitForLine(live.log, /WEBSOCKET_DISCONNECT: /, 30_000);
     await server.start();
     await waitForLine(live.log, /RECONNECT_SUCCESS: /, 60_000);
-    const fed = await feeder.exited;
-    expect(fed.code, fed.stderr).toBe(0);
+    // More data after the restart, then the end of the session.
+    const before = decisions(live.trace).length;
+    await waitFor(() => decisions(live.trace).length >= before + 4, 120_000);
+    await stopIngest(feeder);
     await settle([live]);
     await stop(live);
     const log = readLines(live.log);
@@ -191,8 +214,7 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
 
     // A process reading the stored stream afterwards gets every event and decision the live shard got.
     const after = shard(server.url, dir, config, 'after');
-    await waitFor(() => decisions(after.trace).length > 0, 60_000);
-    await settle([after]);
+    await settle([after], () => decisions(after.trace).length >= decisions(live.trace).length);
     await stop(after);
     const events = (trace: string): unknown => (readTrace(trace).find((r) => r.event === 'RUN_SUMMARY')?.perSymbol as Record<string, { events: number }> | undefined);
     const perSymbol = (trace: string): Record<string, number> => Object.fromEntries(Object.entries((events(trace) ?? {}) as Record<string, { events: number }>).map(([s, v]) => [s, v.events]));
@@ -204,7 +226,7 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     const server = await nats();
     const dir = tempDir('trader-cluster-');
     const config = writeConfig(dir);
-    ingest(server.url, dir, config, '30s');
+    ingest(server.url, dir, config);
     await waitForLine(join(dir, 'ingest.log'), /INGEST_STARTED: /, 30_000);
     const shards = [shard(server.url, dir, config, 'a', '1/2'), shard(server.url, dir, config, 'b', '2/2')];
     await waitFor(() => shards.every((s) => decisions(s.trace).length > 0), 60_000);
@@ -228,7 +250,7 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     const dir = tempDir('trader-cluster-');
     const config = writeConfig(dir);
     // Ingest carries all five; the shards' config starts with SPY (shard 2/2) and QQQ (shard 1/2).
-    const feeder = started(startCli(['ingest', '--config', config, '--symbols', SYMBOLS.join(','), '--nats-url', server.url, '--duration', '40s', '--log-file', join(dir, 'ingest.log'), '--trace-file', join(dir, 'ingest.jsonl'), '--quiet']));
+    const feeder = started(startCli(['ingest', '--config', config, '--symbols', SYMBOLS.join(','), '--nats-url', server.url, '--log-file', join(dir, 'ingest.log'), '--trace-file', join(dir, 'ingest.jsonl'), '--quiet']));
     await waitForLine(join(dir, 'ingest.log'), /INGEST_STARTED: /, 30_000);
     const shardConfig = join(dir, 'shards.yaml');
     const base = readFileSync(config, 'utf8');
