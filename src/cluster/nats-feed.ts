@@ -40,7 +40,6 @@ export class NatsFeed implements MarketFeed {
   private attempt = 0;
   private downSince: number | undefined;
   private stopped = false;
-  private statusLoop: Promise<void> | undefined;
   /** Bumped at each (re)creation: a consumer of an older one that comes up late is closed. */
   private generation = 0;
   /** The last stream sequence handed to the runner. */
@@ -56,7 +55,7 @@ export class NatsFeed implements MarketFeed {
 
   start(): void {
     this.stopped = false;
-    this.statusLoop = this.watchStatus();
+    void this.watchStatus();
     void this.consume();
   }
 
@@ -77,8 +76,7 @@ export class NatsFeed implements MarketFeed {
     this.stopped = true;
     await this.messages?.close();
     this.messages = undefined;
-    // The status iterator ends when the connection closes (the owner closes it after the runner stops).
-    void this.statusLoop;
+    // The status loop ends when the owner closes the connection, after the runner has stopped.
   }
 
   /**
