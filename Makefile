@@ -4,7 +4,7 @@ DURATION ?= 2min
 SYMBOLS ?= SPY,QQQ
 CONFIG ?= config/staging_multi.yaml
 
-.PHONY: all install build fixtures run smoke test unit typecheck lint bench clean
+.PHONY: all install build fixtures run smoke test unit typecheck lint bench clean cluster-demo
 
 all: build
 
@@ -30,6 +30,10 @@ run: build
 
 smoke: build
 	bash scripts/smoke.sh
+
+# Scale-out on one machine: nats-server (JetStream) + trader ingest + 4 shards + one verdict (README, Scale-out on NATS).
+cluster-demo: build
+	bash scripts/cluster-demo.sh
 
 typecheck: install
 	npx tsc -p tsconfig.json --noEmit

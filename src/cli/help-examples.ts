@@ -27,17 +27,22 @@ const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ['pino NDJSON log lines instead of text', 'trader run --log-format json --duration 5min'],
     ['T+10: add the symbols now in the config file (edit `symbols:` first)', 'kill -USR1 $(cat logs/runner.pid)'],
     ['stop gracefully (writes RUN_SUMMARY and RUN_STOPPED, exit 0)', 'kill -TERM $(cat logs/runner.pid)'],
+    ['a shard: only the symbols whose partition is 2 of 3 (files get .shard-2-of-3)', 'trader run --shard 2/3 --symbols SPY,QQQ,TSLA --duration 30min'],
+    ['live figures for Prometheus and `trader status` (/metrics, /healthz on 127.0.0.1)', 'trader run --duration 30min --metrics-port 9464'],
+    ['a shard of the NATS stream `trader ingest` fills', 'trader run --feed nats --nats-url nats://127.0.0.1:4222 --shard 1/4 --duration 30min'],
   ],
   validate: [
     ["the runbook's T+5 check (works during the run: an unsealed trace is a note, not a failure)", 'trader validate --trace logs/validation_trace.jsonl --symbols SPY,QQQ --window 5min'],
     ['the whole trace, every symbol of the run', 'trader validate --trace logs/validation_trace.jsonl'],
     ['for a script: one JSON object (exit 0 pass, 1 inconsistencies, 2 bad input)', 'trader validate --trace logs/validation_trace.jsonl --json'],
+    ['the shards of one run, together (a directory, a glob or several paths)', 'trader validate --trace logs/'],
   ],
   report: [
     ["the runbook's post-run report (exit 0 GO, 1 NO-GO, 2 bad input)", 'trader report --log logs/market_open_validation.log --trace logs/validation_trace.jsonl --output reports/market_open_validation.json'],
     ['also an HTML page with the charts', 'trader report --log logs/market_open_validation.log --trace logs/validation_trace.jsonl --html reports/market_open_validation.html'],
     ['`make smoke` was not run for this drill: waive that row (only a NOT_EXERCISED row can be waived)', 'trader report --log logs/market_open_validation.log --trace logs/validation_trace.jsonl --waive smoke'],
     ['a smoke result kept elsewhere', 'trader report --log logs/market_open_validation.log --trace logs/validation_trace.jsonl --smoke /tmp/smoke.json'],
+    ['one verdict over the shards of one run (each shard\'s log found beside its trace)', "trader report --trace 'logs/*.shard-*-of-3.jsonl'"],
   ],
   replay: [
     ['re-run a capture recorded with `trader run --record logs/capture.jsonl`', 'trader replay --capture logs/capture.jsonl --trace-file logs/replay_trace.jsonl'],
@@ -51,6 +56,7 @@ const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ['', 'trader halt --all --reason "desk-wide halt"'],
     ['no runner running: create the kill-switch file a config names (a runner started on it begins HALTED)', 'trader halt --config config/staging_multi.yaml'],
     ['a kill-switch file by path', 'trader halt --kill-switch-file /srv/trader/FLAG_TRADING_HALTED'],
+    ['every shard on every host, through NATS KV', 'trader halt --nats-url nats://127.0.0.1:4222 --reason "desk halt"'],
   ],
   resume: [
     ['remove the running runner\'s kill-switch file (trading resumes only if kill_switch.allow_resume is true; else restart the runner)', 'trader resume'],
@@ -61,6 +67,10 @@ const EXAMPLES: Readonly<Record<string, readonly Example[]>> = {
     ['every running runner: pid, start, files, kill switch (exit 0, also when none is running)', 'trader status'],
     ['for a script', 'trader status --json'],
     ['their pids', "trader status --json | jq '.runners[].pid'"],
+  ],
+  ingest: [
+    ['hold the one venue connection and publish every event to JetStream (replay feed)', 'trader ingest --config config/smoke.yaml --nats-url nats://127.0.0.1:4222 --duration 30min'],
+    ['the live venue of the config, a credentials file for the NATS server', 'trader ingest --config config/live_canary.yaml --nats-url tls://nats.internal:4222 --nats-creds /etc/trader/nats.creds'],
   ],
   'feed-server': [
     ['the shipped fixtures on port 8765; then `trader run --feed native --feed-url ws://127.0.0.1:8765`', 'trader feed-server --port 8765'],

@@ -11,8 +11,10 @@ import { usageError } from '../errors.js';
 import { examplesHelp } from './help-examples.js';
 import { parseShard, type ShardSpec } from '../cluster/partition.js';
 import { shardFileName } from '../cluster/files.js';
+import { DEFAULT_NATS_URL, DEFAULT_STREAM } from '../cluster/defaults.js';
 import { durationArg, integerArg, pidArg, portArg, positiveNumberArg, rateArg, symbolsArg, criteriaArg } from './parsers.js';
 
+/** --shard i/N (a minimal local parse until the shard branch's flag lands; same contract). */
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('trader')
     .description('Run a multi-symbol realtime trading runner at the market open and prove, from its files, whether it is safe to go live.')
@@ -30,7 +32,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--log-file <file>', 'human log', 'logs/market_open_validation.log')
     .option('--trace-file <file>', 'JSONL trace', 'logs/validation_trace.jsonl')
     .addOption(new Option('--log-format <format>', 'log line format').choices(['text', 'json']).default('text'))
-    .addOption(new Option('--feed <venue>', 'market-data feed; default: the config\'s feeds.primary.venue').choices([...VENUES]))
+    .addOption(new Option('--feed <venue>', 'market-data feed; default: the config\'s feeds.primary.venue; nats: the stream `trader ingest` fills').choices([...VENUES, 'nats']))
     .option('--feed-url <url>', 'the primary feed\'s ws:// endpoint')
     .option('--kill-switch-file <file>', 'kill-switch file; default: the config\'s kill_switch.file (FLAG_TRADING_HALTED)')
     .option('--pid-file <file>', 'where to write the PID', 'logs/runner.pid')
@@ -39,11 +41,39 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--metrics-port <n>', 'serve Prometheus /metrics and /healthz on this port (0 = any free port; the URL is printed)', portArg)
     .option('--metrics-host <host>', 'interface for --metrics-port (default 127.0.0.1)')
     .option('--shard <i/N>', 'run shard i of N (1-based): only the symbols whose partition (FNV-1a mod N) is i-1; default file names get .shard-i-of-N', parseShard)
+    .option('--nats-url <url>', 'with --feed nats: the NATS server', DEFAULT_NATS_URL)
+    .option('--stream <name>', 'with --feed nats: the JetStream stream', DEFAULT_STREAM)
+    .option('--nats-creds <file>', 'NATS credentials file (JWT + seed)')
+    .option('--nats-tls-ca <file>', 'CA file for a tls:// NATS server')
+    .option('--nats-tls-cert <file>', 'client certificate for a NATS server that requires one')
+    .option('--nats-tls-key <file>', 'the client certificate\'s key')
     .action(async (opts: RunFlags, cmd: Command) => {
       const { run } = await import('./commands/run.js');
       // Shards started with one command line must not share files: a name the operator did not give becomes the shard's own.
       if (opts.shard) for (const k of ['logFile', 'traceFile', 'pidFile'] as const) if (cmd.getOptionValueSource(k) === 'default') opts[k] = shardFileName(opts[k], opts.shard);
       setExitCode(await run(opts));
+    });
+
+  program
+    .command('ingest')
+    .description('hold the one venue connection and publish every normalized event to a JetStream stream (md.<venue>.<symbol>) for `trader run --feed nats` shards')
+    .option('--config <yaml>', 'config file', 'config/staging_multi.yaml')
+    .option('--symbols <list>', 'comma-separated symbols; overrides the config', symbolsArg)
+    .option('--duration <time>', 'stop after this long; default: until SIGTERM/SIGINT', durationArg)
+    .option('--log-file <file>', 'human log', 'logs/ingest.log')
+    .option('--trace-file <file>', 'JSONL trace', 'logs/ingest_trace.jsonl')
+    .addOption(new Option('--feed <venue>', 'market-data feed; default: the config\'s feeds.primary.venue').choices([...VENUES]))
+    .option('--feed-url <url>', 'the primary feed\'s ws:// endpoint')
+    .option('--nats-url <url>', 'the NATS server', DEFAULT_NATS_URL)
+    .option('--stream <name>', 'the JetStream stream (created if missing: md.>, file storage, 24 h)', DEFAULT_STREAM)
+    .option('--nats-creds <file>', 'NATS credentials file (JWT + seed)')
+    .option('--nats-tls-ca <file>', 'CA file for a tls:// NATS server')
+    .option('--nats-tls-cert <file>', 'client certificate for a NATS server that requires one')
+    .option('--nats-tls-key <file>', 'the client certificate\'s key')
+    .option('--quiet', 'do not echo log lines to stdout')
+    .action(async (opts: IngestFlags) => {
+      const { ingest } = await import('./commands/ingest.js');
+      setExitCode(await ingest(opts));
     });
 
   program
@@ -83,7 +113,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--kill-switch-file <file>', 'this kill-switch file (overrides the registered runners and the config)')
     .option('--config <yaml>', 'with no runner running: the config naming the kill-switch file', 'config/staging_multi.yaml')
     .option('--reason <text>', 'why, recorded in the file and the runner\'s log')
+    .option('--nats-url <url>', 'halt every shard of the cluster: set the halt key in NATS KV (TRADER_CONTROL/halt)')
+    .option('--nats-creds <file>', 'NATS credentials file (JWT + seed)')
     .action(async (opts: KillSwitchFlags & { reason?: string }) => {
+      if (opts.natsUrl !== undefined) {
+        const { haltCluster } = await import('./commands/halt-cluster.js');
+        setExitCode(await haltCluster({ url: opts.natsUrl, credsFile: opts.natsCreds }, opts.reason));
+        return;
+      }
       const { halt } = await import('./commands/halt.js');
       setExitCode(halt(opts));
     });
@@ -95,7 +132,14 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--all', 'remove every running runner\'s kill-switch file')
     .option('--kill-switch-file <file>', 'this kill-switch file (overrides the registered runners and the config)')
     .option('--config <yaml>', 'with no runner running: the config naming the kill-switch file', 'config/staging_multi.yaml')
+    .option('--nats-url <url>', 'clear the cluster\'s halt key in NATS KV (TRADER_CONTROL/halt)')
+    .option('--nats-creds <file>', 'NATS credentials file (JWT + seed)')
     .action(async (opts: KillSwitchFlags) => {
+      if (opts.natsUrl !== undefined) {
+        const { resumeCluster } = await import('./commands/halt-cluster.js');
+        setExitCode(await resumeCluster({ url: opts.natsUrl, credsFile: opts.natsCreds }));
+        return;
+      }
       const { resume } = await import('./commands/halt.js');
       setExitCode(resume(opts));
     });
@@ -202,7 +246,7 @@ export interface RunFlags {
   logFile: string;
   traceFile: string;
   logFormat: 'text' | 'json';
-  feed?: (typeof VENUES)[number];
+  feed?: (typeof VENUES)[number] | 'nats';
   feedUrl?: string;
   killSwitchFile?: string;
   pidFile: string;
@@ -211,6 +255,29 @@ export interface RunFlags {
   metricsPort?: number;
   metricsHost?: string;
   shard?: ShardSpec;
+  natsUrl: string;
+  stream: string;
+  natsCreds?: string;
+  natsTlsCa?: string;
+  natsTlsCert?: string;
+  natsTlsKey?: string;
+}
+
+export interface IngestFlags {
+  config: string;
+  symbols?: string[];
+  duration?: number;
+  logFile: string;
+  traceFile: string;
+  feed?: (typeof VENUES)[number];
+  feedUrl?: string;
+  natsUrl: string;
+  stream: string;
+  natsCreds?: string;
+  natsTlsCa?: string;
+  natsTlsCert?: string;
+  natsTlsKey?: string;
+  quiet?: boolean;
 }
 
 interface KillSwitchFlags {
@@ -218,6 +285,8 @@ interface KillSwitchFlags {
   killSwitchFile?: string;
   pid?: number;
   all?: boolean;
+  natsUrl?: string;
+  natsCreds?: string;
 }
 
 interface FeedServerFlags {

@@ -300,6 +300,42 @@ const SPECS = {
     fields: (p) => ({ growth: round(p.growth, 5), max_growth: p.max_growth, figure: 'retained' }),
   }),
   DRILL_MEMORY_LEAK: spec<{ bytes_per_sample: number }>({ level: 'warn', text: (p) => `retaining ${Math.round(p.bytes_per_sample / 1024)}KiB per memory sample (TRADER_DRILL_LEAK_KB_PER_SAMPLE): a leak drill, not a trading run` }),
+  /** `trader run --feed nats`: what this process consumes of the stream (its shard, the symbols it owns, where it starts). */
+  NATS_CONSUMER: spec<{ url: string; stream: string; filter: string; shard: string; symbols: string[]; start_seq: number; max_positions: number }>({
+    level: 'info',
+    text: (p) => `stream=${p.stream} filter=${p.filter} shard=${p.shard} symbols=${p.symbols.join(',')} start_seq=${p.start_seq} max_positions=${p.max_positions} url=${p.url}`,
+  }),
+  /**
+   * Written before a stream message that can close a bar reaches the runner: a shard restarted on
+   * this trace resumes after the last one, so no decision it logged is made twice.
+   */
+  NATS_CURSOR: spec<{ stream_seq: number }>({ level: 'debug', text: (p) => `stream_seq=${p.stream_seq}` }),
+  /** A restarted shard resumes after its previous trace's cursor: what happened meanwhile was not decided live. */
+  NATS_RESUMED: spec<{ previous_trace: string; after_seq: number; stream_last_seq: number }>({
+    level: 'warn',
+    text: (p) => `resuming after stream_seq=${p.after_seq} recorded in ${p.previous_trace}; stream_last_seq=${p.stream_last_seq}; the bars open across the restart are marked data_gap`,
+  }),
+  /** The cluster's halt key (NATS KV) was set or cleared; the halt itself is KILL_SWITCH_DETECTED, as for the file. */
+  NATS_HALT_KEY: spec<{ key: string; present: boolean; note: string | null }>({ level: (p) => (p.present ? 'warn' : 'info'), text: (p) => `${p.key} ${p.present ? 'set' : 'cleared'}${p.note ? ` note="${p.note}"` : ''}` }),
+  /** `trader ingest` started: the venue connection it holds and the stream it publishes to. */
+  INGEST_STARTED: spec<{ run_id: string; pid: number; venue: string; url: string; nats_url: string; stream: string; subjects: string; symbols: string[]; encoding: string }>({
+    level: 'info',
+    text: (p) => `run_id=${p.run_id} pid=${p.pid} venue=${p.venue} url=${p.url} symbols=${p.symbols.join(',')} stream=${p.stream} subjects=${p.subjects} encoding=${p.encoding} nats_url=${p.nats_url}`,
+  }),
+  /** Every heartbeat interval: what ingest published, per symbol, and how old each symbol's data is. */
+  INGEST_HEARTBEAT: spec<{ published: number; rate_per_s: number; symbols: Record<string, { published: number; age_ms: number | null }> }>({
+    level: 'info',
+    text: (p) => `published=${p.published} rate=${Math.round(p.rate_per_s)}/s ${Object.entries(p.symbols).map(([s, v]) => `${s}=${v.published}${v.age_ms === null ? '(no data)' : `(${secs(v.age_ms, 1)})`}`).join(' ')}`,
+  }),
+  /** A symbol ingest subscribed has sent nothing for longer than its staleness budget. */
+  INGEST_STALE: spec<{ symbol: string; age_ms: number | null; max_lag_ms: number }>({
+    level: 'error',
+    text: (p) => `symbol=${p.symbol} last_update=${p.age_ms === null ? 'never' : secs(p.age_ms, 1)} max_lag=${secs(p.max_lag_ms, 1)}: the stream carries no fresh data for it`,
+  }),
+  /** Ingest's own connection to the NATS server went down or came back (the client buffers publishes meanwhile). */
+  NATS_DISCONNECTED: spec<{ url: string }>({ level: 'warn', text: (p) => `url=${p.url}; publishes are buffered until the reconnect` }),
+  NATS_RECONNECTED: spec<{ url: string; downtime_ms: number }>({ level: 'info', text: (p) => `url=${p.url} downtime=${secs(p.downtime_ms, 2)}` }),
+  INGEST_STOPPED: spec<{ reason: string; published: number; symbols: Record<string, number> }>({ level: 'info', text: (p) => `reason=${p.reason} published=${p.published} ${Object.entries(p.symbols).map(([s, n]) => `${s}=${n}`).join(' ')}` }),
 };
 
 type Specs = typeof SPECS;

@@ -14,6 +14,20 @@ export interface FeedSource {
   venue: string;
   url: string;
   adapter: VenueAdapter;
+  /**
+   * A source that is not a venue WebSocket (the NATS stream of `trader ingest`) brings its own
+   * client; it reports through the same listener, so the runner cannot tell the difference.
+   */
+  open?: (symbols: string[], listener: FeedListener) => MarketFeed;
+}
+
+/** What the switch needs of a feed client: FeedClient's face. */
+export interface MarketFeed {
+  readonly subscribed: string[];
+  start(): void;
+  stop(): Promise<void>;
+  addSymbols(symbols: string[]): string[];
+  removeSymbols(symbols: string[]): string[];
 }
 
 export interface SwitchListener {
@@ -31,7 +45,7 @@ export interface SwitchListener {
 }
 
 interface Health {
-  client: FeedClient;
+  client: MarketFeed;
   openSinceMs: number | undefined;
   downSinceMs: number | undefined;
   failedAttempts: number;
@@ -150,7 +164,7 @@ export class FeedSwitch {
           }
         : {}),
     };
-    const client = new FeedClient({
+    const client = source.open ? source.open(symbols, forward) : new FeedClient({
       url: source.url,
       adapter: source.adapter,
       symbols,

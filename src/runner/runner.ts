@@ -11,6 +11,7 @@ import type { MarketEvent } from '../feeds/events.js';
 import type { Strategy } from '../strategy/types.js';
 import type { StrategyLog } from './strategy-log.js';
 import { SafetyMonitor } from '../safety/monitor.js';
+import type { KillSwitchChange } from '../safety/kill-switch.js';
 import type { Bus } from '../core/bus.js';
 import { EV, type RunTotals } from '../core/events.js';
 import type { Journal, RunRecordBase } from '../trace/journal.js';
@@ -116,6 +117,16 @@ export class Runner {
     const symbols = this.path.stopDeciding();
     this.safety.strategyFailed(symbols, true);
     return symbols;
+  }
+
+  /** The cluster-wide halt key (NATS KV) changed: another trigger of the kill switch's halt. */
+  remoteKillSwitch(change: KillSwitchChange, where: string): void {
+    this.safety.remoteKillSwitch(change, where);
+  }
+
+  /** Data was missed outside a disconnect (a shard resumed after a restart): the open bars are marked. */
+  markDataGap(): void {
+    this.path.markDataGap();
   }
 
   haltOnWriteFailure(): void {

@@ -183,10 +183,18 @@ export class SafetyMonitor {
     this.state.set('kill_switch_verify', 'HALTED');
   }
 
-  private onKillSwitch(change: KillSwitchChange): void {
-    const { bus, killSwitchFile: file, config } = this.options;
+  /**
+   * The cluster's halt key (NATS KV) changed: the same halt as the file's, detected another way.
+   * Its own state source, so removing the file does not lift a halt set cluster-wide, nor the reverse.
+   */
+  remoteKillSwitch(change: KillSwitchChange, where: string): void {
+    this.onKillSwitch(change, where, 'kill_switch_remote');
+  }
+
+  private onKillSwitch(change: KillSwitchChange, file = this.options.killSwitchFile, source = 'kill_switch'): void {
+    const { bus, config } = this.options;
     if (change.kind === 'appeared') {
-      this.state.set('kill_switch', 'HALTED');
+      this.state.set(source, 'HALTED');
       const note = change.content.trim() || null;
       bus.emit({ name: EV.KILL_SWITCH_DETECTED, file, file_mtime_ms: change.fileMtimeMs, detected_ms: change.detectedMs, delay_ms: change.delayMs, present_at_start: change.presentAtStart, note });
       bus.emit({ name: EV.TRADING_HALTED, source: 'kill_switch' });
@@ -199,7 +207,7 @@ export class SafetyMonitor {
     }
     bus.emit({ name: EV.KILL_SWITCH_CLEARED, file });
     if (config.kill_switch.allow_resume) {
-      this.state.set('kill_switch', 'ACTIVE');
+      this.state.set(source, 'ACTIVE');
       bus.emit({ name: EV.TRADING_RESUMED });
     } else {
       bus.emit({ name: EV.TRADING_STILL_HALTED });

@@ -39,7 +39,7 @@ export const runRecordSchema = z.object({
   run_id: z.string(),
   pid: z.number().int(),
   started_at: z.string(),
-  command: z.enum(['run', 'replay']),
+  command: z.enum(['run', 'replay', 'ingest']),
   config: z.object({ path: z.string(), digest: z.string() }),
   /**
    * What re-executes the decisions. Traces from before plug-ins have name, version and params

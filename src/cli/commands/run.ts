@@ -33,6 +33,8 @@ import { setLongTimeout } from '../../util/long-timeout.js';
 import { redactor, urlSecrets, type Needle, type Redact } from '../../util/redact.js';
 import type { MetricsEndpoint } from '../../telemetry/metrics-endpoint.js';
 import type { RunFlags } from '../program.js';
+import { openNatsRun, type NatsRun } from '../../cluster/nats-run.js';
+import type { NatsEndpoint } from '../../cluster/nats-connect.js';
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
 
@@ -50,6 +52,9 @@ export async function run(flags: RunFlags): Promise<number> {
 }
 
 async function runMasked(flags: RunFlags, secrets: Needle[]): Promise<number> {
+  const nats = flags.feed === 'nats';
+  if (nats && flags.feedUrl !== undefined) throw usageError('--feed-url is a venue\'s endpoint; --feed nats reads the stream at --nats-url');
+  if (nats && flags.record !== undefined) throw usageError('--record captures venue frames; with --feed nats the stream itself is the record (replay it with trader run --feed nats)');
   if (flags.feedUrl !== undefined && !/^wss?:\/\/[^\s]+$/.test(flags.feedUrl)) {
     throw usageError(`--feed-url: expected a ws:// or wss:// URL, got "${flags.feedUrl}"`);
   }
@@ -63,17 +68,18 @@ async function runMasked(flags: RunFlags, secrets: Needle[]): Promise<number> {
   const shard = flags.shard ? new ShardFilter(flags.shard, given) : undefined;
   const symbols = shard ? shard.keep(given) : given;
   const env = readFlags(process.env);
-  const venue: Venue = flags.feed ?? config.feeds.primary.venue;
+  // With --feed nats the venue is ingest's: the config's stands in where a venue is named (the capture, the calendar).
+  const venue: Venue = flags.feed === undefined || flags.feed === 'nats' ? config.feeds.primary.venue : flags.feed;
 
   if (!env.FLAG_MULTI_SYMBOL && given.length > 1) {
     throw new TraderError('E_FLAG_REFUSED', `FLAG_MULTI_SYMBOL=0 allows one symbol, got ${given.length} (${given.join(',')}); unset the flag or pass one symbol`);
   }
-  if (!env.FLAG_REALTIME && LIVE_VENUES.has(venue)) {
+  if (!env.FLAG_REALTIME && !nats && LIVE_VENUES.has(venue)) {
     throw new TraderError('E_FLAG_REFUSED', `FLAG_REALTIME=0 refuses live feeds, got --feed ${venue}; use replay or synthetic`);
   }
   // The config's fallback backs up the config's primary: a --feed that replaces the primary's venue
   // (a drill on replay with the runbook's live staging config) runs without it, and says so.
-  const fallbackVenue = venue === config.feeds.primary.venue ? config.feeds.fallback?.venue : undefined;
+  const fallbackVenue = !nats && venue === config.feeds.primary.venue ? config.feeds.fallback?.venue : undefined;
   if (!env.FLAG_REALTIME && fallbackVenue && LIVE_VENUES.has(fallbackVenue)) {
     throw new TraderError('E_FLAG_REFUSED', `FLAG_REALTIME=0 refuses live feeds, got feeds.fallback.venue ${fallbackVenue} in ${flags.config}`);
   }
@@ -133,8 +139,11 @@ interface Resolved {
   metrics: MetricsEndpoint | undefined;
 }
 
-async function runLocked(flags: RunFlags, loaded: { config: Config; path: string; digest: string }, { symbols, shard, env, venue, redact, drillLeakBytesPerSample, metrics }: Resolved, owner: RunEntry): Promise<number> {
-  const { config } = loaded;
+async function runLocked(flags: RunFlags, loaded: { config: Config; path: string; digest: string }, resolved: Resolved, owner: RunEntry): Promise<number> {
+  const { shard, env, venue, redact, drillLeakBytesPerSample, metrics } = resolved;
+  let { symbols } = resolved;
+  let { config } = loaded;
+  let natsRun: NatsRun | undefined;
   // A closed stdout (`trader run | head`) stops the echo and nothing else: the run goes on.
   let stdoutOpen = true;
   const onStdoutError = (): void => {
@@ -173,10 +182,17 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     });
     strategy = plugin;
     const { primary: p, fallback: f } = config.feeds;
+    // The cluster (server, stream, shard registration, resume point) is checked before any file is rotated.
+    natsRun = flags.feed === 'nats' ? await openNatsRun({ endpoint: natsEndpoint(flags), stream: flags.stream, shard: flags.shard, tracePath: owner.trace, barIntervalMs: config.decision.bar_interval, maxPositions: config.max_positions }) : undefined;
+    if (natsRun) {
+      symbols = natsRun.own(symbols);
+      // Per-shard quotas of max_positions (README, Scale-out on NATS): the run record shows this shard's.
+      config = { ...config, max_positions: natsRun.maxPositions };
+    }
     // The config's feed and format belong to its venue, not to another one chosen with --feed.
-    const primary = await resolveSource(venue, { url: flags.feedUrl ?? (venue === p.venue ? p.url : undefined), ...(venue === p.venue ? { feed: p.feed, format: p.format } : {}), where: `feeds.primary in ${loaded.path}` });
-    const fallback = f && venue === p.venue ? await resolveSource(f.venue, { url: f.url, feed: f.feed, format: f.format, where: `feeds.fallback in ${loaded.path}` }) : undefined;
-    if (f && venue !== p.venue) say(`trader run: --feed ${venue} replaces the config's primary (${p.venue}); its fallback (${f.venue}) is not used\n`);
+    const primary = natsRun ? natsRun.source : await resolveSource(venue, { url: flags.feedUrl ?? (venue === p.venue ? p.url : undefined), ...(venue === p.venue ? { feed: p.feed, format: p.format } : {}), where: `feeds.primary in ${loaded.path}` });
+    const fallback = !natsRun && f && venue === p.venue ? await resolveSource(f.venue, { url: f.url, feed: f.feed, format: f.format, where: `feeds.fallback in ${loaded.path}` }) : undefined;
+    if (f && (natsRun || venue !== p.venue)) say(`trader run: --feed ${natsRun ? 'nats' : venue} replaces the config's primary (${p.venue}); its fallback (${f.venue}) is not used\n`);
 
     // This run holds the locks of these files, so what it rotates is never another live run's.
     const now = wallClock();
@@ -213,6 +229,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     const terminal = openTerminal({ bus, quiet: flags.quiet === true, durationMs: flags.duration, lookback: plugin.lookback, now: wallClock, env: process.env, stdout: { write: (t) => say(t), isTTY: process.stdout.isTTY }, stderr: process.stderr, redact });
     metrics?.attach(bus);
     announceWarmup(bus, { strategy: `${plugin.identity.name}@${plugin.identity.version}`, lookback: plugin.lookback, barIntervalMs: config.decision.bar_interval });
+    natsRun?.useBus(bus);
 
     const openCapture = (): CaptureWriter | undefined => flags.record && owner.capture
       ? new CaptureWriter(owner.capture, { type: 'capture', version: CAPTURE_VERSION, venue, url: redact(primary.url), symbols, config, started_at: new Date(now).toISOString(), strategy: strategyRecord(plugin, strategyBaseDir, spec.budget) }, (err) => {
@@ -232,7 +249,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, bus, now: wallClock, strategy: plugin, strategyBaseDir, strategyLog, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}), ...(shard ? { shard: shard.record } : {}), onFeedFatal: (cause) => stopForFeedFatal(cause) });
 
     writeFileSync(owner.pid_file, `${process.pid}\n`);
-    say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); ${shard ? `shard ${shard.spec.index}/${shard.spec.count}, ` : ''}symbols ${symbols.join(',') || 'none'}; feed ${venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
+    say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); ${shard ? `shard ${shard.spec.index}/${shard.spec.count}, ` : ''}symbols ${symbols.join(',') || 'none'}; feed ${primary.venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);
     say(`trader run: log ${flags.logFile}, trace ${flags.traceFile}, kill switch ${owner.kill_switch}\n`);
     if (metrics) say(`trader run: metrics ${metrics.url}, health ${metrics.healthUrl}\n`);
     // The runbook's drill needs the open: say so before starting a US equity feed on a day the NYSE does not keep it.
@@ -262,6 +279,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     terminal.start();
     runner.start();
     shard?.announce(bus);
+    natsRun?.started(runner, symbols);
     // After RUN_STARTED, the first line of the log: what the strategy said until now follows it.
     strategyLog.attach(bus, `${plugin.identity.name}@${plugin.identity.version}`, () => runner.haltStrategy());
     const reason = await stopper.reason;
@@ -279,6 +297,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
   } finally {
     strategy?.close();
     await closeEmbedded();
+    await natsRun?.close();
     removeOwnPidFile(owner.pid_file);
     process.stdout.off('error', onStdoutError);
     // Later writes (main's final flush) must not throw on the closed pipe either.
@@ -296,7 +315,7 @@ function removeOwnPidFile(path: string): void {
 }
 
 /** The stop reason: the duration elapsed, SIGTERM, SIGINT or stop() (a write failure). SIGUSR1 reloads symbols. */
-function waitForStop(durationMs: number | undefined, onReload: () => void): { reason: Promise<string>; stop: (reason: string) => void } {
+export function waitForStop(durationMs: number | undefined, onReload: () => void): { reason: Promise<string>; stop: (reason: string) => void } {
   let stop: (reason: string) => void = () => undefined;
   const reason = new Promise<string>((resolveStop) => {
     // A duration past what one timer can hold (~24.8 days) is honoured exactly, in steps.
@@ -349,4 +368,9 @@ function drillLeak(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   if (!/^\d+$/.test(value) || Number(value) === 0) throw usageError(`TRADER_DRILL_LEAK_KB_PER_SAMPLE: expected a positive whole number of KiB, got "${value}"`);
   return Number(value) * 1024;
+}
+
+/** The NATS connection's flags (URL, credentials file, TLS files passed through to the client). */
+export function natsEndpoint(flags: { natsUrl: string; natsCreds?: string | undefined; natsTlsCa?: string | undefined; natsTlsCert?: string | undefined; natsTlsKey?: string | undefined }): NatsEndpoint {
+  return { url: flags.natsUrl, credsFile: flags.natsCreds, tlsCa: flags.natsTlsCa, tlsCert: flags.natsTlsCert, tlsKey: flags.natsTlsKey };
 }
