@@ -17,7 +17,7 @@ export class ChunkPool {
 
   constructor(task: ChunkTask, size: number) {
     this.workers = Array.from({ length: size }, () => {
-      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
+      const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: 6 } });
       const slot = { worker, pending: [] as Pending[] };
       worker.on('message', (r: ChunkResult) => slot.pending.shift()?.resolve(r));
       const failAll = (e: Error): void => {

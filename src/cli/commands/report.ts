@@ -14,7 +14,7 @@ import { ReportCollector } from '../../report/collect.js';
 import { judgeCompletion, judgeEvidence } from '../../report/evidence.js';
 import { renderHtml } from '../../report/html.js';
 import { LogBinder, type LogBinding } from '../../report/log-binding.js';
-import { scanLogErrors } from '../../report/log-errors.js';
+import { requireLogFile, scanLogErrors } from '../../report/log-errors.js';
 import { buildMatrix } from '../../report/matrix.js';
 import { renderTable } from '../../report/render.js';
 import type { CriterionId } from '../../report/schema.js';
@@ -47,28 +47,28 @@ export async function report(opts: ReportOptions): Promise<number> {
   ]);
   requireWritableFile({ flag: '--output', path: opts.output });
   if (opts.html) requireWritableFile({ flag: '--html', path: opts.html });
-  // The log and the trace are read at the same time; a missing log fails at once.
-  const [errors, scan] = await Promise.all([
-    scanLogErrors(opts.log),
-    scanTrace(opts.trace, { traceKey: key }, (run) => {
-      const c = new ReportCollector(run);
-      const options = { required: run.symbols };
-      const checker = new DeterminismChecker(options);
-      const binder = run.log_level && run.log_format ? new LogBinder(opts.log, opts.trace, run.log_format, run.run_id) : undefined;
-      const log = run.log_level && run.log_format ? { level: run.log_level, format: run.log_format, timezone: run.timezone } : null;
-      return {
-        task: { run, checker: options, figures: true, log },
-        merge: (r, lineOffset) => {
-          checker.merge(r.determinism, lineOffset);
-          if (r.figures) c.merge(r.figures);
-          if (r.log) binder?.merge(r.log, lineOffset);
-        },
-        state: { c, checker, binder },
-      };
-    }),
-  ]);
+  // A missing log fails at once; the log is then read as the trace's chunks are folded (its binding
+  // and its ERROR/EXCEPTION lines in one read), or on its own when the trace cannot bind it.
+  requireLogFile(opts.log);
+  const scan = await scanTrace(opts.trace, { traceKey: key }, (run) => {
+    const c = new ReportCollector(run);
+    const options = { required: run.symbols };
+    const checker = new DeterminismChecker(options);
+    const binder = run.log_level && run.log_format ? new LogBinder(opts.log, opts.trace, run.log_format, run.run_id) : undefined;
+    const log = run.log_level && run.log_format ? { level: run.log_level, format: run.log_format, timezone: run.timezone } : null;
+    return {
+      task: { run, checker: options, figures: true, log },
+      merge: (r, lineOffset) => {
+        checker.merge(r.determinism, lineOffset);
+        if (r.figures) c.merge(r.figures);
+        if (r.log) binder?.merge(r.log, lineOffset);
+      },
+      state: { c, checker, binder },
+    };
+  });
   const { c, checker, binder } = scan.state;
   const logBinding = binder?.finish() ?? unbound(scan.run);
+  const errors = binder ? binder.errors() : await scanLogErrors(opts.log);
   if (!c.endedAt) {
     const going = runStillGoing(scan.run.pid);
     if (going) throw inputError(`${opts.trace}: the run is still in progress (pid ${scan.run.pid}, ${going}; no RUN_STOPPED yet): report once it has stopped`);
