@@ -4,12 +4,12 @@
 // report` and `trader validate` on it, with peak RSS from /usr/bin/time when present.
 // Run after `make build`: node bench/offline.mjs. Writes bench/results/offline.json.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { vwapMomentum as decide } from '../dist/strategy/vwap-momentum.js';
 import { digest } from '../dist/util/canonical.js';
-import { ChainWriter } from '../dist/trace/chain.js';
+import { Journal } from '../dist/trace/journal.js';
 
 const STRATEGY = { name: 'vwap_momentum', version: '1.0.0' };
 
@@ -21,13 +21,13 @@ const trace = join(dir, 'trace.jsonl');
 const log = join(dir, 'run.log');
 
 function build() {
-  const fd = openSync(trace, 'w');
   const t0 = Date.UTC(2025, 7, 25, 13, 30);
-  // Numbered and hash-chained as the journal writes them, so the offline commands verify a real chain.
-  const chain = new ChainWriter(undefined);
-  writeSync(fd, chain.line({ type: 'run', ts: new Date(t0).toISOString(), schema_version: 1, trader_version: 'bench', run_id: 'bench', pid: 1, started_at: new Date(t0).toISOString(), command: 'run', config: { path: 'bench', digest: 'x' }, strategy: { name: STRATEGY.name, version: STRATEGY.version, params: PARAMS }, bar_interval_ms: 1000, symbols: SYMBOLS, flags: { FLAG_MULTI_SYMBOL: true, FLAG_REALTIME: true, STAGING_MODE: true }, feed: { venue: 'replay', url: 'ws://127.0.0.1:1' }, timezone: 'America/New_York', thresholds: { max_lag_ms: 5000, max_positions: 1, kill_switch_file: 'FLAG_TRADING_HALTED' }, chain: 'sha256', log_level: 'info', log_format: 'text' }) + '\n');
+  // The runner's own Journal writes both files, so the trace is numbered and hash-chained and the log is
+  // its real rendering (the report binds the two line by line: that comparison is part of its figure).
+  let clock = t0;
+  const journal = new Journal({ logPath: log, tracePath: trace, logFormat: 'text', logLevel: 'info', timezone: 'America/New_York', now: () => clock });
+  journal.run({ type: 'run', ts: new Date(t0).toISOString(), schema_version: 1, trader_version: 'bench', run_id: 'bench', pid: 1, started_at: new Date(t0).toISOString(), command: 'run', config: { path: 'bench', digest: 'x' }, strategy: { name: STRATEGY.name, version: STRATEGY.version, params: PARAMS }, bar_interval_ms: 1000, symbols: SYMBOLS, flags: { FLAG_MULTI_SYMBOL: true, FLAG_REALTIME: true, STAGING_MODE: true }, feed: { venue: 'replay', url: 'ws://127.0.0.1:1' }, timezone: 'America/New_York', thresholds: { max_lag_ms: 5000, max_positions: 1, kill_switch_file: 'FLAG_TRADING_HALTED' } });
   const state = new Map(SYMBOLS.map((s, i) => [s, { price: 100 * (i + 1), bars: [], volume: 0, notional: 0 }]));
-  let chunk = [];
   let seed = 1;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   for (let i = 0; i < N; i += 1) {
@@ -44,16 +44,18 @@ function build() {
     const inputs = { bars: s.bars.map((b) => ({ ...b })), quote: { ask: close + 0.01, bid: close - 0.01 }, session_volume: s.volume, session_vwap: Math.round((s.notional / s.volume) * 1e6) / 1e6, symbol };
     const output = decide(inputs, PARAMS);
     const latency = Math.round((0.5 + rnd() * 3) * 1000) / 1000;
-    chunk.push(chain.line({ type: 'decision', ts: new Date(start + 1000 + latency).toISOString(), event: 'DECISION_LOGGED', msg: `DECISION_LOGGED: symbol=${symbol} action=${output.action} confidence=${output.confidence.toFixed(2)} latency=${latency.toFixed(1)}ms`, symbol, action: output.action, confidence: output.confidence, latency_ms: latency, processing_us: 150, bar_start: start, bar_end: start + 1000, trigger_seq: i, trigger_ts: start + 1000, inputs, inputs_digest: digest(inputs), output_digest: digest(output) }));
-    if (i % SYMBOLS.length === 0) chunk.push(chain.line({ type: 'heartbeat_ok', ts: new Date(start).toISOString(), event: 'HEARTBEAT_OK', level: 'info', msg: `HEARTBEAT_OK: ${symbol} last_update=0.0s lag=1ms`, symbol, last_update_ms: 1, lag_ms: 1 }));
-    if (chunk.length >= 5000) {
-      writeSync(fd, chunk.join('\n') + '\n');
-      chunk = [];
+    if (i % SYMBOLS.length === 0) {
+      clock = start;
+      journal.write({ name: 'HEARTBEAT_OK', symbol, age_ms: 1, lag_ms: 1, state: 'ok' });
     }
+    const record = { msg: `DECISION_LOGGED: symbol=${symbol} action=${output.action} confidence=${output.confidence.toFixed(2)} latency=${latency.toFixed(1)}ms`, symbol, action: output.action, confidence: output.confidence, latency_ms: latency, processing_us: 150, bar_start: start, bar_end: start + 1000, trigger_seq: i, trigger_ts: start + 1000, inputs, inputs_digest: digest(inputs), output_digest: digest(output) };
+    journal.write({ name: 'DECISION_LOGGED', record, now: start + 1000 + latency });
   }
-  if (chunk.length) writeSync(fd, chunk.join('\n') + '\n');
-  closeSync(fd);
-  writeFileSync(log, '[09:30:00] RUN_STARTED: bench\n');
+  clock = t0 + Math.ceil(N / SYMBOLS.length) * 1000 + 1000;
+  const orders = { submitted: 0, filled: 0, rejected: 0, probes: 0 };
+  journal.write({ name: 'RUN_SUMMARY', of: 'run', totals: { durationMs: clock - t0, decisions: N, orders, stalenessBreaches: 0, disconnects: 0, parseErrors: 0, perSymbol: {} }, latency: { avg: 2, p50: 2, p95: 3, p99: 3, max: 3.5 }, positions: {}, memory: null });
+  journal.write({ name: 'RUN_STOPPED', reason: 'bench' });
+  journal.close();
 }
 
 const hasTime = existsSync('/usr/bin/time');
@@ -71,7 +73,8 @@ function timed(label, cmd) {
 const t = Date.now();
 build();
 const size = statSync(trace).size;
-console.log(`built ${N} decisions, ${(size / 1048576).toFixed(0)} MB in ${((Date.now() - t) / 1000).toFixed(1)} s (${cpus().length} cores: ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB)`);
+const logSize = statSync(log).size;
+console.log(`built ${N} decisions, trace ${(size / 1048576).toFixed(0)} MB, log ${(logSize / 1048576).toFixed(0)} MB in ${((Date.now() - t) / 1000).toFixed(1)} s (${cpus().length} cores: ${cpus()[0]?.model}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB)`);
 const pipeline = timed('pipeline', `grep "latency=" ${trace} | jq '.latency_ms' | awk '{sum+=$1; count++} END {print "Avg latency:", sum/count "ms"}'`);
 const reportArgs = `--log ${log} --trace ${trace} --output ${join(dir, 'r.json')} --smoke ${join(dir, 'none.json')} --waive kill_switch,memory,smoke`;
 const report = timed('report', `node bin/trader.js report ${reportArgs}`);
@@ -82,6 +85,7 @@ const result = {
   machine: { cores: cpus().length, cpu: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
   decisions: N,
   trace_mb: Math.round(size / 1048576),
+  log_mb: Math.round(logSize / 1048576),
   pipeline: { wall_s: pipeline.wall_s, peak_rss_mb: pipeline.peak_rss_mb, printed: pipeline.out.trim() },
   report: { wall_s: report.wall_s, peak_rss_mb: report.peak_rss_mb, exit: report.exit },
   report_reexecute: { wall_s: reportFull.wall_s, peak_rss_mb: reportFull.peak_rss_mb, exit: reportFull.exit },

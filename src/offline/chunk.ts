@@ -5,6 +5,7 @@
  * left to the ordered merge (see scan.ts).
  */
 import { isAscii } from 'node:buffer';
+import { parseCanonicalLine, type CanonicalLine } from './canonical-line.js';
 import { FigureChunk, type ChunkFigures } from '../report/chunk-figures.js';
 import { ChainChunkVerifier, type ChainChunk } from '../trace/chain.js';
 import { LogRenderer, type LogTask, type RenderedLog } from '../trace/log-render.js';
@@ -46,6 +47,7 @@ export function scanChunk(task: ChunkTask, strategy: Strategy, bytes: Uint8Array
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Traces are nearly always ASCII, where the ascii decoder gives the same text several times faster.
   const text = buffer.toString(isAscii(buffer) ? 'ascii' : 'utf8');
+  let backslash = text.indexOf('\\');
   const checker = new ChunkChecker(strategy, task.checker);
   const figures = task.figures ? new FigureChunk() : undefined;
   const chain = task.chain ? new ChainChunkVerifier(task.chain.key) : undefined;
@@ -57,24 +59,31 @@ export function scanChunk(task: ChunkTask, strategy: Strategy, bytes: Uint8Array
     let nl = text.indexOf('\n', from);
     if (nl < 0) nl = text.length;
     lines += 1;
-    const raw = text.charCodeAt(nl - 1) === 13 ? text.slice(from, nl - 1) : text.slice(from, nl);
+    const end = text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+    const start = from;
     from = nl + 1;
-    if (raw === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      bad = { line: lines, kind: 'json', lastLine: text.slice(from).trim() === '' };
-      break;
+    if (end === start) continue;
+    const raw = text.slice(start, end);
+    // A line with a backslash has escapes, which the canonical reader leaves to JSON.parse.
+    while (backslash >= 0 && backslash < start) backslash = text.indexOf('\\', start);
+    const canonical: CanonicalLine | undefined = backslash < 0 || backslash >= end ? parseCanonicalLine(text, start, end) : undefined;
+    let value: unknown = canonical?.record;
+    if (canonical === undefined) {
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        bad = { line: lines, kind: 'json', lastLine: text.slice(from).trim() === '' };
+        break;
+      }
     }
     if (value === null || typeof value !== 'object' || typeof (value as { type?: unknown }).type !== 'string') {
       bad = { line: lines, kind: 'type', lastLine: false };
       break;
     }
     const record = value as TraceRecord;
-    checker.add(record, lines);
+    checker.add(record, lines, canonical?.inputs ?? undefined);
     figures?.add(record, raw);
-    chain?.add(record, lines, raw);
+    chain?.add(record, lines, raw, canonical?.hashed ?? undefined);
     log?.add(record, lines);
   }
   return { lines, determinism: checker.finish(), figures: figures?.finish() ?? null, chain: chain?.finish() ?? null, log: log?.finish() ?? null, bad };

@@ -12,7 +12,7 @@ import { chainVerdict, type ChainVerdict } from '../validate/chain-verdict.js';
 import { DeterminismChecker, type DeterminismResult } from '../validate/determinism.js';
 import { ReportCollector } from '../report/collect.js';
 import { LogBinder, type LogBinding } from '../report/log-binding.js';
-import { scanLogErrors } from '../report/log-errors.js';
+import { requireLogFile, scanLogErrors } from '../report/log-errors.js';
 
 export interface RunAnalysis {
   scan: TraceScan;
@@ -24,28 +24,29 @@ export interface RunAnalysis {
 }
 
 export async function analyseRun(log: string, trace: string, key: string | undefined, charts?: ChartSeries): Promise<RunAnalysis> {
-  // The log and the trace are read at the same time; a missing log fails at once.
-  const [errors, scan] = await Promise.all([
-    scanLogErrors(log),
-    scanTrace(trace, { traceKey: key }, (run) => {
-      const c = new ReportCollector(run, charts);
-      const options = { required: run.symbols };
-      const checker = new DeterminismChecker(options);
-      const binder = run.log_level && run.log_format ? new LogBinder(log, trace, run.log_format, run.run_id) : undefined;
-      const logOptions = run.log_level && run.log_format ? { level: run.log_level, format: run.log_format, timezone: run.timezone } : null;
-      return {
-        task: { run, checker: options, figures: true, log: logOptions },
-        merge: (r, lineOffset) => {
-          checker.merge(r.determinism, lineOffset);
-          if (r.figures) c.merge(r.figures);
-          if (r.log) binder?.merge(r.log, lineOffset);
-        },
-        state: { c, checker, binder },
-      };
-    }),
-  ]);
+  // A missing log fails at once; the log is then read as the trace's chunks are folded (its binding
+  // and its ERROR/EXCEPTION lines in one read), or on its own when the trace cannot bind it.
+  requireLogFile(log);
+  const scan = await scanTrace(trace, { traceKey: key }, (run) => {
+    const c = new ReportCollector(run, charts);
+    const options = { required: run.symbols };
+    const checker = new DeterminismChecker(options);
+    const binder = run.log_level && run.log_format ? new LogBinder(log, trace, run.log_format, run.run_id) : undefined;
+    const logOptions = run.log_level && run.log_format ? { level: run.log_level, format: run.log_format, timezone: run.timezone } : null;
+    return {
+      task: { run, checker: options, figures: true, log: logOptions },
+      merge: (r, lineOffset) => {
+        checker.merge(r.determinism, lineOffset);
+        if (r.figures) c.merge(r.figures);
+        if (r.log) binder?.merge(r.log, lineOffset);
+      },
+      state: { c, checker, binder },
+    };
+  });
   const { c, checker, binder } = scan.state;
-  return { scan, c, determinism: checker.finish(), chain: chainVerdict(scan.run, scan.chain, key !== undefined), logBinding: binder?.finish() ?? unbound(scan.run), errors };
+  const logBinding = binder?.finish() ?? unbound(scan.run);
+  const errors = binder ? binder.errors() : await scanLogErrors(log);
+  return { scan, c, determinism: checker.finish(), chain: chainVerdict(scan.run, scan.chain, key !== undefined), logBinding, errors };
 }
 
 /** A run record without log_level/log_format (an older trader): the log cannot be checked against it. */

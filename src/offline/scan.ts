@@ -85,8 +85,9 @@ export async function scanTrace<T>(path: string, options: ScanOptions, start: (r
     };
     try {
       const inFlight: Array<{ result: Promise<ChunkResult>; final: boolean }> = [];
-      // Enough chunks queued that a worker never waits on the reader (2 a worker left a third of their time idle).
-      const limit = Math.max(1, 8 * workers);
+      // Enough chunks queued that a worker never waits on the reader (2 a worker left a third of their
+      // time idle with async reads); more than 4 only held results on the main heap (8: +11 MB).
+      const limit = Math.max(1, 4 * workers);
       for (const chunk of byteChunks(fd, bodyStart, info.size, chunkBytes)) {
         const result = scanOne(chunk.bytes);
         result.catch(() => undefined); // awaited in order below; this only stops an early "unhandled" report

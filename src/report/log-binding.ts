@@ -3,7 +3,8 @@
  * record at or above the run's log level as the journal renders it (log-render.ts, on the workers),
  * and nothing is left over on either side. The log is read synchronously, a block at a time, as the
  * trace's chunks are folded in file order, so memory stays at a block whatever the sizes. The first
- * disagreeing line is named (file:line); then the comparison stops.
+ * disagreeing line is named (file:line); then the comparison stops. The same read counts the
+ * runbook's ERROR/EXCEPTION lines (to the end of the log), so the log is read once.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
@@ -11,6 +12,7 @@ import { EV } from '../core/events.js';
 import { inputError } from '../errors.js';
 import { jsonLogKeyOfLine } from '../trace/log-line.js';
 import type { RenderedLog } from '../trace/log-render.js';
+import { ErrorLines, type LogErrors } from './log-errors.js';
 
 /** The run id a log's first line names (its RUN_STARTED), to tell another run's log apart. */
 const RUN_ID_OF_LOG = new RegExp(`${EV.RUN_STARTED}.*?run_id[=":]+([0-9a-f-]{8,})`);
@@ -78,6 +80,7 @@ const show = (s: string): string => JSON.stringify(s.length > 160 ? `${s.slice(0
 
 export class LogBinder {
   private readonly reader: LineReader;
+  private readonly errorLines = new ErrorLines();
   private matched = 0;
   private mismatch: string | null = null;
 
@@ -91,35 +94,45 @@ export class LogBinder {
   }
 
   merge(log: RenderedLog, lineOffset: number): void {
-    for (let i = 0; i < log.keys.length && this.mismatch === null; i += 1) {
-      const expected = log.keys[i] as string;
-      const traceLine = (log.lines[i] as number) + lineOffset;
-      // A msg with a newline in it is several lines of a text log.
-      const parts = this.format === 'text' && expected.includes('\n') ? expected.split('\n') : [expected];
-      for (const part of parts) {
-        const got = this.reader.next();
-        if (got === undefined) {
-          this.fail(this.reader.line + 1, `the log ends, but ${this.tracePath}:${traceLine} is a logged record: ${show(part)}`);
-          break;
-        }
-        const key = this.format === 'json' ? jsonKey(got) : got;
-        if (key !== part) {
-          this.fail(this.reader.line, `${this.foreign(got) ?? 'differs from the trace'}: found ${show(got)}, ${this.tracePath}:${traceLine} renders ${show(part)}`);
-          break;
-        }
+    const { text, lines } = log;
+    let at = 0;
+    for (let k = 0; k < lines.length && this.mismatch === null; k += 1) {
+      const nl = text.indexOf('\n', at);
+      const part = text.slice(at, nl < 0 ? text.length : nl);
+      at = nl + 1;
+      const traceLine = (lines[k] as number) + lineOffset;
+      const got = this.reader.next();
+      if (got === undefined) {
+        this.fail(this.reader.line + 1, `the log ends, but ${this.tracePath}:${traceLine} is a logged record: ${show(part)}`);
+        break;
       }
-      if (this.mismatch === null) this.matched += 1;
+      this.errorLines.add(got);
+      const key = this.format === 'json' ? jsonKey(got) : got;
+      if (key !== part) {
+        this.fail(this.reader.line, `${this.foreign(got) ?? 'differs from the trace'}: found ${show(got)}, ${this.tracePath}:${traceLine} renders ${show(part)}`);
+        break;
+      }
+      // A record matches once all its lines (a text msg may hold newlines) have.
+      if (lines[k + 1] !== lines[k]) this.matched += 1;
     }
   }
 
   finish(): LogBinding {
     if (this.mismatch === null) {
       const extra = this.reader.next();
-      if (extra !== undefined) this.fail(this.reader.line, `a line the trace does not have (after its last logged record): ${show(extra)}`);
-      else if (this.matched === 0) this.fail(1, 'the log is empty');
+      if (extra !== undefined) {
+        this.errorLines.add(extra);
+        this.fail(this.reader.line, `a line the trace does not have (after its last logged record): ${show(extra)}`);
+      } else if (this.matched === 0) this.fail(1, 'the log is empty');
     }
+    for (let line = this.reader.next(); line !== undefined; line = this.reader.next()) this.errorLines.add(line);
     this.reader.close();
     return { pass: this.mismatch === null, matched: this.matched, mismatch: this.mismatch };
+  }
+
+  /** The log's ERROR/EXCEPTION lines, every one (after finish). */
+  errors(): LogErrors {
+    return this.errorLines.result();
   }
 
   private fail(line: number, what: string): void {

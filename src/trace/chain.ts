@@ -111,7 +111,7 @@ function linkIssue(key: string | undefined, prev: { seq: number; stored: string 
   if (link.seq !== prev.seq + 1) return `${SEQ_FIELD} is ${JSON.stringify(link.seq)}, expected ${prev.seq + 1} (a record removed, inserted, duplicated or moved)`;
   const fast = link.written !== null && chainStep(key, prev.stored, link.written) === link.stored;
   const canonical = fast ? null : (link.canonical ?? (record ? canonicalOf(record) : ''));
-  if (canonical !== null && chainStep(key, prev.stored, canonical) !== link.stored) return `${CHAIN_FIELD} does not match: this record or the one before it was edited, moved or re-chained`;
+  if (canonical !== null && (canonical === link.written || chainStep(key, prev.stored, canonical) !== link.stored)) return `${CHAIN_FIELD} does not match: this record or the one before it was edited, moved or re-chained`;
   if (link.seal && (link.seal.records !== prev.seq || link.seal.head !== prev.stored)) return `RUN_STOPPED's seal (${SEAL_HEAD}, ${SEAL_RECORDS}) does not match the chain before it`;
   return undefined;
 }
@@ -121,9 +121,16 @@ function canonicalOf(record: Record<string, unknown>): string {
   return canonicalJson(rest);
 }
 
-/** A record's link; `eager` computes its canonical text now (a chunk's head, checked on another thread). */
-function linkOf(record: Record<string, unknown>, line: number, raw: string | undefined, eager: boolean): Link {
-  const link: Link = { line, seq: record[SEQ_FIELD], stored: record[CHAIN_FIELD], written: asWritten(raw), canonical: eager ? canonicalOf(record) : null };
+/**
+ * A record's link; `eager` computes its canonical text now (a chunk's head, checked on another
+ * thread). `canonical`, when the reader has it, is the record's canonical text (without rec_chain).
+ */
+function linkOf(record: Record<string, unknown>, line: number, raw: string | undefined, eager: boolean, canonical?: string): Link {
+  if (canonical !== undefined) return withSeal(record, { line, seq: record[SEQ_FIELD], stored: record[CHAIN_FIELD], written: canonical, canonical });
+  return withSeal(record, { line, seq: record[SEQ_FIELD], stored: record[CHAIN_FIELD], written: asWritten(raw), canonical: eager ? canonicalOf(record) : null });
+}
+
+function withSeal(record: Record<string, unknown>, link: Link): Link {
   if (record.event === EV.RUN_STOPPED) link.seal = { head: record[SEAL_HEAD], records: record[SEAL_RECORDS] };
   return link;
 }
@@ -140,12 +147,16 @@ export class ChainChunkVerifier {
 
   constructor(private readonly key: string | undefined) {}
 
-  /** `raw`, the line as it stands in the file, lets an untouched line verify without re-serializing. */
-  add(record: Record<string, unknown>, line: number, raw?: string): void {
+  /**
+   * `raw`, the line as it stands in the file, lets an untouched line verify without re-serializing;
+   * `canonical`, the record's canonical text when the reader has it (src/offline/canonical-line.ts),
+   * is the hashed text itself.
+   */
+  add(record: Record<string, unknown>, line: number, raw?: string, canonical?: string): void {
     this.records += 1;
     if (this.stop === null && record.event === EV.RUN_STOPPED) this.stop = { line, ordinal: this.records, head: record[SEAL_HEAD] };
     if (this.broken) return;
-    const link = linkOf(record, line, raw, this.records === 1);
+    const link = linkOf(record, line, raw, this.records === 1, canonical);
     if (this.records === 1) {
       // Checked at the merge; a head that cannot be linked at all ends the chunk's checks here.
       this.head = link;

@@ -19,6 +19,7 @@ import type { Strategy, StrategyOutput } from '../strategy/types.js';
 import type { DecisionRecord, TraceRecord } from '../trace/schema.js';
 import type { Bar } from '../engine/bars.js';
 import { inputsDigestOf, latencyIssue, outputDigestOf } from '../trace/decision-line.js';
+import { sha256Hex } from '../util/canonical.js';
 import { decisionShapeIssue, BAR_FIELDS } from './decision-shape.js';
 import { DigestTable, digestKey, PairBuffer, type DigestPairs } from './digest-table.js';
 
@@ -100,7 +101,11 @@ export class ChunkChecker {
     private readonly options: CheckerOptions,
   ) {}
 
-  add(record: TraceRecord, line: number): void {
+  /**
+   * `inputsText`, when the reader has it: the record's inputs exactly as canonical JSON
+   * (src/offline/canonical-line.ts), hashed as it stands instead of re-serialized.
+   */
+  add(record: TraceRecord, line: number, inputsText?: string): void {
     if ((record.type === 'decision_skipped' || record.type === 'decision_failed' || record.type === 'strategy_violation') && typeof record.symbol === 'string') {
       // A skipped or failed decision still moved the symbol's bar history on; the chain restarts.
       // A failed one is not a decision: there is nothing to re-execute.
@@ -121,7 +126,7 @@ export class ChunkChecker {
       this.fail(result, line, `not a decision record: ${issue}`);
       return;
     }
-    this.check(record as TraceRecord & DecisionRecord, result, line);
+    this.check(record as TraceRecord & DecisionRecord, result, line, inputsText);
   }
 
   finish(): ChunkDeterminism {
@@ -141,13 +146,13 @@ export class ChunkChecker {
     this.known.add(symbol);
   }
 
-  private check(d: DecisionRecord, result: SymbolResult, line: number): void {
+  private check(d: DecisionRecord, result: SymbolResult, line: number, inputsText: string | undefined): void {
     const output = this.reexecute(d);
     let wrong: string | undefined;
     if (typeof output === 'string') wrong = output;
     else if (output.action !== d.action || output.confidence !== d.confidence) wrong = `recorded ${d.action} ${d.confidence}, re-execution gives ${output.action} ${output.confidence}`;
     else if (output.reason !== d.reason) wrong = `recorded reason ${JSON.stringify(d.reason ?? null)}, re-execution gives ${JSON.stringify(output.reason ?? null)}`;
-    else if (inputsDigestOf(d.inputs) !== d.inputs_digest) wrong = 'inputs_digest does not match the recorded inputs';
+    else if ((inputsText === undefined ? inputsDigestOf(d.inputs) : sha256Hex(inputsText)) !== d.inputs_digest) wrong = 'inputs_digest does not match the recorded inputs';
     else if (this.outputDigest(output) !== d.output_digest) wrong = 'output_digest does not match the recorded output';
     if (wrong !== undefined) this.fail(result, line, wrong);
     const figures = latencyIssue(d);

@@ -6,40 +6,59 @@
  * given out in order of first sight; 0 marks an empty slot.
  */
 export class DigestTable {
-  private hi = new Uint32Array(1 << 16);
-  private lo = new Uint32Array(1 << 16);
-  private out = new Uint16Array(1 << 16);
-  private size = 0;
+  /**
+   * 64 open-addressing tables chosen by the digest's top bits, each growing on its own: growing one
+   * table of millions of slots held the old and the new arrays at once (30 MB at 1M decisions, at
+   * the peak of validate's RSS); a segment's growth is 1/64 of that.
+   */
+  private readonly segments = Array.from({ length: SEGMENTS }, () => new Slots());
   private readonly outputIds = new Map<number, number>();
   /** Outputs past 65,535 distinct ones: held in a Map (never seen from a real strategy). */
   private readonly overflow = new Map<string, number>();
 
   /** Records inputs → output by their digestKey; false when the same inputs were seen with another output. */
   check(hi: number, lo: number, out: number): boolean {
+    const slots = this.segments[hi >>> SEGMENT_SHIFT] as Slots;
     let id = this.outputIds.get(out);
     if (id === undefined) {
-      if (this.outputIds.size >= 0xffff) return this.checkOverflow(hi, lo, out);
+      if (this.outputIds.size >= 0xffff) return this.checkOverflow(slots, hi, lo, out);
       id = this.outputIds.size + 1;
       this.outputIds.set(out, id);
     }
-    if ((this.size + 1) * 2 > this.out.length) this.grow();
-    const slot = this.find(hi, lo);
-    if (this.out[slot] !== 0) return this.out[slot] === id;
+    slots.reserve();
+    const slot = slots.find(hi, lo);
+    const seen = slots.out[slot] as number;
+    if (seen !== 0) return seen === id;
     if (this.overflow.size > 0 && this.overflow.has(`${hi}:${lo}`)) return false; // seen with an unnumbered output
-    this.place(slot, hi, lo, id);
+    slots.place(slot, hi, lo, id);
     return true;
   }
 
-  private checkOverflow(hi: number, lo: number, out: number): boolean {
-    const slot = this.find(hi, lo);
-    if (this.out[slot] !== 0) return false; // these inputs were seen with one of the numbered outputs
+  private checkOverflow(slots: Slots, hi: number, lo: number, out: number): boolean {
+    if (slots.out[slots.find(hi, lo)] !== 0) return false; // these inputs were seen with one of the numbered outputs
     const key = `${hi}:${lo}`;
     const seen = this.overflow.get(key);
     if (seen === undefined) this.overflow.set(key, out);
     return seen === undefined || seen === out;
   }
+}
 
-  private find(hi: number, lo: number): number {
+const SEGMENTS = 64;
+const SEGMENT_SHIFT = 26;
+
+/** One segment: 64-bit keys and 16-bit output numbers in typed arrays, at most half full. */
+class Slots {
+  hi = new Uint32Array(1 << 10);
+  lo = new Uint32Array(1 << 10);
+  out = new Uint16Array(1 << 10);
+  private size = 0;
+
+  /** Room for one more entry. */
+  reserve(): void {
+    if ((this.size + 1) * 2 > this.out.length) this.grow();
+  }
+
+  find(hi: number, lo: number): number {
     const mask = this.out.length - 1;
     // The digest is already uniformly random: its low bits are a fine hash.
     let slot = lo & mask;
@@ -47,7 +66,7 @@ export class DigestTable {
     return slot;
   }
 
-  private place(slot: number, hi: number, lo: number, id: number): void {
+  place(slot: number, hi: number, lo: number, id: number): void {
     this.hi[slot] = hi;
     this.lo[slot] = lo;
     this.out[slot] = id;

@@ -46,6 +46,26 @@ describe('log ↔ trace binding', () => {
       expect(bind(log, records, format)).toEqual({ pass: true, matched: 4, mismatch: null });
     });
 
+    it(`the same read of a ${format} log counts its ERROR/EXCEPTION lines as grep does, to the end even past a mismatch`, () => {
+      const { dir, log, records } = journalFiles(format);
+      const errorLine = readFileSync(log, 'utf8').split('\n').find((l) => l.includes('FEED_PARSE_ERROR')) as string;
+      const renderer = new LogRenderer({ level: 'info', format, timezone: 'America/New_York' });
+      records.forEach((r, i) => renderer.add(r, i + 1));
+      const binder = new LogBinder(log, 'trace.jsonl', format, '11111111-2222-3333-4444-555555555555');
+      binder.merge(renderer.finish(), 0);
+      expect(binder.finish().pass).toBe(true);
+      expect(binder.errors()).toEqual({ count: 1, first: [errorLine] });
+      // Bound to another trace (the first line differs), the log is still read to its end for the count.
+      const other = join(dir, 'other.log');
+      writeFileSync(other, `first line\n${readFileSync(log, 'utf8')}EXCEPTION at the end\n`);
+      const misbound = new LogBinder(other, 'trace.jsonl', format, '11111111-2222-3333-4444-555555555555');
+      const again = new LogRenderer({ level: 'info', format, timezone: 'America/New_York' });
+      records.forEach((r, i) => again.add(r, i + 1));
+      misbound.merge(again.finish(), 0);
+      expect(misbound.finish().pass).toBe(false);
+      expect(misbound.errors()).toEqual({ count: 2, first: [errorLine, 'EXCEPTION at the end'] });
+    });
+
     it(`a ${format} log edited, cut or extended is named at its first disagreeing line`, () => {
       const { dir, log, records } = journalFiles(format);
       const lines = readFileSync(log, 'utf8').split('\n').slice(0, -1);
