@@ -8,7 +8,7 @@
 // perf_hooks histograms, not arrays: decision latency (createHistogram) and the event loop's
 // delay (monitorEventLoopDelay, 1 ms resolution). 100 ms bars over 20 symbols give ~200 decisions/s.
 // BENCH_QUICK=1: 4 s per rate after 1 s of warm-up, else 30 s after 2 s (warm-up is not counted).
-import { createHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { constants, createHistogram, monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { startRunner, startSender, tickers, wallClock } from './harness.mjs';
 import { hist, record, rssMb, sleep } from './lib.mjs';
 
@@ -30,13 +30,17 @@ for (const rate of RATES) {
   });
   const loop = monitorEventLoopDelay({ resolution: 1 });
   // GC pauses in the measured window: the usual suspect for a latency tail.
-  const gc = { count: 0, total_ms: 0, max_ms: 0, counting: false };
+  const gc = { count: 0, total_ms: 0, max_ms: 0, major: 0, major_max_ms: 0, counting: false };
   const gcObserver = new PerformanceObserver((list) => {
     if (!gc.counting) return;
     for (const e of list.getEntries()) {
       gc.count += 1;
       gc.total_ms += e.duration;
       gc.max_ms = Math.max(gc.max_ms, e.duration);
+      if (e.detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        gc.major += 1;
+        gc.major_max_ms = Math.max(gc.major_max_ms, e.duration);
+      }
     }
   });
   gcObserver.observe({ entryTypes: ['gc'] });
@@ -66,7 +70,7 @@ for (const rate of RATES) {
     decision_latency: d,
     event_loop_delay_p99_us: Number((loop.percentile(99) / 1000).toFixed(1)),
     event_loop_delay_max_us: Number((loop.max / 1000).toFixed(1)),
-    gc_pauses: { count: gc.count, total_ms: Number(gc.total_ms.toFixed(1)), max_ms: Number(gc.max_ms.toFixed(2)) },
+    gc_pauses: { count: gc.count, total_ms: Number(gc.total_ms.toFixed(1)), max_ms: Number(gc.max_ms.toFixed(2)), major: gc.major, major_max_ms: Number(gc.major_max_ms.toFixed(2)) },
     events_sent: s.events,
     events_received: c.events,
     dropped: c.dropped,
