@@ -121,7 +121,6 @@ for (let i = 0; i < HALF_OPEN_TRIALS; i += 1) {
   sender.freeze();
   if (await down) halfOpen.push(wallClock() - t0);
   await back;
-  sender.drop();
   await sleep(300);
 }
 const bound = PING_INTERVAL_MS + PING_TIMEOUT_MS;

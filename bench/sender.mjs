@@ -11,6 +11,7 @@ import { WebSocketServer } from 'ws';
 const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
 const seq = new Map();
 let stopSending = false;
+const frozen = new Set();
 
 wss.on('listening', () => process.send({ port: wss.address().port }));
 wss.on('connection', (ws) => {
@@ -112,9 +113,15 @@ process.on('message', (m) => {
     for (const c of wss.clients) c.terminate();
   } else if (m.cmd === 'freeze') {
     // Half-open: the connection stays up but nothing more is read or sent (no pong either),
-    // the way a dead peer behind a NAT looks. The next 'drop' or 'exit' cleans it up.
+    // the way a dead peer behind a NAT looks. The connections frozen last time are cut first
+    // (the runner has long given them up), so only the live one is frozen.
     stopSending = true;
-    for (const c of wss.clients) c._socket.pause();
+    for (const c of frozen) c.terminate();
+    frozen.clear();
+    for (const c of wss.clients) {
+      c._socket.pause();
+      frozen.add(c);
+    }
   } else if (m.cmd === 'exit') {
     wss.close();
     process.exit(0);
