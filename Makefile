@@ -50,11 +50,13 @@ bench-quick: build
 	BENCH_QUICK=1 node bench/ingest.mjs
 	BENCH_QUICK=1 node bench/latency.mjs
 	BENCH_QUICK=1 node bench/safety.mjs
+	BENCH_QUICK=1 node --max-semi-space-size=1 bench/hotpath.mjs
 
 bench: build
 	node bench/ingest.mjs
 	node bench/latency.mjs
 	node bench/safety.mjs
+	node --max-semi-space-size=1 bench/hotpath.mjs
 	node --expose-gc bench/soak.mjs
 	node bench/offline.mjs
 	node bench/walltime.mjs smoke test
