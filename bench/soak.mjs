@@ -31,7 +31,7 @@ const samples = [];
 while (performance.now() - t0 < MINUTES * 60_000) {
   globalThis.gc();
   const m = process.memoryUsage();
-  samples.push({ t_s: (performance.now() - t0) / 1000, heap_mb: m.heapUsed / 1048576, rss_mb: m.rss / 1048576 });
+  samples.push({ t_s: (performance.now() - t0) / 1000, heap_mb: m.heapUsed / 1048576, rss_mb: m.rss / 1048576, heap_total_mb: m.heapTotal / 1048576, external_mb: m.external / 1048576, array_buffers_mb: m.arrayBuffers / 1048576 });
   await sleep(SAMPLE_MS);
 }
 const c = h.counts();
@@ -65,6 +65,8 @@ record(MINUTES >= 30 ? 'soak-full' : 'soak', {
   rss_first_mb: Number(first.rss_mb.toFixed(1)),
   rss_last_mb: Number(last.rss_mb.toFixed(1)),
   samples: samples.length,
+  // Where RSS went, once a minute: [seconds, post-GC heap used, heap committed, external, array buffers, RSS] in MB.
+  series: samples.filter((_, i) => i % 6 === 0 || i === samples.length - 1).map((p) => [Math.round(p.t_s), p.heap_mb, p.heap_total_mb, p.external_mb, p.array_buffers_mb, p.rss_mb].map((v) => Number(v.toFixed(1)))),
   events: c.events,
   dropped: c.dropped,
   decisions: c.decisions,
