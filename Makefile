@@ -4,7 +4,7 @@ DURATION ?= 2min
 SYMBOLS ?= SPY,QQQ
 CONFIG ?= config/staging_multi.yaml
 
-.PHONY: all install build fixtures run smoke test unit typecheck lint bench clean cluster-demo
+.PHONY: all install build fixtures run smoke test unit typecheck lint bench bench-quick bench-soak bench-soak-full clean cluster-demo
 
 all: build
 
@@ -47,8 +47,29 @@ unit: build
 
 test: build typecheck unit smoke
 
+# Benchmarks (bench/README.md): each prints one JSON line and appends it to bench/results/<name>.jsonl.
+# bench-quick stays under a minute; bench is the whole suite (about 15 minutes: it runs make test);
+# bench-soak is the 3-minute soak, bench-soak-full the 30-minute one (not part of bench).
+bench-quick: build
+	BENCH_QUICK=1 node bench/ingest.mjs
+	BENCH_QUICK=1 node bench/latency.mjs
+	BENCH_QUICK=1 node bench/safety.mjs
+	BENCH_QUICK=1 node --max-semi-space-size=1 bench/hotpath.mjs
+
 bench: build
+	node bench/ingest.mjs
+	node bench/latency.mjs
+	node bench/safety.mjs
+	node --max-semi-space-size=1 bench/hotpath.mjs
+	node --expose-gc bench/soak.mjs
 	node bench/offline.mjs
+	node bench/walltime.mjs smoke test
+
+bench-soak: build
+	BENCH_SOAK_MIN=3 node --expose-gc bench/soak.mjs
+
+bench-soak-full: build
+	BENCH_SOAK_MIN=30 BENCH_SOAK_WARMUP_MIN=5 node --expose-gc bench/soak.mjs
 
 clean:
 	rm -rf dist

@@ -2,14 +2,16 @@
 // Offline speed: builds a trace of N decisions (default 1,000,000; BENCH_DECISIONS to change) as
 // the runner writes them, then times the runbook's grep | jq | awk latency pipeline, `trader
 // report` and `trader validate` on it, with peak RSS from /usr/bin/time when present.
-// Run after `make build`: node bench/offline.mjs. Writes bench/results/offline.json.
+// Run after `make build`: node bench/offline.mjs. Prints the suite's one JSON line and appends it to
+// bench/results/offline.jsonl (bench/lib.mjs).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { vwapMomentum as decide } from '../dist/strategy/vwap-momentum.js';
 import { digest } from '../dist/util/canonical.js';
 import { Journal } from '../dist/trace/journal.js';
+import { record } from './lib.mjs';
 
 const STRATEGY = { name: 'vwap_momentum', version: '1.0.0' };
 
@@ -80,20 +82,16 @@ const reportArgs = `--log ${log} --trace ${trace} --output ${join(dir, 'r.json')
 const report = timed('report', `node bin/trader.js report ${reportArgs}`);
 const reportFull = timed('report-rx', `node bin/trader.js report --reexecute ${reportArgs}`);
 const validate = timed('validate', `node bin/trader.js validate --trace ${trace}`);
-const result = {
-  date: new Date().toISOString(),
-  machine: { cores: cpus().length, cpu: cpus()[0]?.model, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version },
-  decisions: N,
-  trace_mb: Math.round(size / 1048576),
-  log_mb: Math.round(logSize / 1048576),
+const speedup = { report: Number((pipeline.wall_s / report.wall_s).toFixed(2)), report_reexecute: Number((pipeline.wall_s / reportFull.wall_s).toFixed(2)), validate: Number((pipeline.wall_s / validate.wall_s).toFixed(2)) };
+console.log(`speed-up vs pipeline: report ${speedup.report}x, report --reexecute ${speedup.report_reexecute}x, validate ${speedup.validate}x`);
+record('offline', {
   pipeline: { wall_s: pipeline.wall_s, peak_rss_mb: pipeline.peak_rss_mb, printed: pipeline.out.trim() },
   report: { wall_s: report.wall_s, peak_rss_mb: report.peak_rss_mb, exit: report.exit },
   report_reexecute: { wall_s: reportFull.wall_s, peak_rss_mb: reportFull.peak_rss_mb, exit: reportFull.exit },
   validate: { wall_s: validate.wall_s, peak_rss_mb: validate.peak_rss_mb, exit: validate.exit },
-  speedup: { report: Number((pipeline.wall_s / report.wall_s).toFixed(2)), report_reexecute: Number((pipeline.wall_s / reportFull.wall_s).toFixed(2)), validate: Number((pipeline.wall_s / validate.wall_s).toFixed(2)) },
-};
-console.log(`speed-up vs pipeline: report ${result.speedup.report}x, report --reexecute ${result.speedup.report_reexecute}x, validate ${result.speedup.validate}x`);
-mkdirSync('bench/results', { recursive: true });
-writeFileSync('bench/results/offline.json', JSON.stringify(result, null, 2) + '\n');
+  speedup,
+  targets: { report_speedup: 3, validate_speedup: 3, peak_rss_mb: 150 },
+  targets_met: { report: speedup.report >= 3 && (report.peak_rss_mb ?? 0) < 150, validate: speedup.validate >= 3 && (validate.peak_rss_mb ?? 0) < 150 },
+}, { decisions: N, trace_mb: Math.round(size / 1048576), log_mb: Math.round(logSize / 1048576), symbols: SYMBOLS.length, anchor: 'the runbook grep | jq | awk on the same file, same run' });
 if (process.env.BENCH_KEEP) console.log(`kept ${trace}`);
 else rmSync(dir, { recursive: true, force: true });

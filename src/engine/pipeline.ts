@@ -9,6 +9,7 @@ import { inputsDigestOf, outputDigestOf } from '../trace/decision-line.js';
 import { BarBuilder, round6, type Bar } from './bars.js';
 import { PriceGuard, type Judged, type PriceLimits } from './price-guard.js';
 import { SequenceGuard, type SequenceGap, type SequenceReset } from './sequence-guard.js';
+import { append, NONE } from '../util/lists.js';
 
 /** Everything the strategy sees for one decision; recorded verbatim in the trace. */
 export type DecisionInputs = StrategyInputs;
@@ -98,9 +99,13 @@ export class SymbolPipeline {
    * Only what passes all three reaches bars and VWAP, and only that moves the sequence ceiling.
    */
   onEvent(event: MarketEvent, recvMs: number): PipelineStep {
-    const step: PipelineStep = { verdicts: [], held: false, decisions: [], failures: [] };
+    const step: PipelineStep = { verdicts: NONE, held: false, decisions: NONE, failures: NONE };
     const seqStep = this.sequence.check({ event, recvMs, seq: event.seq, ts: event.exchTs });
-    for (const d of seqStep.dropped) step.verdicts.push({ event: d.item.event, outcome: d.kind, detail: d.detail });
+    // Indexed loops: for…of over these (mostly shared, frozen) empty lists allocated an iterator per event.
+    for (let i = 0; i < seqStep.dropped.length; i += 1) {
+      const d = seqStep.dropped[i];
+      step.verdicts = append(step.verdicts, { event: d.item.event, outcome: d.kind, detail: d.detail });
+    }
     step.held = seqStep.held;
     if (seqStep.gap) {
       step.gap = seqStep.gap;
@@ -110,12 +115,16 @@ export class SymbolPipeline {
       step.reset = seqStep.reset;
       this.markDataGap();
     }
-    for (const item of seqStep.take) {
+    for (let i = 0; i < seqStep.take.length; i += 1) {
+      const item = seqStep.take[i];
       const priceStep = this.prices.check(item);
-      for (const d of priceStep.dropped) step.verdicts.push({ event: d.item.event, outcome: d.kind, detail: d.detail });
+      for (let j = 0; j < priceStep.dropped.length; j += 1) {
+        const d = priceStep.dropped[j];
+        step.verdicts = append(step.verdicts, { event: d.item.event, outcome: d.kind, detail: d.detail });
+      }
       if (priceStep.held && item.event === event) step.held = true;
       if (priceStep.reanchored) step.reanchored = priceStep.reanchored;
-      for (const taken of priceStep.take) this.feed(taken.event, step);
+      for (let j = 0; j < priceStep.take.length; j += 1) this.feed(priceStep.take[j].event, step);
     }
     return step;
   }
@@ -128,14 +137,14 @@ export class SymbolPipeline {
   private feed(event: MarketEvent, step: PipelineStep): void {
     const open = this.bars.openBarStart;
     if (open !== undefined && event.exchTs < open) {
-      step.verdicts.push({ event, outcome: 'late', detail: `exchange time before the open bar (${new Date(open).toISOString()})` });
+      step.verdicts = append(step.verdicts, { event, outcome: 'late', detail: `exchange time before the open bar (${new Date(open).toISOString()})` });
       return;
     }
     if (!this.sequence.commit({ seq: event.seq, ts: event.exchTs })) {
-      step.verdicts.push({ event, outcome: 'duplicate', detail: `seq=${event.seq} already accepted` });
+      step.verdicts = append(step.verdicts, { event, outcome: 'duplicate', detail: `seq=${event.seq} already accepted` });
       return;
     }
-    step.verdicts.push({ event, outcome: 'accepted' });
+    step.verdicts = append(step.verdicts, { event, outcome: 'accepted' });
     const closed = this.bars.add(event);
     if (closed) this.decideOn(closed, event, step);
     // The triggering event belongs to the next bar: it updates state only after the decision.
@@ -193,9 +202,9 @@ export class SymbolPipeline {
       // The contract (src/strategy/types.ts): decide throws these two and nothing else; anything else is a bug of ours.
       if (!(error instanceof StrategyViolation || error instanceof StrategyFailure)) throw error;
       this.deciding = false;
-      step.failures.push({ symbol: this.symbol, bar, trigger, error });
+      step.failures = append(step.failures, { symbol: this.symbol, bar, trigger, error });
       return;
     }
-    step.decisions.push({ symbol: this.symbol, bar, trigger, inputs, output, inputsDigest: inputsDigestOf(inputs), outputDigest: outputDigestOf(output), dataGap });
+    step.decisions = append(step.decisions, { symbol: this.symbol, bar, trigger, inputs, output, inputsDigest: inputsDigestOf(inputs), outputDigest: outputDigestOf(output), dataGap });
   }
 }

@@ -16,6 +16,7 @@
  *   (the last of them is accepted). A lone bad print is broken up by the good events around it.
  */
 import type { MarketEvent } from '../feeds/events.js';
+import { append, NONE } from '../util/lists.js';
 
 export interface PriceLimits {
   maxSkewMs: number;
@@ -48,16 +49,16 @@ export class PriceGuard {
   constructor(private readonly limits: PriceLimits) {}
 
   check(item: Judged): PriceStep {
-    const step: PriceStep = { take: [], dropped: [], held: false };
+    const step: PriceStep = { take: NONE, dropped: NONE, held: false };
     const { event, recvMs } = item;
     const skew = event.exchTs - recvMs;
     if (Math.abs(skew) > this.limits.maxSkewMs) {
-      step.dropped.push({ item, kind: 'bad_value', detail: `exchange time ${isoOrRaw(event.exchTs)} is ${formatSkew(skew)} from receipt (max_clock_skew ${formatSkew(this.limits.maxSkewMs)})` });
+      step.dropped = append(step.dropped, { item, kind: 'bad_value', detail: `exchange time ${isoOrRaw(event.exchTs)} is ${formatSkew(skew)} from receipt (max_clock_skew ${formatSkew(this.limits.maxSkewMs)})` });
       return step;
     }
     const size = event.kind === 'trade' ? event.size : Math.max(event.bidSize, event.askSize);
     if (size > this.limits.maxSize) {
-      step.dropped.push({ item, kind: 'outlier', detail: `${describe(event)} size ${size} above max_size ${this.limits.maxSize}` });
+      step.dropped = append(step.dropped, { item, kind: 'outlier', detail: `${describe(event)} size ${size} above max_size ${this.limits.maxSize}` });
       return step;
     }
     const price = priceOf(event);
@@ -71,9 +72,9 @@ export class PriceGuard {
       if (this.inBand(event, priceOf(candidate.event))) {
         this.candidate = undefined;
         this.reference = price;
-        step.take.push(candidate, item);
+        step.take = [candidate, item];
       } else {
-        step.dropped.push({ item: candidate, kind: 'outlier', detail: `${describe(candidate.event)}: the first price, not confirmed by the next (${describe(event)})` });
+        step.dropped = append(step.dropped, { item: candidate, kind: 'outlier', detail: `${describe(candidate.event)}: the first price, not confirmed by the next (${describe(event)})` });
         this.candidate = item;
         step.held = true;
       }
@@ -82,7 +83,7 @@ export class PriceGuard {
     if (this.inBand(event, this.reference)) {
       this.run = undefined;
       this.reference = price;
-      step.take.push(item);
+      step.take = append(step.take, item);
       return step;
     }
     const run = this.run !== undefined && this.inBand(event, this.run.price) ? { price, count: this.run.count + 1 } : { price, count: 1 };
@@ -90,11 +91,11 @@ export class PriceGuard {
       step.reanchored = { from: this.reference, to: price };
       this.reference = price;
       this.run = undefined;
-      step.take.push(item);
+      step.take = append(step.take, item);
       return step;
     }
     this.run = run;
-    step.dropped.push({ item, kind: 'outlier', detail: `${describe(event)} outside ±${this.limits.bandPct}% of reference ${this.reference}` });
+    step.dropped = append(step.dropped, { item, kind: 'outlier', detail: `${describe(event)} outside ±${this.limits.bandPct}% of reference ${this.reference}` });
     return step;
   }
 

@@ -19,6 +19,7 @@
  * in order, so a rejected event (counted under its own kind) is not reported as missing too.
  * Generic over what is carried with the seq, and pure: the pipeline owns the events.
  */
+import { append, NONE } from '../util/lists.js';
 export interface SequenceGap {
   expected: number;
   received: number;
@@ -58,16 +59,16 @@ export class SequenceGuard<T extends { seq: number; ts: number }> {
 
   /** Judges one item. Items without a sequence (seq 0) are always taken. */
   check(item: T): SequenceStep<T> {
-    const step: SequenceStep<T> = { take: [], dropped: [], held: false };
+    const step: SequenceStep<T> = { take: NONE, dropped: NONE, held: false };
     const seq = item.seq;
     if (seq <= 0) {
-      step.take.push(item);
+      step.take = append(step.take, item);
       return step;
     }
     const suspect = this.suspect;
     if (suspect !== undefined) {
       if (seq === suspect.seq) {
-        step.dropped.push({ item, kind: 'duplicate', detail: `seq=${seq} repeats the suspect seq` });
+        step.dropped = append(step.dropped, { item, kind: 'duplicate', detail: `seq=${seq} repeats the suspect seq` });
         return step;
       }
       const continuesCeiling = this.ceiling > 0 && seq > this.ceiling && seq <= this.high + this.maxJump;
@@ -78,12 +79,12 @@ export class SequenceGuard<T extends { seq: number; ts: number }> {
         this.ceiling = suspect.seq;
         this.judgedHigh = suspect.seq;
         this.seen.clear();
-        step.take.push(suspect);
+        step.take = append(step.take, suspect);
         this.judge(item, step);
         return step;
       }
       this.suspect = undefined;
-      step.dropped.push({ item: suspect, kind: 'bad_value', detail: `seq=${suspect.seq} jumped from ${this.ceiling} and nothing followed it` });
+      step.dropped = append(step.dropped, { item: suspect, kind: 'bad_value', detail: `seq=${suspect.seq} jumped from ${this.ceiling} and nothing followed it` });
     }
     this.judge(item, step);
     return step;
@@ -112,13 +113,13 @@ export class SequenceGuard<T extends { seq: number; ts: number }> {
       return;
     }
     if (seq <= this.ceiling) {
-      step.dropped.push(this.seen.timeOf(seq) !== undefined ? { item, kind: 'duplicate', detail: `seq=${seq} already seen` } : { item, kind: 'out_of_order', detail: `seq=${seq} below ${this.ceiling}` });
+      step.dropped = append(step.dropped, this.seen.timeOf(seq) !== undefined ? { item, kind: 'duplicate', detail: `seq=${seq} already seen` } : { item, kind: 'out_of_order', detail: `seq=${seq} below ${this.ceiling}` });
       return;
     }
     const high = this.high;
     if (high > 0 && seq > high + 1) step.gap = { expected: high + 1, received: seq, missing: seq - high - 1 };
     if (seq > this.judgedHigh) this.judgedHigh = seq;
-    step.take.push(item);
+    step.take = append(step.take, item);
   }
 
   /**

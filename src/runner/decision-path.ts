@@ -15,6 +15,7 @@ import { round } from '../util/stats.js';
 import type { RunStats } from '../telemetry/run-stats.js';
 import { clean } from './strategy-log.js';
 import { DataQualityLog } from './data-quality-log.js';
+import { append, NONE } from '../util/lists.js';
 
 /**
  * What one event did: how many events it let through (liveness counts these), the decisions
@@ -93,12 +94,12 @@ export class DecisionPath {
    */
   onEvent(event: MarketEvent, recvMs: number, recvNs: bigint): PathStep {
     const pipeline = this.pipelines.get(event.symbol);
-    if (!pipeline) return { accepted: 0, decisions: [], halted: [] };
+    if (!pipeline) return { accepted: 0, decisions: NONE, halted: NONE };
     const counters = this.stats.symbol(event.symbol);
     counters.events += 1;
     const step = pipeline.onEvent(event, recvMs);
     const accepted = this.quality.step(event.symbol, step, counters, pipeline.holding);
-    const logged: Decision[] = [];
+    let logged: Decision[] = NONE;
     for (const decision of step.decisions) {
       const lagMs = recvMs - decision.trigger.exchTs;
       if (lagMs > maxLagFor(this.config, event.symbol)) {
@@ -107,9 +108,9 @@ export class DecisionPath {
         continue;
       }
       this.log(decision, recvNs);
-      logged.push(decision);
+      logged = append(logged, decision);
     }
-    const halted = step.failures.flatMap((f) => this.failed(f));
+    const halted = step.failures.length === 0 ? NONE : step.failures.flatMap((f) => this.failed(f));
     return { accepted, decisions: logged, halted };
   }
 

@@ -165,20 +165,22 @@ export class Journal {
   /** One complete line to a file, or the failure path; false when it was not written. */
   private append(file: 'log' | 'trace', fd: number, text: string): boolean {
     if (this.failure) return false;
-    const buf = Buffer.from(text);
+    // The string goes to the kernel as it is (no Buffer copy of every line); its UTF-8 length
+    // tells a short write, exactly as the copy's length did.
+    const bytes = Buffer.byteLength(text);
     let written: number;
     try {
-      written = writeSync(fd, buf);
+      written = writeSync(fd, text);
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       this.fail(file, e.code ?? 'EIO', e.message);
       return false;
     }
-    if (written < buf.length) {
-      this.fail(file, 'SHORT_WRITE', `short write: ${written} of ${buf.length} bytes`);
+    if (written < bytes) {
+      this.fail(file, 'SHORT_WRITE', `short write: ${written} of ${bytes} bytes`);
       return false;
     }
-    this.good[file] += buf.length;
+    this.good[file] += bytes;
     return true;
   }
 
