@@ -63,6 +63,7 @@ bench: build
 	node --max-semi-space-size=1 bench/hotpath.mjs
 	node --expose-gc bench/soak.mjs
 	node bench/offline.mjs
+	node bench/cluster.mjs
 	node bench/walltime.mjs smoke test
 
 bench-soak: build

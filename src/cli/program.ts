@@ -11,10 +11,19 @@ import { usageError } from '../errors.js';
 import { examplesHelp } from './help-examples.js';
 import { parseShard, type ShardSpec } from '../cluster/partition.js';
 import { shardFileName } from '../cluster/files.js';
-import { DEFAULT_NATS_URL, DEFAULT_STREAM } from '../cluster/defaults.js';
+import { DEFAULT_NATS_URL, DEFAULT_STREAM, natsEndpoint } from '../cluster/defaults.js';
 import { durationArg, integerArg, pidArg, portArg, positiveNumberArg, rateArg, symbolsArg, criteriaArg } from './parsers.js';
 
 /** --shard i/N (a minimal local parse until the shard branch's flag lands; same contract). */
+/** The NATS connection's files (credentials, TLS), the same on every command that reaches the cluster. */
+function natsConnection(cmd: Command): Command {
+  return cmd
+    .option('--nats-creds <file>', 'NATS credentials file (JWT + seed)')
+    .option('--nats-tls-ca <file>', 'CA file for a tls:// NATS server')
+    .option('--nats-tls-cert <file>', 'client certificate for a NATS server that requires one')
+    .option('--nats-tls-key <file>', 'the client certificate\'s key');
+}
+
 export function buildProgram(setExitCode: (code: number) => void): Command {
   const program = new Command('trader')
     .description('Run a multi-symbol realtime trading runner at the market open and prove, from its files, whether it is safe to go live.')
@@ -23,7 +32,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(`trader: ${text.replace(/^error: /, '')}`) });
 
-  program
+  natsConnection(program
     .command('run')
     .description('run the realtime runner (paper orders) and write the log and the JSONL trace')
     .option('--config <yaml>', 'config file', 'config/staging_multi.yaml')
@@ -42,11 +51,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--metrics-host <host>', 'interface for --metrics-port (default 127.0.0.1)')
     .option('--shard <i/N>', 'run shard i of N (1-based): only the symbols whose partition (FNV-1a mod N) is i-1; default file names get .shard-i-of-N', parseShard)
     .option('--nats-url <url>', 'with --feed nats: the NATS server', DEFAULT_NATS_URL)
-    .option('--stream <name>', 'with --feed nats: the JetStream stream', DEFAULT_STREAM)
-    .option('--nats-creds <file>', 'NATS credentials file (JWT + seed)')
-    .option('--nats-tls-ca <file>', 'CA file for a tls:// NATS server')
-    .option('--nats-tls-cert <file>', 'client certificate for a NATS server that requires one')
-    .option('--nats-tls-key <file>', 'the client certificate\'s key')
+    .option('--stream <name>', 'with --feed nats: the JetStream stream', DEFAULT_STREAM))
     .action(async (opts: RunFlags, cmd: Command) => {
       const { run } = await import('./commands/run.js');
       // Shards started with one command line must not share files: a name the operator did not give becomes the shard's own.
@@ -54,7 +59,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       setExitCode(await run(opts));
     });
 
-  program
+  natsConnection(program
     .command('ingest')
     .description('hold the one venue connection and publish every normalized event to a JetStream stream (md.<venue>.<symbol>) for `trader run --feed nats` shards')
     .option('--config <yaml>', 'config file', 'config/staging_multi.yaml')
@@ -65,11 +70,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(new Option('--feed <venue>', 'market-data feed; default: the config\'s feeds.primary.venue').choices([...VENUES]))
     .option('--feed-url <url>', 'the primary feed\'s ws:// endpoint')
     .option('--nats-url <url>', 'the NATS server', DEFAULT_NATS_URL)
-    .option('--stream <name>', 'the JetStream stream (created if missing: md.>, file storage, 24 h)', DEFAULT_STREAM)
-    .option('--nats-creds <file>', 'NATS credentials file (JWT + seed)')
-    .option('--nats-tls-ca <file>', 'CA file for a tls:// NATS server')
-    .option('--nats-tls-cert <file>', 'client certificate for a NATS server that requires one')
-    .option('--nats-tls-key <file>', 'the client certificate\'s key')
+    .option('--stream <name>', 'the JetStream stream (created if missing: md.>, file storage, 24 h)', DEFAULT_STREAM))
     .option('--quiet', 'do not echo log lines to stdout')
     .action(async (opts: IngestFlags) => {
       const { ingest } = await import('./commands/ingest.js');
@@ -105,7 +106,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       setExitCode(await reportAny({ logs: opts.log ?? [], traces: opts.trace, output: opts.output, smoke: opts.smoke, waive: opts.waive, ...(opts.html ? { html: opts.html } : {}) }));
     });
 
-  program
+  natsConnection(program
     .command('halt')
     .description('create the kill-switch file of the running runner (with who and why inside): it stops accepting orders')
     .option('--pid <n>', 'the runner to halt when several are running', pidArg)
@@ -113,31 +114,29 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option('--kill-switch-file <file>', 'this kill-switch file (overrides the registered runners and the config)')
     .option('--config <yaml>', 'with no runner running: the config naming the kill-switch file', 'config/staging_multi.yaml')
     .option('--reason <text>', 'why, recorded in the file and the runner\'s log')
-    .option('--nats-url <url>', 'halt every shard of the cluster: set the halt key in NATS KV (TRADER_CONTROL/halt)')
-    .option('--nats-creds <file>', 'NATS credentials file (JWT + seed)')
+    .option('--nats-url <url>', 'halt every shard of the cluster: set the halt key in NATS KV (TRADER_CONTROL/halt)'))
     .action(async (opts: KillSwitchFlags & { reason?: string }) => {
       if (opts.natsUrl !== undefined) {
         const { haltCluster } = await import('./commands/halt-cluster.js');
-        setExitCode(await haltCluster({ url: opts.natsUrl, credsFile: opts.natsCreds }, opts.reason));
+        setExitCode(await haltCluster(natsEndpoint({ ...opts, natsUrl: opts.natsUrl }), opts.reason));
         return;
       }
       const { halt } = await import('./commands/halt.js');
       setExitCode(halt(opts));
     });
 
-  program
+  natsConnection(program
     .command('resume')
     .description('remove the running runner\'s kill-switch file (it resumes only if kill_switch.allow_resume is true)')
     .option('--pid <n>', 'the runner to resume when several are running', pidArg)
     .option('--all', 'remove every running runner\'s kill-switch file')
     .option('--kill-switch-file <file>', 'this kill-switch file (overrides the registered runners and the config)')
     .option('--config <yaml>', 'with no runner running: the config naming the kill-switch file', 'config/staging_multi.yaml')
-    .option('--nats-url <url>', 'clear the cluster\'s halt key in NATS KV (TRADER_CONTROL/halt)')
-    .option('--nats-creds <file>', 'NATS credentials file (JWT + seed)')
+    .option('--nats-url <url>', 'clear the cluster\'s halt key in NATS KV (TRADER_CONTROL/halt)'))
     .action(async (opts: KillSwitchFlags) => {
       if (opts.natsUrl !== undefined) {
         const { resumeCluster } = await import('./commands/halt-cluster.js');
-        setExitCode(await resumeCluster({ url: opts.natsUrl, credsFile: opts.natsCreds }));
+        setExitCode(await resumeCluster(natsEndpoint({ ...opts, natsUrl: opts.natsUrl })));
         return;
       }
       const { resume } = await import('./commands/halt.js');
@@ -287,6 +286,9 @@ interface KillSwitchFlags {
   all?: boolean;
   natsUrl?: string;
   natsCreds?: string;
+  natsTlsCa?: string;
+  natsTlsCert?: string;
+  natsTlsKey?: string;
 }
 
 interface FeedServerFlags {

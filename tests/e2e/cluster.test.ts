@@ -147,6 +147,17 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     const one = decisions(single.trace).map(decisionKey).sort();
     expect(one.length).toBeGreaterThanOrEqual(10);
     expect(union).toEqual(one);
+    // One verdict over the three shards: validate passes, and the report's rows on the set (every
+    // shard present, each symbol in its owner only, every chain and log bound, decisions re-executed) pass.
+    const traces = shards.map((s) => s.trace);
+    const merged = await runCli(['validate', ...traces.flatMap((t) => ['--trace', t])]);
+    expect(merged.code, merged.stdout + merged.stderr).toBe(0);
+    expect(merged.stdout).toMatch(/Shards complete/);
+    const out = join(dir, 'merged.json');
+    const r = await runCli(['report', ...traces.flatMap((t) => ['--trace', t]), '--output', out, '--smoke', join(dir, 'no-smoke.json'), '--waive', 'kill_switch,smoke']);
+    expect([0, 1], r.stderr).toContain(r.code);
+    const rows = new Map((JSON.parse(readFileSync(out, 'utf8')) as { criteria: Array<{ id: string; status: string }> }).criteria.map((c) => [c.id, c.status]));
+    for (const id of ['shards_complete', 'shard_partition', 'run_complete', 'evidence', 'determinism']) expect(rows.get(id), `${id}: ${r.stdout}`).toBe('PASS');
     // The ingest log says what it published; its trace is chained like a run's.
     expect(readLines(join(dir, 'ingest.log')).some((l) => /INGEST_HEARTBEAT: published=[1-9]\d* /.test(l))).toBe(true);
     expect(readLines(join(dir, 'ingest.log')).at(-1)).toMatch(/RUN_STOPPED: reason=SIGTERM chain_records=\d+ chain_head=[0-9a-f]{64}$/);

@@ -8,13 +8,14 @@
  * reconnect buffer. Its own liveness, reconnect and staleness lines go through the Journal into
  * its log and hash-chained trace, like a run's.
  */
+import { withSecretsMasked } from './masked.js';
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { loadConfig } from '../../config/load.js';
 import { readFlags } from '../../config/flags.js';
 import { maxLagFor, type Config, type Venue } from '../../config/schema.js';
-import { TraderError, usageError } from '../../errors.js';
-import { credentialValues, resolveVenue, type VenueSelection } from '../../feeds/venues.js';
+import { usageError } from '../../errors.js';
+import { resolveVenue, type VenueSelection } from '../../feeds/venues.js';
 import { startEmbeddedFeed, type EmbeddedFeed } from '../../runner/embedded-feed.js';
 import { FeedSwitch, type FeedSource, type SwitchListener } from '../../runner/feed-switch.js';
 import { Bus } from '../../core/bus.js';
@@ -30,19 +31,13 @@ import { connectNats, firstLine } from '../../cluster/nats-connect.js';
 import { ENCODING, encodeEvent, subjectOf } from '../../cluster/md-codec.js';
 import { controlBucket, ensureStream, manager, shardsKey, STREAM_SUBJECTS } from '../../cluster/stream.js';
 import type { IngestFlags } from '../program.js';
-import { natsEndpoint, waitForStop } from './run.js';
+import { natsEndpoint } from '../../cluster/defaults.js';
+import { waitForStop } from './run.js';
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
 
 export async function ingest(flags: IngestFlags): Promise<number> {
-  const secrets: Needle[] = flags.feedUrl ? urlSecrets(flags.feedUrl) : [];
-  for (const value of credentialValues(process.env)) secrets.push({ text: value, mask: '***' });
-  try {
-    return await ingestMasked(flags, secrets);
-  } catch (err) {
-    if (err instanceof TraderError) throw new TraderError(err.code, redactor(secrets)(err.message));
-    throw err;
-  }
+  return withSecretsMasked(flags.feedUrl, (secrets) => ingestMasked(flags, secrets));
 }
 
 interface SymbolCount {

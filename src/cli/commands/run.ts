@@ -2,12 +2,14 @@
  * `trader run`: resolve flags over config, refuse what the feature flags forbid, start the
  * embedded feed when the venue is replay/synthetic, then run until --duration or a signal.
  */
+import { natsEndpoint } from '../../cluster/defaults.js';
+import { withSecretsMasked } from './masked.js';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadConfig } from '../../config/load.js';
 import { readFlags } from '../../config/flags.js';
 import type { Config, Venue } from '../../config/schema.js';
 import { EXIT_FEED_FATAL, EXIT_WRITE_FAILED, TraderError, usageError } from '../../errors.js';
-import { credentialValues, followsNyseCalendar, LIVE_VENUES, resolveVenue, type VenueSelection } from '../../feeds/venues.js';
+import { followsNyseCalendar, LIVE_VENUES, resolveVenue, type VenueSelection } from '../../feeds/venues.js';
 import { calendarWarning } from '../../calendar/nyse.js';
 import { startEmbeddedFeed, type EmbeddedFeed } from '../../runner/embedded-feed.js';
 import type { FeedSource } from '../../runner/feed-switch.js';
@@ -34,21 +36,11 @@ import { redactor, urlSecrets, type Needle, type Redact } from '../../util/redac
 import type { MetricsEndpoint } from '../../telemetry/metrics-endpoint.js';
 import type { RunFlags } from '../program.js';
 import { openNatsRun, type NatsRun } from '../../cluster/nats-run.js';
-import type { NatsEndpoint } from '../../cluster/nats-connect.js';
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
 
 export async function run(flags: RunFlags): Promise<number> {
-  // Credentials in a feed URL never reach an output, error messages included.
-  const secrets: Needle[] = flags.feedUrl ? urlSecrets(flags.feedUrl) : [];
-  // Venue keys come from the environment and are masked in every output, whichever venue runs.
-  for (const value of credentialValues(process.env)) secrets.push({ text: value, mask: '***' });
-  try {
-    return await runMasked(flags, secrets);
-  } catch (err) {
-    if (err instanceof TraderError) throw new TraderError(err.code, redactor(secrets)(err.message));
-    throw err;
-  }
+  return withSecretsMasked(flags.feedUrl, (secrets) => runMasked(flags, secrets));
 }
 
 async function runMasked(flags: RunFlags, secrets: Needle[]): Promise<number> {
@@ -371,6 +363,3 @@ function drillLeak(value: string | undefined): number | undefined {
 }
 
 /** The NATS connection's flags (URL, credentials file, TLS files passed through to the client). */
-export function natsEndpoint(flags: { natsUrl: string; natsCreds?: string | undefined; natsTlsCa?: string | undefined; natsTlsCert?: string | undefined; natsTlsKey?: string | undefined }): NatsEndpoint {
-  return { url: flags.natsUrl, credsFile: flags.natsCreds, tlsCa: flags.natsTlsCa, tlsCert: flags.natsTlsCert, tlsKey: flags.natsTlsKey };
-}
