@@ -3,14 +3,16 @@
 # A JetStream server (scripts/nats.sh), `trader ingest` holding the one feed connection, four
 # `trader run --feed nats --shard i/4` shards, then one verdict over the four traces.
 # Halfway through, `trader halt --nats-url` halts every shard (the runbook's kill-switch drill, cluster-wide).
-# Files in logs/cluster/. RUN_S (default 30) is how long the session runs, in seconds.
+# Files in $OUT (default logs/cluster/), the verdict in $REPORT.json and .html (default
+# reports/cluster_validation). RUN_S (default 30) is how long the session runs, in seconds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUN_S=${RUN_S:-30}
 SYMBOLS=${SYMBOLS:-SPY,QQQ,TSLA,BTC-USD,ETH-USD}
 CONFIG=${CONFIG:-config/smoke.yaml}
-out=logs/cluster
-mkdir -p "$out"
+out=${OUT:-logs/cluster}
+report=${REPORT:-reports/cluster_validation}
+mkdir -p "$out" "$(dirname "$report")"
 server=$(scripts/nats.sh)
 url=$(sed -n 1p <<<"$server")
 nats_pid=$(sed -n 2p <<<"$server" | awk '{print $2}')
@@ -45,4 +47,4 @@ node bin/trader.js validate --trace "$out/shard-*.jsonl"
 waive=()
 # The smoke row reads reports/smoke.json (make smoke); without one the demo says so and waives it.
 if [ ! -f reports/smoke.json ]; then echo "cluster-demo: no reports/smoke.json (run make smoke): the smoke row is waived"; waive=(--waive smoke); fi
-node bin/trader.js report --log "$out/shard-*.log" --trace "$out/shard-*.jsonl" --output reports/cluster_validation.json --html reports/cluster_validation.html "${waive[@]}"
+node bin/trader.js report --log "$out/shard-*.log" --trace "$out/shard-*.jsonl" --output "$report.json" --html "$report.html" "${waive[@]}"
