@@ -129,6 +129,13 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     const config = writeConfig(dir);
     const feeder = ingest(server.url, dir, config);
     await waitForLine(join(dir, 'ingest.log'), /INGEST_STARTED: /, 30_000);
+    // A second ingest on the same files is refused (one writer per set of files), and leaves them alone.
+    const logBefore = readFileSync(join(dir, 'ingest.log'), 'utf8').length;
+    const second = await runCli(['ingest', '--config', config, '--nats-url', server.url, '--log-file', join(dir, 'ingest.log'), '--trace-file', join(dir, 'ingest.jsonl'), '--quiet']);
+    expect(second.code, second.stderr).toBe(2);
+    expect(second.stderr).toMatch(/ingest\.log: already running \(pid \d+/);
+    expect(readdirSync(dir).filter((f) => /^ingest\..*\d{8}T/.test(f))).toEqual([]);
+    expect(readFileSync(join(dir, 'ingest.log'), 'utf8').length).toBeGreaterThanOrEqual(logBefore);
     const shards = [1, 2, 3].map((i) => shard(server.url, dir, config, `shard${i}`, `${i}/3`));
     const single = shard(server.url, dir, config, 'single');
     await published(dir, 60_000);

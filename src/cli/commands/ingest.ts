@@ -8,6 +8,9 @@
  * reconnect buffer. Its own liveness, reconnect and staleness lines go through the Journal into
  * its log and hash-chained trace, like a run's.
  */
+import { RunLock } from '../../runtime/lock.js';
+import { requireDistinct, requireWritableFile } from '../../runtime/paths.js';
+import type { RunEntry } from '../../runtime/registry.js';
 import { withSecretsMasked } from './masked.js';
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -48,7 +51,22 @@ interface SymbolCount {
 
 async function ingestMasked(flags: IngestFlags, secrets: Needle[]): Promise<number> {
   if (flags.feedUrl !== undefined && !/^wss?:\/\/[^\s]+$/.test(flags.feedUrl)) throw usageError(`--feed-url: expected a ws:// or wss:// URL, got "${flags.feedUrl}"`);
-  if (flags.logFile === flags.traceFile) throw usageError(`--log-file and --trace-file are the same file (${flags.logFile})`);
+  // One writer per set of files, as for trader run: a second ingest (or a runner) on the same log or
+  // trace is refused before anything is connected, rotated or written.
+  const outputs = [{ flag: '--log-file', path: flags.logFile }, { flag: '--trace-file', path: flags.traceFile }];
+  const [log = '', trace = ''] = requireDistinct(outputs);
+  for (const output of outputs) requireWritableFile(output);
+  const none = '(none: trader ingest)';
+  const owner: RunEntry = { pid: process.pid, started_at: new Date(wallClock()).toISOString(), cwd: process.cwd(), log, trace, pid_file: none, kill_switch: none, capture: null, allow_resume: false, metrics_url: null };
+  const lock = RunLock.acquire([log, trace], owner, (line) => process.stderr.write(`trader: warning: ${line}\n`));
+  try {
+    return await ingestLocked(flags, secrets);
+  } finally {
+    lock.release();
+  }
+}
+
+async function ingestLocked(flags: IngestFlags, secrets: Needle[]): Promise<number> {
   const loaded = loadConfig(flags.config);
   const config = loaded.config;
   for (const url of [config.feeds.primary.url, config.feeds.fallback?.url]) if (url) secrets.push(...urlSecrets(url));
