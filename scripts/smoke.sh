@@ -4,7 +4,7 @@
 # ERROR line was logged. Writes reports/smoke.json either way; exit 0 on pass, 1 on fail.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-DURATION=${SMOKE_DURATION:-12s}
+DURATION=${SMOKE_DURATION:-6s}
 LOG=logs/smoke.log
 TRACE=logs/smoke_trace.jsonl
 OUT=reports/smoke.json
