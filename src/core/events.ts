@@ -291,7 +291,7 @@ const SPECS = {
   TRADING_STILL_HALTED: spec<Record<never, never>>({ level: 'warn', text: () => `halt latched: kill_switch.allow_resume is false; restart the runner to trade again${ordersToken('HALTED')}` }),
   MEMORY_SAMPLE: spec<{ rss: number; heap_used: number; external: number; retained: number; after_gc: boolean; trend: { segment: number; growth: number; slopeBytesPerMin: number } | null }>({
     level: 'debug',
-    text: (p) => `rss=${mb(p.rss)}MB heap_used=${mb(p.heap_used)}MB external=${mb(p.external)}MB retained=${mb(p.retained)}MB${p.after_gc ? ' (after GC)' : ''} growth=${p.trend ? (p.trend.growth * 100).toFixed(2) : 'warming'}%`,
+    text: (p) => `rss=${mb(p.rss)}MB heap_used=${mb(p.heap_used)}MB external=${mb(p.external)}MB retained=${mb(p.retained)}MB${p.after_gc ? ' (after GC)' : ''} growth=${p.trend ? `${(p.trend.growth * 100).toFixed(2)}%` : 'warming'}`,
     fields: (p) => ({ rss: p.rss, heap_used: p.heap_used, external: p.external, retained: p.retained, after_gc: p.after_gc, segment: p.trend?.segment ?? null, growth: p.trend ? round(p.trend.growth, 5) : null, slope_bytes_per_min: p.trend ? Math.round(p.trend.slopeBytesPerMin) : null }),
   }),
   MEMORY_GROWTH_WARN: spec<{ growth: number; max_growth: number; reducing: boolean }>({
