@@ -20,6 +20,8 @@ export interface ShardMember {
   path: string;
   run: RunRecord;
   shard: ShardField;
+  /** The time of its last record: shards of one run ran at the same time. */
+  endMs: number;
 }
 
 /** A row of the verdict: passed, and one line saying what was seen. */
@@ -120,6 +122,28 @@ function firstLine(path: string, what: string): string {
   }
 }
 
+const TAIL_BYTES = 1 << 16;
+
+/** The time (epoch ms) of a trace's last complete record, read from its tail; NaN when none can be read. */
+function lastRecordMs(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    const size = statSync(path).size;
+    const from = Math.max(0, size - TAIL_BYTES);
+    const buf = Buffer.alloc(size - from);
+    const n = readSync(fd, buf, 0, buf.length, from);
+    const lines = buf.toString('utf8', 0, n).split('\n');
+    for (let i = lines.length - 1; i >= 0; i -= 1) {
+      const ts = /"ts":"([^"]+)"/.exec(lines[i] ?? '')?.[1];
+      const ms = ts === undefined ? NaN : Date.parse(ts);
+      if (Number.isFinite(ms)) return ms;
+    }
+    return NaN;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readRun(path: string): RunRecord | undefined {
   let value: unknown;
   try {
@@ -148,7 +172,7 @@ export function loadShardSet(args: string[]): { members: ShardMember[]; skipped:
       }
       throw inputError(`${path}: ${run ? 'not a shard\'s trace (its run record has no shard: it was not run with --shard i/N)' : 'not a trader trace (line 1 is not a run record)'}; several traces must be the shards of one run`);
     }
-    members.push({ path, run, shard: run.shard });
+    members.push({ path, run, shard: run.shard, endMs: lastRecordMs(path) });
   }
   const first = members[0];
   if (!first) throw inputError(`--trace ${args.join(' ')}: no shard trace found${skipped.length ? ` (${skipped.length} trace(s) without a shard skipped)` : ''}`);
@@ -167,6 +191,14 @@ function sameRun(a: ShardMember, b: ShardMember): void {
   differs('config digest', a.run.config.digest, b.run.config.digest);
   differs('strategy', strategyId(a.run), strategyId(b.run));
   differs('feed', a.run.feed.venue, b.run.feed.venue);
+  differs('symbols given', [...a.shard.symbols_all].sort(), [...b.shard.symbols_all].sort());
+  // Yesterday's shard 2/2 beside today's 1/2 is not one run, even with the same config: the shards
+  // of one run were running at the same time.
+  const span = (m: ShardMember): [number, number] => [Date.parse(m.run.started_at), m.endMs];
+  const [a0, a1] = span(a);
+  const [b0, b1] = span(b);
+  const known = [a0, a1, b0, b1].every(Number.isFinite); // an unreadable tail is judged by run_complete instead
+  if (known && !(a0 <= b1 && b0 <= a1)) throw inputError(`${at(b)} ran ${b.run.started_at}–${new Date(b1).toISOString()} and ${at(a)} ${a.run.started_at}–${new Date(a1).toISOString()}: they never ran at the same time, so they are not shards of one run`);
 }
 
 const strategyId = (run: RunRecord): string => `${run.strategy.name}@${run.strategy.version}${run.strategy.digest ? ` ${run.strategy.digest}` : ''}`;

@@ -83,6 +83,11 @@ describe('a run in 3 shards on the embedded replay feed', () => {
     for (const i of [1, 2, 3]) await waitForLine(join(logs, `runner.shard-${i}-of-3.pid`), /^\d+$/, 30_000);
     await waitFor(() => decided(log(2), 'SPY') && decided(log(2), 'TSLA') && decided(log(3), 'QQQ') && decided(log(3), 'BTC-USD'), 60_000);
     await waitFor(() => [1, 2, 3].every((i) => memorySamples(trace(i), 0) >= 2), 60_000);
+    // A shard 2/3 started a second time by mistake, while the set runs (shards of one run overlap in time).
+    const short = ['run', '--config', started, '--kill-switch-file', join(dir, 'NO_HALT'), '--quiet', '--duration', '4s'];
+    const again = startCli([...short, '--shard', '2/3', '--log-file', dup.log, '--trace-file', dup.trace, '--pid-file', join(dir, 'dup', 'dup.pid')], { cwd: dir });
+    runs.push(again);
+    expect((await again.exited).code).toBe(0);
     // T+10 of the runbook: ETH-USD joins the config; every shard is signalled, only its owner (3/3) takes it.
     writeFileSync(config, readFileSync(config, 'utf8').replace('symbols: [SPY, QQQ, TSLA, BTC-USD]', 'symbols: [SPY, QQQ, TSLA, BTC-USD, ETH-USD]'));
     for (const r of runs.slice(0, 3)) r.child.kill('SIGUSR1');
@@ -93,12 +98,8 @@ describe('a run in 3 shards on the embedded replay feed', () => {
     for (const l of [log(1), log(2), log(3)]) await waitForLine(l, /KILL_SWITCH_VERIFIED/, 30_000);
     for (const r of runs) r.child.kill('SIGTERM');
     for (const r of runs) expect((await r.exited).code).toBe(0);
-    // Then, after the set (2 cores are shared): a shard 2/3 started a second time, and one shard of a run split in 2.
-    const short = ['run', '--config', started, '--kill-switch-file', join(dir, 'NO_HALT'), '--quiet', '--duration', '4s'];
-    const extra = [
-      startCli([...short, '--shard', '2/3', '--log-file', dup.log, '--trace-file', dup.trace, '--pid-file', join(dir, 'dup', 'dup.pid')], { cwd: dir }),
-      startCli([...short, '--shard', '1/2', '--log-file', half.log, '--trace-file', half.trace, '--pid-file', join(dir, 'half', 'half.pid')], { cwd: dir }),
-    ];
+    // Then, after the set (2 cores are shared): one shard of a run split in 2.
+    const extra = [startCli([...short, '--shard', '1/2', '--log-file', half.log, '--trace-file', half.trace, '--pid-file', join(dir, 'half', 'half.pid')], { cwd: dir })];
     runs.push(...extra);
     for (const r of extra) expect((await r.exited).code).toBe(0);
   }, 240_000);
@@ -184,6 +185,31 @@ describe('a run in 3 shards on the embedded replay feed', () => {
     expect(r.code).toBe(1);
     const json = reportSchema.parse(JSON.parse(readFileSync(output, 'utf8')));
     expect(json.criteria.find((c) => c.id === 'shard_partition')).toMatchObject({ status: 'FAIL', observed: expect.stringMatching(/TSLA in 2 shards/) });
+  });
+
+  it('a shard of another day beside today\'s: they never ran at the same time, so they are not one run (exit 2)', async () => {
+    // Shard 2's trace moved a day later, re-chained as a writer would have chained it: same config,
+    // same N, same symbols, yet not today's run (a shard that failed to start leaves yesterday's files).
+    const stale = join(dir, 'stale');
+    mkdirSync(stale);
+    const DAY = 86_400_000;
+    for (const i of [1, 2, 3]) {
+      const records = readRecords(trace(i));
+      if (i === 2) {
+        for (const r of records as Array<Record<string, unknown>>) {
+          for (const k of ['ts', 'started_at']) if (typeof r[k] === 'string') r[k] = new Date(Date.parse(r[k] as string) + DAY).toISOString();
+        }
+        rechain(records, undefined);
+      }
+      writeRecords(join(stale, `t${i}.jsonl`), records);
+      writeFileSync(join(stale, `t${i}.log`), renderTextLog(records));
+    }
+    for (const cmd of [['validate', '--trace', stale], ['report', '--trace', stale, '--output', join(dir, 'stale.json')]]) {
+      const r = await runCli(cmd);
+      expect(r.code, r.stdout + r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/never ran at the same time, so they are not shards of one run/);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
   });
 
   it('a symbol in the wrong shard (a shard that partitioned differently): FAIL', async () => {

@@ -11,7 +11,7 @@ const ALL = ['SPY', 'QQQ', 'TSLA', 'BTC-USD', 'ETH-USD'];
 
 function member(index: number, count: number, symbols = ALL.filter((s) => shardOf(s, count) === index - 1)): ShardMember {
   const shard = { index, count, partition: 'fnv1a32' as const, symbols_all: ALL };
-  return { path: `t${index}.jsonl`, shard, run: { symbols, shard } as unknown as RunRecord };
+  return { path: `t${index}.jsonl`, shard, endMs: 0, run: { symbols, shard } as unknown as RunRecord };
 }
 
 describe('judgeComplete', () => {
