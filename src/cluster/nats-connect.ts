@@ -20,7 +20,10 @@ export interface NatsEndpoint {
 /** How long the first connection may take before the command gives up (the server is not there). */
 const FIRST_CONNECT_TIMEOUT_MS = 5000;
 
-export function checkNatsUrl(url: string): void {
+function checkNatsUrl(url: string): void {
+  // Credentials never travel in the URL (it is printed, logged and traced): they come from --nats-creds.
+  // The URL is not echoed back, since it holds them.
+  if (/^[a-z]+:\/\/[^/\s]*@/i.test(url)) throw usageError('--nats-url: a user or password in the URL is refused (it would be printed and logged); give the server as nats://host:port and the credentials with --nats-creds FILE');
   if (!/^(nats|tls):\/\/[^\s/]+$/.test(url)) throw usageError(`--nats-url: expected nats://host:port or tls://host:port, got "${url}"`);
 }
 

@@ -309,6 +309,13 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     expect(existsSync(join(dir, 'none.jsonl'))).toBe(false);
     expectUsage(await runCli(['ingest', '--config', config, '--nats-url', nowhere, '--log-file', join(dir, 'i.log'), '--trace-file', join(dir, 'i.jsonl')]), /no NATS server answered/);
     expectUsage(await runCli(['halt', '--nats-url', nowhere]), /no NATS server answered/);
+    // A password in the URL is refused, and never echoed: it would be printed, logged and traced.
+    for (const args of [['halt', '--nats-url', 'nats://alice:hunter2@127.0.0.1:4222'], ['ingest', '--config', config, '--nats-url', 'nats://alice:hunter2@127.0.0.1:4222', '--log-file', join(dir, 'p.log'), '--trace-file', join(dir, 'p.jsonl')]]) {
+      const r = await runCli(args);
+      expectUsage(r, /--nats-url: a user or password in the URL is refused .*--nats-creds/);
+      expect(`${r.stdout}${r.stderr}`).not.toContain('hunter2');
+    }
+    expect(existsSync(join(dir, 'p.log'))).toBe(false);
     expectUsage(await runCli(runArgs('bad', ['--shard', '3/2'])), /--shard 3\/2: shard index 3 is beyond the 2 shards/);
 
     const server = await nats();
