@@ -40,7 +40,7 @@ export interface NatsRun {
   /** The bus exists once the journal does; cursor lines need it. Call before the runner is built. */
   useBus(bus: Bus): void;
   /** After runner.start(): announce the consumer (and the resume), and watch the halt key. */
-  started(runner: { remoteKillSwitch(change: KillSwitchChange, where: string): void; markDataGap(): void }, symbols: string[]): void;
+  started(runner: { remoteKillSwitch(change: KillSwitchChange, where: string): void; remoteKillSwitchLost(error: string): void; markDataGap(): void }, symbols: string[]): void;
   close(): Promise<void>;
 }
 
@@ -120,7 +120,7 @@ export async function openNatsRun(options: NatsRunOptions): Promise<NatsRun> {
  * probe orders, KILL_SWITCH_VERIFIED), cleared → as removing the file. The watch delivers the
  * key's current value first, so a halt set before the shard started holds from its start.
  */
-function watchHalt(kv: KV, runner: { remoteKillSwitch(change: KillSwitchChange, where: string): void }, announce: (present: boolean, note: string | null) => void): () => void {
+function watchHalt(kv: KV, runner: { remoteKillSwitch(change: KillSwitchChange, where: string): void; remoteKillSwitchLost(error: string): void }, announce: (present: boolean, note: string | null) => void): () => void {
   const where = `nats-kv:${CONTROL_BUCKET}/${HALT_KEY}`;
   const startedMs = Date.now();
   let stopped = false;
@@ -144,7 +144,11 @@ function watchHalt(kv: KV, runner: { remoteKillSwitch(change: KillSwitchChange, 
         runner.remoteKillSwitch({ kind: 'removed', detectedMs }, where);
       }
     }
-  })().catch(() => undefined);
+    if (!stopped) throw new Error('the watch on the halt key ended');
+  })().catch((err: unknown) => {
+    // Unseen, a cluster halt would be ignored: fail safe instead of on.
+    if (!stopped) runner.remoteKillSwitchLost(`${where}: ${err instanceof Error ? err.message : String(err)}`);
+  });
   return () => {
     stopped = true;
     iterator?.stop();

@@ -288,7 +288,11 @@ const SPECS = {
   }),
   KILL_SWITCH_CLEARED: spec<{ file: string }>({ level: 'info', text: (p) => `${p.file} removed` }),
   TRADING_RESUMED: spec<Record<never, never>>({ level: 'info', text: () => `orders accepted again (kill_switch.allow_resume: true)${ordersToken('ACTIVE')}` }),
-  TRADING_STILL_HALTED: spec<Record<never, never>>({ level: 'warn', text: () => `halt latched: kill_switch.allow_resume is false; restart the runner to trade again${ordersToken('HALTED')}` }),
+  /** A kill switch cleared but trading stays halted: the halt is latched, or another source (`held_by`) still holds it. */
+  TRADING_STILL_HALTED: spec<{ held_by?: string }>({
+    level: 'warn',
+    text: (p) => `${p.held_by ? `${p.held_by} still holds the halt: trading stays HALTED until it clears` : 'halt latched: kill_switch.allow_resume is false; restart the runner to trade again'}${ordersToken('HALTED')}`,
+  }),
   MEMORY_SAMPLE: spec<{ rss: number; heap_used: number; external: number; retained: number; after_gc: boolean; trend: { segment: number; growth: number; slopeBytesPerMin: number } | null }>({
     level: 'debug',
     text: (p) => `rss=${mb(p.rss)}MB heap_used=${mb(p.heap_used)}MB external=${mb(p.external)}MB retained=${mb(p.retained)}MB${p.after_gc ? ' (after GC)' : ''} growth=${p.trend ? `${(p.trend.growth * 100).toFixed(2)}%` : 'warming'}`,

@@ -125,6 +125,11 @@ export class Runner {
   }
 
   /** Data was missed outside a disconnect (a shard resumed after a restart): the open bars are marked. */
+  /** The cluster halt key can no longer be watched: trading halts (SAFETY_CHECK_FAILED). */
+  remoteKillSwitchLost(error: string): void {
+    this.safety.remoteKillSwitchLost(error);
+  }
+
   markDataGap(): void {
     this.path.markDataGap();
   }

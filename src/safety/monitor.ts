@@ -191,13 +191,22 @@ export class SafetyMonitor {
     this.onKillSwitch(change, where, 'kill_switch_remote');
   }
 
+  /**
+   * The watch on the cluster's halt key failed or ended while the run goes on: a halt set now would
+   * not be seen, so trading halts (fail safe), as for any safety check that cannot run.
+   */
+  remoteKillSwitchLost(error: string): void {
+    this.state.set('check:kill_switch_remote', 'HALTED');
+    this.options.bus.emit({ name: EV.SAFETY_CHECK_FAILED, check: 'kill_switch_remote', error });
+  }
+
   private onKillSwitch(change: KillSwitchChange, file = this.options.killSwitchFile, source = 'kill_switch'): void {
     const { bus, config } = this.options;
     if (change.kind === 'appeared') {
       this.state.set(source, 'HALTED');
       const note = change.content.trim() || null;
       bus.emit({ name: EV.KILL_SWITCH_DETECTED, file, file_mtime_ms: change.fileMtimeMs, detected_ms: change.detectedMs, delay_ms: change.delayMs, present_at_start: change.presentAtStart, note });
-      bus.emit({ name: EV.TRADING_HALTED, source: 'kill_switch' });
+      bus.emit({ name: EV.TRADING_HALTED, source });
       bus.emit({ name: EV.ORDERS_CANCELLED, count: 0 });
       bus.emit({ name: EV.POSITIONS_HELD, positions: this.options.positions() });
       bus.emit({ name: EV.FEEDS_ACTIVE, symbols: this.options.symbols() });
@@ -208,7 +217,11 @@ export class SafetyMonitor {
     bus.emit({ name: EV.KILL_SWITCH_CLEARED, file });
     if (config.kill_switch.allow_resume) {
       this.state.set(source, 'ACTIVE');
-      bus.emit({ name: EV.TRADING_RESUMED });
+      // Resumed only when nothing else holds the run halted (the other kill-switch source, a write
+      // failure, a safety check): a TRADING_RESUMED while trading stays HALTED would be a lie.
+      const still = this.state.effective();
+      if (still.level === 'HALTED') bus.emit({ name: EV.TRADING_STILL_HALTED, held_by: still.source });
+      else bus.emit({ name: EV.TRADING_RESUMED });
     } else {
       bus.emit({ name: EV.TRADING_STILL_HALTED });
     }

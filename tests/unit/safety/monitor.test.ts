@@ -129,7 +129,9 @@ describe('SafetyMonitor', () => {
     rmSync(u.file);
     u.clock.now += 250;
     u.monitor.pollKillSwitch();
-    expect(u.names()).toContain(EV.TRADING_RESUMED);
+    // Cleared, but the failed proof still holds the halt: no TRADING_RESUMED, which would be a lie.
+    expect(u.names()).toContain(EV.TRADING_STILL_HALTED);
+    expect(u.names()).not.toContain(EV.TRADING_RESUMED);
     expect(u.level('SPY')).toEqual({ level: 'HALTED', source: 'kill_switch_verify' });
   });
 
