@@ -10,6 +10,7 @@
  */
 import { SYMBOL_PATTERN, toWire, type MarketEvent, type WireEvent } from '../core/market.js';
 import { isFiniteNumber } from '../feeds/adapter.js';
+import { parseMessage } from '../feeds/native.js';
 
 export const SUBJECT_ROOT = 'md';
 export const ENCODING = 'json';
@@ -30,7 +31,11 @@ export interface Carried {
   recvMs: number;
 }
 
-/** The event and its ingest receipt time; undefined for a payload ingest would never have written. */
+/**
+ * The event and its ingest receipt time; undefined for a payload ingest would never have written.
+ * The event is read by the native protocol's own parser, with its bounds (prices > 0, ask >= bid,
+ * ts > 0): what comes off the stream is held to what a venue's frame is held to.
+ */
 export function decodeEvent(data: Uint8Array): Carried | undefined {
   let raw: unknown;
   try {
@@ -40,12 +45,16 @@ export function decodeEvent(data: Uint8Array): Carried | undefined {
   }
   if (typeof raw !== 'object' || raw === null) return undefined;
   const w = raw as Partial<WireEvent> & { r?: unknown };
-  if (typeof w.sym !== 'string' || !SYMBOL_PATTERN.test(w.sym) || !isFiniteNumber(w.seq) || !isFiniteNumber(w.ts) || !isFiniteNumber(w.r)) return undefined;
-  if (w.type === 'trade' && isFiniteNumber(w.p) && isFiniteNumber(w.s)) {
-    return { event: { kind: 'trade', symbol: w.sym, seq: w.seq, exchTs: w.ts, price: w.p, size: w.s }, recvMs: w.r };
-  }
-  if (w.type === 'quote' && isFiniteNumber(w.bp) && isFiniteNumber(w.bs) && isFiniteNumber(w.ap) && isFiniteNumber(w.as)) {
-    return { event: { kind: 'quote', symbol: w.sym, seq: w.seq, exchTs: w.ts, bid: w.bp, bidSize: w.bs, ask: w.ap, askSize: w.as }, recvMs: w.r };
-  }
-  return undefined;
+  if (typeof w.sym !== 'string' || !SYMBOL_PATTERN.test(w.sym) || !isFiniteNumber(w.r)) return undefined;
+  let event: MarketEvent | undefined;
+  let refused = false;
+  parseMessage(raw, {
+    event: (e) => {
+      event = e;
+    },
+    issue: () => {
+      refused = true;
+    },
+  });
+  return event && !refused ? { event, recvMs: w.r } : undefined;
 }

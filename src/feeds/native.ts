@@ -22,7 +22,8 @@ function parseNativeFrame(frame: string, sink: FrameSink): void {
   }
 }
 
-function parseMessage(msg: unknown, sink: FrameSink): void {
+/** One native message (a trade, a quote, a control message): also how the stream's events are read back (cluster/md-codec.ts). */
+export function parseMessage(msg: unknown, sink: FrameSink): void {
   if (msg === null || typeof msg !== 'object') {
     sink.issue({ kind: 'bad_shape', detail: 'message is not an object' });
     return;

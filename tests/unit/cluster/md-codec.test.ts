@@ -17,6 +17,11 @@ describe('the stream message of a market event', () => {
     expect(decodeEvent(enc({ type: 'trade', sym: 'SPY', seq: 1, ts: 1, p: 1, s: 1 }))).toBeUndefined(); // no receipt time
     expect(decodeEvent(enc({ type: 'trade', sym: 'spy', seq: 1, ts: 1, p: 1, s: 1, r: 1 }))).toBeUndefined();
     expect(decodeEvent(enc({ type: 'quote', sym: 'SPY', seq: 1, ts: 1, bp: 1, bs: 1, ap: 'x', as: 1, r: 1 }))).toBeUndefined();
+    // Held to a venue frame's bounds (the native parser's): no zero price, no crossed quote, no ts 0.
+    expect(decodeEvent(enc({ type: 'trade', sym: 'SPY', seq: 1, ts: 1, p: 0, s: 1, r: 1 }))).toBeUndefined();
+    expect(decodeEvent(enc({ type: 'quote', sym: 'SPY', seq: 1, ts: 1, bp: 10, bs: 1, ap: 9, as: 1, r: 1 }))).toBeUndefined();
+    expect(decodeEvent(enc({ type: 'trade', sym: 'SPY', seq: 1, ts: 0, p: 1, s: 1, r: 1 }))).toBeUndefined();
+    expect(decodeEvent(enc({ type: 'subscribed', sym: 'SPY', symbols: ['SPY'], r: 1 }))).toBeUndefined();
   });
 
   it('goes on md.<venue>.<symbol>, a dot in a symbol kept out of the subject\'s tokens', () => {
