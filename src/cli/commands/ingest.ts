@@ -18,8 +18,8 @@ import { loadConfig } from '../../config/load.js';
 import { readFlags } from '../../config/flags.js';
 import { maxLagFor, type Config, type Venue } from '../../config/schema.js';
 import { usageError } from '../../errors.js';
-import { resolveVenue, type VenueSelection } from '../../feeds/venues.js';
-import { startEmbeddedFeed, type EmbeddedFeed } from '../../runner/embedded-feed.js';
+import type { EmbeddedFeed } from '../../runner/embedded-feed.js';
+import { resolveFeeds } from '../../runner/feed-sources.js';
 import { FeedSwitch, type FeedSource, type SwitchListener } from '../../runner/feed-switch.js';
 import { Bus } from '../../core/bus.js';
 import { EV } from '../../core/events.js';
@@ -86,17 +86,7 @@ async function ingestLocked(flags: IngestFlags, secrets: Needle[]): Promise<numb
     // A new stream is a new session: the shard count registered by an earlier one no longer binds.
     if (created) await (await controlBucket(nc)).delete(shardsKey(flags.stream)).catch(() => undefined);
 
-    const resolveSource = async (v: Venue, selection: VenueSelection): Promise<FeedSource> => {
-      if (v === 'replay' || v === 'synthetic') {
-        const feed = await startEmbeddedFeed(v, config);
-        embedded.push(feed);
-        return { venue: v, url: feed.url, adapter: resolveVenue(v, { ...selection, url: feed.url }, process.env).adapter };
-      }
-      return { venue: v, ...resolveVenue(v, selection, process.env) };
-    };
-    const { primary: p, fallback: f } = config.feeds;
-    const primary = await resolveSource(venue, { url: flags.feedUrl ?? (venue === p.venue ? p.url : undefined), ...(venue === p.venue ? { feed: p.feed, format: p.format } : {}), where: `feeds.primary in ${loaded.path}` });
-    const fallback = f && venue === p.venue ? await resolveSource(f.venue, { url: f.url, feed: f.feed, format: f.format, where: `feeds.fallback in ${loaded.path}` }) : undefined;
+    const { primary, fallback } = await resolveFeeds({ venue, feedUrl: flags.feedUrl, config, configPath: loaded.path, embedded });
 
     const now = wallClock();
     for (const path of [flags.logFile, flags.traceFile]) {

@@ -9,10 +9,10 @@ import { loadConfig } from '../../config/load.js';
 import { readFlags } from '../../config/flags.js';
 import type { Config, Venue } from '../../config/schema.js';
 import { EXIT_FEED_FATAL, EXIT_WRITE_FAILED, TraderError, usageError } from '../../errors.js';
-import { followsNyseCalendar, LIVE_VENUES, resolveVenue, type VenueSelection } from '../../feeds/venues.js';
+import { followsNyseCalendar, LIVE_VENUES } from '../../feeds/venues.js';
 import { calendarWarning } from '../../calendar/nyse.js';
-import { startEmbeddedFeed, type EmbeddedFeed } from '../../runner/embedded-feed.js';
-import type { FeedSource } from '../../runner/feed-switch.js';
+import type { EmbeddedFeed } from '../../runner/embedded-feed.js';
+import { resolveFeeds } from '../../runner/feed-sources.js';
 import { Runner } from '../../runner/runner.js';
 import { ShardFilter } from '../../cluster/shard.js';
 import { strategyRecord } from '../../runner/run-record.js';
@@ -151,14 +151,6 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     await Promise.all(embedded.map((e) => e.close()));
   };
   let strategy: Strategy | undefined;
-  const resolveSource = async (v: Venue, selection: VenueSelection): Promise<FeedSource> => {
-    if (v === 'replay' || v === 'synthetic') {
-      const feed = await startEmbeddedFeed(v, config);
-      embedded.push(feed);
-      return { venue: v, url: feed.url, adapter: resolveVenue(v, { ...selection, url: feed.url }, process.env).adapter };
-    }
-    return { venue: v, ...resolveVenue(v, selection, process.env) };
-  };
   try {
     // The strategy is loaded (its module checked, its process started and greeted) before any
     // file is rotated: a strategy that cannot start is bad input and leaves the last run's files alone.
@@ -181,9 +173,8 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
       // Per-shard quotas of max_positions (README, Scale-out on NATS): the run record shows this shard's.
       config = { ...config, max_positions: natsRun.maxPositions };
     }
-    // The config's feed and format belong to its venue, not to another one chosen with --feed.
-    const primary = natsRun ? natsRun.source : await resolveSource(venue, { url: flags.feedUrl ?? (venue === p.venue ? p.url : undefined), ...(venue === p.venue ? { feed: p.feed, format: p.format } : {}), where: `feeds.primary in ${loaded.path}` });
-    const fallback = !natsRun && f && venue === p.venue ? await resolveSource(f.venue, { url: f.url, feed: f.feed, format: f.format, where: `feeds.fallback in ${loaded.path}` }) : undefined;
+    const feeds = natsRun ? { primary: natsRun.source, fallback: undefined } : await resolveFeeds({ venue, feedUrl: flags.feedUrl, config, configPath: loaded.path, embedded });
+    const { primary, fallback } = feeds;
     if (f && (natsRun || venue !== p.venue)) say(`trader run: --feed ${natsRun ? 'nats' : venue} replaces the config's primary (${p.venue}); its fallback (${f.venue}) is not used\n`);
 
     // This run holds the locks of these files, so what it rotates is never another live run's.
