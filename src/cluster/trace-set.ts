@@ -10,8 +10,9 @@
  */
 import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { inputError, usageError } from '../errors.js';
-import { runRecordSchema, type RunRecord } from '../trace/schema.js';
+import { inputError, TraderError, usageError } from '../errors.js';
+import { readTraceRunRecord } from '../offline/scan.js';
+import type { RunRecord } from '../trace/schema.js';
 import { ownerOf } from './shard.js';
 
 type ShardField = NonNullable<RunRecord['shard']>;
@@ -144,15 +145,14 @@ function lastRecordMs(path: string): number {
   }
 }
 
+/** The trace's run record, or undefined when line 1 is not one (the scan's own check, scan.ts). */
 function readRun(path: string): RunRecord | undefined {
-  let value: unknown;
   try {
-    value = JSON.parse(firstLine(path, 'trace'));
-  } catch {
-    return undefined;
+    return readTraceRunRecord(path);
+  } catch (err) {
+    if (err instanceof TraderError) return undefined;
+    throw err;
   }
-  const parsed = runRecordSchema.safeParse(value);
-  return parsed.success ? parsed.data : undefined;
 }
 
 /**

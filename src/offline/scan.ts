@@ -8,7 +8,7 @@
  * Tuning (environment): TRADER_WORKERS (threads; 0 scans inline; default: one per core, at most
  * 4, and none for a trace of 16 chunks or less), TRADER_CHUNK_BYTES (default 120 KiB).
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { inputError } from '../errors.js';
@@ -108,6 +108,16 @@ export async function scanTrace<T>(path: string, options: ScanOptions, start: (r
 async function foldNext(inFlight: Array<{ result: Promise<ChunkResult>; final: boolean }>, fold: (r: ChunkResult, final: boolean) => void): Promise<void> {
   const head = inFlight.shift();
   if (head) fold(await head.result, head.final);
+}
+
+/** A trace's run record (line 1) alone, checked as the scan checks it; an inputError naming why not. */
+export function readTraceRunRecord(path: string): RunRecord {
+  const fd = openSync(path, 'r');
+  try {
+    return readRunRecord(fd, path, fstatSync(fd).size).run;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function readRunRecord(fd: number, path: string, size: number): { run: RunRecord; raw: Record<string, unknown>; rawText: string; bodyStart: number } {
