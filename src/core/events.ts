@@ -226,7 +226,7 @@ const SPECS = {
 
   // --- decisions and orders
   /** The journal writes the record itself (a decision is the hot path: no re-rendering). */
-  DECISION_LOGGED: spec<{ record: DecisionLine; now: number }>({ level: 'info', text: (p) => p.record.msg, fields: (p) => p.record }),
+  DECISION_LOGGED: spec<{ record: DecisionLine; now: number; inputsText?: string }>({ level: 'info', text: (p) => p.record.msg, fields: (p) => p.record }),
   /**
    * Once per symbol, at the start and when it is added: when its first decision on a full
    * lookback can come, so the warm-up decisions before it (the built-in holds at confidence 0.00)

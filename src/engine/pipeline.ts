@@ -5,7 +5,7 @@
 import type { MarketEvent } from '../feeds/events.js';
 import { StrategyFailure, StrategyViolation } from '../strategy/failures.js';
 import type { Strategy, StrategyInputs, StrategyOutput } from '../strategy/types.js';
-import { inputsDigestOf, outputDigestOf } from '../trace/decision-line.js';
+import { inputsTextAndDigest, outputDigestOf } from '../trace/decision-line.js';
 import { BarBuilder, round6, type Bar } from './bars.js';
 import { PriceGuard, type Judged, type PriceLimits } from './price-guard.js';
 import { SequenceGuard, type SequenceGap, type SequenceReset } from './sequence-guard.js';
@@ -22,6 +22,8 @@ export interface Decision {
   inputs: DecisionInputs;
   output: StrategyOutput;
   inputsDigest: string;
+  /** The inputs' canonical text, which inputsDigest hashes: the trace line carries this same text. */
+  inputsText: string;
   outputDigest: string;
   /** The bar may miss data: a sequence gap or a disconnect fell inside it or just before it. */
   dataGap: boolean;
@@ -205,6 +207,7 @@ export class SymbolPipeline {
       step.failures = append(step.failures, { symbol: this.symbol, bar, trigger, error });
       return;
     }
-    step.decisions = append(step.decisions, { symbol: this.symbol, bar, trigger, inputs, output, inputsDigest: inputsDigestOf(inputs), outputDigest: outputDigestOf(output), dataGap });
+    const canonical = inputsTextAndDigest(inputs);
+    step.decisions = append(step.decisions, { symbol: this.symbol, bar, trigger, inputs, output, inputsDigest: canonical.digest, inputsText: canonical.text, outputDigest: outputDigestOf(output), dataGap });
   }
 }

@@ -174,6 +174,7 @@ export class DecisionPath {
         ...(decision.dataGap ? { data_gap: true } : {}),
       },
       now,
+      inputsText: decision.inputsText,
     });
   }
 }

@@ -56,11 +56,15 @@ export class ChainWriter {
 
   /** The record's line (without the newline): its canonical JSON, rec_seq included, then rec_chain. */
   line(record: object): string {
-    const text = canonicalJson({ ...record, [SEQ_FIELD]: this.count + 1 });
-    const chain = chainStep(this.key, this.head, text);
+    return this.lineOfText(canonicalJson({ ...record, [SEQ_FIELD]: this.count + 1 }));
+  }
+
+  /** The same, for a record the caller has already laid out: `canonical` must be its canonical JSON with rec_seq = count + 1. */
+  lineOfText(canonical: string): string {
+    const chain = chainStep(this.key, this.head, canonical);
     this.count += 1;
     this.head = chain;
-    return `${text.slice(0, -1)}${CHAIN_SUFFIX}${chain}"}`;
+    return `${canonical.slice(0, -1)}${CHAIN_SUFFIX}${chain}"}`;
   }
 }
 

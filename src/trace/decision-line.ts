@@ -3,8 +3,8 @@
  * digests (canonical JSON, so they do not depend on how a file is laid out) and the log text
  * (`msg`), whose latency is checked against the record's own figures.
  */
-import { digest } from '../util/canonical.js';
-import { EV } from '../core/events.js';
+import { canonicalJson, digest, sha256Hex } from '../util/canonical.js';
+import { EV, type DecisionLine } from '../core/events.js';
 
 interface DecisionFigures {
   symbol: string;
@@ -16,9 +16,59 @@ interface DecisionFigures {
 /** inputs_digest = sha256(canonical(inputs)); the engine's `digest` is this same function. */
 export const inputsDigestOf = (inputs: unknown): string => digest(inputs);
 
+/**
+ * The inputs' canonical text and its digest, computed once: the engine hashes it for
+ * inputs_digest and the journal writes the same text into the decision's trace line.
+ */
+export function inputsTextAndDigest(inputs: unknown): { text: string; digest: string } {
+  const text = canonicalJson(inputs);
+  return { text, digest: sha256Hex(text) };
+}
+
+/** The members of a decision's trace record: DecisionLine's, plus the journal's type, ts, event and the chain's rec_seq. */
+const DECISION_MEMBERS = 13;
+
+/**
+ * A decision's trace record as canonical JSON — canonicalJson({type, ts, event, ...record, rec_seq}),
+ * written member by member in key order with the inputs' canonical text as the engine computed it
+ * (inputsTextAndDigest), instead of sorting the record's keys and re-serializing its inputs. This is
+ * the decision's own latency path (receipt → trace line), which runs cold after a bar's worth of
+ * market data: every step off it shows in the tail. Undefined for a record that is not exactly
+ * DecisionLine's shape; the caller then uses canonicalJson (tests/unit/trace/decision-line.test.ts
+ * holds the two equal).
+ */
+export function decisionRecordText(record: DecisionLine, ts: string, seq: number, inputsText: string): string | undefined {
+  let members = 0;
+  for (const key in record) if ((record as Record<string, unknown>)[key] !== undefined) members += 1;
+  const { data_gap: gap, reason } = record;
+  if (members !== DECISION_MEMBERS + (gap === undefined ? 0 : 1) + (reason === undefined ? 0 : 1)) return undefined;
+  const j = JSON.stringify;
+  return (
+    `{"action":${j(record.action)},"bar_end":${j(record.bar_end)},"bar_start":${j(record.bar_start)},"confidence":${j(record.confidence)}` +
+    (gap === undefined ? '' : `,"data_gap":${j(gap)}`) +
+    `,"event":"${EV.DECISION_LOGGED}","inputs":${inputsText},"inputs_digest":${j(record.inputs_digest)},"latency_ms":${j(record.latency_ms)},"msg":${j(record.msg)}` +
+    `,"output_digest":${j(record.output_digest)},"processing_us":${j(record.processing_us)}` +
+    (reason === undefined ? '' : `,"reason":${j(reason)}`) +
+    `,"rec_seq":${seq},"symbol":${j(record.symbol)},"trigger_seq":${j(record.trigger_seq)},"trigger_ts":${j(record.trigger_ts)},"ts":${j(ts)},"type":"decision"}`
+  );
+}
+
 /** output_digest = sha256(canonical({action, confidence, reason?})): a reason is part of the output (unchanged for the built-in, which gives none). */
-export const outputDigestOf = (output: { action: string; confidence: number; reason?: string | undefined }): string =>
-  digest(output.reason === undefined ? { action: output.action, confidence: output.confidence } : { action: output.action, confidence: output.confidence, reason: output.reason });
+export function outputDigestOf(output: { action: string; confidence: number; reason?: string | undefined }): string {
+  // Outputs repeat (three actions, confidences to the hundredth, a plug-in's few reasons): each
+  // one's digest is taken once, on the decision path and in validate alike. The first 4096 are kept.
+  const { action, confidence, reason } = output;
+  const key = reason === undefined ? `${action}${confidence}` : `${action}${confidence}\u0000${reason}`;
+  let known = OUTPUT_DIGESTS.get(key);
+  if (known === undefined) {
+    known = digest(reason === undefined ? { action, confidence } : { action, confidence, reason });
+    if (OUTPUT_DIGESTS.size < MAX_OUTPUT_DIGESTS) OUTPUT_DIGESTS.set(key, known);
+  }
+  return known;
+}
+
+const OUTPUT_DIGESTS = new Map<string, string>();
+const MAX_OUTPUT_DIGESTS = 4096;
 
 /** The latency as the log line prints it: one decimal under 10 ms, whole milliseconds above. */
 const latencyText = (latencyMs: number): string => (latencyMs < 10 ? latencyMs.toFixed(1) : String(Math.round(latencyMs)));

@@ -13,6 +13,7 @@ import pino, { type Logger } from 'pino';
 import type { Redact } from '../util/redact.js';
 import { ChainWriter, SEAL_HEAD, SEAL_RECORDS, type ChainAlgo } from './chain.js';
 import { timeOfDayFormatter } from './clock-format.js';
+import { decisionRecordText } from './decision-line.js';
 import { DECISION_LOG_FIELDS, LEVEL_RANK, textLogLine, type Level } from './log-line.js';
 import { recordType, type RunRecord } from './schema.js';
 import type { Bus } from '../core/bus.js';
@@ -102,7 +103,7 @@ export class Journal {
   /** One event: its log line and its trace record (the vocabulary, core/events.ts, renders both). */
   write(event: RunEvent): void {
     if (event.name === EV.DECISION_LOGGED) {
-      this.decision(event.record, event.now);
+      this.decision(event.record, event.now, event.inputsText);
       return;
     }
     const { level, text, fields } = describe(event);
@@ -127,12 +128,15 @@ export class Journal {
     this.writeLog(level, event, maskedMsg, now, maskedFields);
   }
 
-  private decision(record: DecisionLine, now: number): void {
+  /** `inputsText`: the inputs' canonical text when the engine has it (the decision's line is then written without re-serializing them). */
+  private decision(record: DecisionLine, now: number, inputsText?: string): void {
     if (this.closed || this.failure) return;
     // Decisions hold a symbol, numbers, digests and the strategy's reason: nothing a feed URL's credentials can be in
     // (a strategy never sees the URL; its reason is not redacted, which would break its output digest).
-    const full = { type: 'decision', ts: new Date(now).toISOString(), event: EV.DECISION_LOGGED, ...record };
-    this.writeTrace(full);
+    const ts = new Date(now).toISOString();
+    const text = inputsText === undefined ? undefined : decisionRecordText(record, ts, this.chain.count + 1, inputsText);
+    if (text === undefined) this.writeTrace({ type: 'decision', ts, event: EV.DECISION_LOGGED, ...record });
+    else this.writeTraceText(text);
     const fields: Fields = {};
     for (const k of DECISION_LOG_FIELDS) fields[k] = record[k];
     this.writeLog('info', EV.DECISION_LOGGED, record.msg, now, fields);
@@ -148,6 +152,12 @@ export class Journal {
   private writeTrace(record: object): void {
     this.chainBefore = { head: this.chain.head, count: this.chain.count };
     this.append('trace', this.traceFd, `${this.chain.line(record)}\n`);
+  }
+
+  /** A record given as its canonical text, rec_seq included (see ChainWriter.lineOfText). */
+  private writeTraceText(canonical: string): void {
+    this.chainBefore = { head: this.chain.head, count: this.chain.count };
+    this.append('trace', this.traceFd, `${this.chain.lineOfText(canonical)}\n`);
   }
 
   /** The record with credentials masked in every string; the same object when there is nothing to mask. */

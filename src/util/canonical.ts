@@ -21,7 +21,7 @@ function isCanonical(value: unknown): boolean {
   for (const key in value) {
     if (previous !== undefined && key <= previous) return false;
     // Integer-like keys are iterated first whatever their insertion order; let sortedJson decide.
-    if (previous === undefined && /^\d/.test(key)) return false;
+    if (previous === undefined && isDigit(key.charCodeAt(0))) return false;
     const v = (value as Record<string, unknown>)[key];
     // An undefined property is left out by stringify; sortedJson leaves it out too.
     if (!isCanonical(v)) return false;
@@ -29,6 +29,8 @@ function isCanonical(value: unknown): boolean {
   }
   return true;
 }
+
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
 function sortedJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;

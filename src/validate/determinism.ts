@@ -89,7 +89,6 @@ export class ChunkChecker {
   private readonly problems: Problem[] = [];
   private independenceViolations = 0;
   private figureIssues = 0;
-  private readonly outputDigests = new Map<string, string>();
   /** Symbols whose chain is known from inside the chunk (a decision or a reset seen). */
   private readonly known = new Set<string>();
   private readonly heads: ChainHead[] = [];
@@ -153,7 +152,7 @@ export class ChunkChecker {
     else if (output.action !== d.action || output.confidence !== d.confidence) wrong = `recorded ${d.action} ${d.confidence}, re-execution gives ${output.action} ${output.confidence}`;
     else if (output.reason !== d.reason) wrong = `recorded reason ${JSON.stringify(d.reason ?? null)}, re-execution gives ${JSON.stringify(output.reason ?? null)}`;
     else if ((inputsText === undefined ? inputsDigestOf(d.inputs) : sha256Hex(inputsText)) !== d.inputs_digest) wrong = 'inputs_digest does not match the recorded inputs';
-    else if (this.outputDigest(output) !== d.output_digest) wrong = 'output_digest does not match the recorded output';
+    else if (outputDigestOf(output) !== d.output_digest) wrong = 'output_digest does not match the recorded output';
     if (wrong !== undefined) this.fail(result, line, wrong);
     const figures = latencyIssue(d);
     if (figures !== undefined) {
@@ -176,17 +175,6 @@ export class ChunkChecker {
       if (e instanceof StrategyFailure) return `re-execution failed (${e.kind}): ${e.message}`;
       throw e;
     }
-  }
-
-  /** Outputs repeat (an action, a two-decimal confidence, a reason or none): their digests are cached. */
-  private outputDigest(output: StrategyOutput): string {
-    const key = `${output.action}${output.confidence}\u0000${output.reason ?? ''}\u0001${output.reason === undefined ? 0 : 1}`;
-    let hex = this.outputDigests.get(key);
-    if (hex === undefined) {
-      hex = outputDigestOf(output);
-      if (this.outputDigests.size < 4096) this.outputDigests.set(key, hex);
-    }
-    return hex;
   }
 
   private checkIndependence(d: DecisionRecord, result: SymbolResult, line: number): void {

@@ -1,6 +1,7 @@
 /** A decision's figures checked against each other, and canonical JSON independent of layout. */
 import { describe, expect, it } from 'vitest';
-import { decisionMsg, latencyIssue } from '../../../src/trace/decision-line.js';
+import { decisionMsg, decisionRecordText, inputsTextAndDigest, latencyIssue } from '../../../src/trace/decision-line.js';
+import type { DecisionLine } from '../../../src/core/events.js';
 import { canonicalJson } from '../../../src/util/canonical.js';
 
 const decision = (latency: number, nowMs: number, trigger: number) => ({
@@ -60,5 +61,31 @@ describe('canonicalJson', () => {
     // An object already in order is written by one native stringify, with the same result.
     expect(canonicalJson({ a: [1, 2], b: { c: 'd' } })).toBe(JSON.stringify({ a: [1, 2], b: { c: 'd' } }));
     expect(canonicalJson([undefined, 1])).toBe('[null,1]');
+  });
+});
+
+describe('a decision\'s trace record laid out member by member', () => {
+  const inputs = { bars: [{ close: 100.5, end: 2000, high: 101, low: 99.25, open: 100, quotes: 3, start: 1000, trades: 7, volume: 1200, vwap: 100.123456 }], quote: { ask: 100.51, bid: 100.49 }, session_volume: 1200, session_vwap: 100.2, symbol: 'SPY' };
+  const base: DecisionLine = { msg: decisionMsg({ symbol: 'SPY', action: 'BUY', confidence: 0.65, latency_ms: 1.25 }), symbol: 'SPY', action: 'BUY', confidence: 0.65, latency_ms: 1.25, processing_us: 41, bar_start: 1000, bar_end: 2000, trigger_seq: 17, trigger_ts: 2000.5, inputs, inputs_digest: inputsTextAndDigest(inputs).digest, output_digest: 'b'.repeat(64) };
+  const generic = (r: DecisionLine, ts: string, seq: number): string => canonicalJson({ type: 'decision', ts, event: 'DECISION_LOGGED', ...r, rec_seq: seq });
+
+  it('is exactly canonicalJson of the record, with and without the optional members and with any string or number in them', () => {
+    const { text } = inputsTextAndDigest(inputs);
+    const ts = '2025-08-25T13:30:02.000Z';
+    const variants: DecisionLine[] = [
+      base,
+      { ...base, reason: 'momentum "up" \\ and é — ✓' },
+      { ...base, data_gap: true },
+      { ...base, data_gap: true, reason: '' },
+      { ...base, symbol: 'BTC-USD', action: 'HOLD', confidence: 0, latency_ms: 0, processing_us: -0, trigger_seq: Number.MAX_SAFE_INTEGER, trigger_ts: 1e21, bar_start: 0.1 + 0.2 },
+      { ...base, msg: 'line\nbreak\t"quoted"', reason: undefined },
+    ];
+    for (const [k, r] of variants.entries()) expect(decisionRecordText(r, ts, k + 1, text), JSON.stringify(r)).toBe(generic(r, ts, k + 1));
+  });
+
+  it('leaves a record of another shape to canonicalJson (a member added to DecisionLine is never silently dropped)', () => {
+    const { text } = inputsTextAndDigest(inputs);
+    const extra = { ...base, venue_order_id: 'x' } as DecisionLine;
+    expect(decisionRecordText(extra, 't', 1, text)).toBeUndefined();
   });
 });
