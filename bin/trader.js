@@ -1,9 +1,8 @@
 #!/usr/bin/env node
-// The offline commands stream gigabytes through short-lived objects: a young generation held at
-// 1 MB keeps their peak RSS ~30 MB lower at the same speed, and --optimize-for-size (a heap that
-// grows less before it is collected, in every isolate: the workers too) another ~20 MB at 1M
-// decisions (BENCHMARKS.md). Set before anything allocates; the runner keeps V8's defaults.
+// V8 flags per command (bin/v8-flags.js), set before anything allocates.
 import { setFlagsFromString } from 'node:v8';
+import { v8FlagsFor } from './v8-flags.js';
 
-if (/^(validate|validate-determinism|report|generate-report)$/.test(process.argv[2] ?? '')) setFlagsFromString('--max-semi-space-size=1 --semi-space-growth-factor=1 --optimize-for-size');
+const flags = v8FlagsFor(process.argv[2]);
+if (flags !== undefined) setFlagsFromString(flags);
 await import('../dist/cli/main.js');
