@@ -6,6 +6,7 @@
 import type { Config } from '../config/schema.js';
 import type { Flags } from '../config/flags.js';
 import type { ParseIssue } from '../feeds/adapter.js';
+import { ParseErrorLog } from './parse-error-log.js';
 import { FeedSwitch, type FeedSource, type SwitchListener } from './feed-switch.js';
 import type { MarketEvent } from '../feeds/events.js';
 import type { Strategy } from '../strategy/types.js';
@@ -17,7 +18,6 @@ import { EV, type RunTotals } from '../core/events.js';
 import type { Journal, RunRecordBase } from '../trace/journal.js';
 import type { CaptureWriter } from '../trace/capture.js';
 import { RunStats } from '../telemetry/run-stats.js';
-import { RateLimiter } from '../util/rate-limiter.js';
 import { formatDuration } from '../util/duration.js';
 import { buildRunRecord } from './run-record.js';
 import { DecisionPath } from './decision-path.js';
@@ -54,8 +54,6 @@ export interface RunnerOptions {
   shard?: RunRecordBase['shard'];
 }
 
-const PARSE_ERROR_LOG_EVERY_MS = 1000;
-
 export class Runner {
   private readonly path: DecisionPath;
   private readonly stats: RunStats;
@@ -66,12 +64,13 @@ export class Runner {
   private readonly startMs: number;
   private deciding = true;
   private stopped = false;
-  private readonly parseErrorLimiter = new RateLimiter(PARSE_ERROR_LOG_EVERY_MS);
+  private readonly parseErrors: ParseErrorLog;
 
   constructor(private readonly options: RunnerOptions) {
     const { config, bus } = options;
     this.startMs = options.now();
     this.stats = new RunStats(bus);
+    this.parseErrors = new ParseErrorLog(bus, options.now, () => this.stats.parseErrorKinds());
     this.safety = new SafetyMonitor({
       config,
       killSwitchFile: options.killSwitchFile,
@@ -179,7 +178,7 @@ export class Runner {
     // Closed before the summary: a process that ends from here on is ours ending it, not news after RUN_STOPPED.
     this.options.strategy.close();
     const { bus } = this.options;
-    this.flushParseErrors(true);
+    this.parseErrors.flush(true);
     this.path.flushLimited(true);
     this.options.strategyLog.flush(true);
     const final = this.summary();
@@ -272,7 +271,7 @@ export class Runner {
       }
       bus.emit({ name: EV.HEARTBEAT_OK, ...beat });
     }
-    this.flushParseErrors(false);
+    this.parseErrors.flush(false);
     this.path.flushLimited(false);
     this.options.strategyLog.flush(false);
   }
@@ -284,14 +283,7 @@ export class Runner {
     }
     this.stats.parseError(issue.kind);
     // Rate-limited: a garbage flood must not become a log flood.
-    const hit = this.parseErrorLimiter.hit(EV.FEED_PARSE_ERROR, this.options.now());
-    if (hit) this.options.bus.emit({ name: EV.FEED_PARSE_ERROR, issue: { kind: issue.kind, detail: issue.detail }, total: hit.total, suppressed: hit.suppressed, by_kind: this.stats.parseErrorKinds() });
-  }
-
-  private flushParseErrors(force: boolean): void {
-    for (const due of this.parseErrorLimiter.due(this.options.now(), force)) {
-      this.options.bus.emit({ name: EV.FEED_PARSE_ERROR, total: due.total, suppressed: due.suppressed, by_kind: this.stats.parseErrorKinds() });
-    }
+    this.parseErrors.add(issue);
   }
 
   private summary(): RunTotals {

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readLines, readTrace, runCli, startCli, tempDir, waitForLine, type RunningCli } from '../helpers/cli.js';
+import { readLines, readTrace, runCli, startCli, startFeedServerCli, tempDir, waitForLine, type RunningCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { NatsServer } from './cluster-nats.js';
 
@@ -205,6 +205,37 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     expect(v.code, v.stdout + v.stderr).toBe(0);
     expect(readdirSync(dir).filter((f) => f.startsWith('shard.jsonl')).length).toBeGreaterThanOrEqual(1);
   }, 180_000);
+
+  it('ingest counts every malformed frame a venue sends: rate-limited lines, and at the stop a summary line whose total holds them all', async () => {
+    const server = await nats();
+    const dir = tempDir('trader-cluster-');
+    const config = writeConfig(dir);
+    const feed = await startFeedServerCli(['--speed', '20', '--malformed-rate', '0.3']);
+    clis.push(feed.cli);
+    const feeder = started(startCli(['ingest', '--config', config, '--feed', 'native', '--feed-url', feed.url, '--nats-url', server.url, '--log-file', join(dir, 'ingest.log'), '--trace-file', join(dir, 'ingest.jsonl'), '--quiet']));
+    await waitFor(() => readTrace(join(dir, 'ingest.jsonl')).filter((r) => r.event === 'FEED_PARSE_ERROR').length >= 3, 60_000);
+    // The venue goes first, so every frame it sent has reached ingest before ingest stops.
+    feed.cli.child.kill('SIGTERM');
+    const sent = await feed.cli.exited;
+    const malformed = Number(/(\d+) malformed/.exec(sent.stdout)?.[1]);
+    expect(malformed).toBeGreaterThan(100);
+    await waitForLine(join(dir, 'ingest.log'), /WEBSOCKET_DISCONNECT: /, 30_000);
+    await stopIngest(feeder);
+    const rows = readTrace(join(dir, 'ingest.jsonl'));
+    const lines = rows.filter((r) => r.event === 'FEED_PARSE_ERROR');
+    // A flood is a handful of lines, not a line per frame...
+    expect(lines.length).toBeLessThan(malformed / 10);
+    // ...and the last one is the summary written at the stop (after the venue went away): no
+    // single issue of its own, what was suppressed since the line before, and a total that holds
+    // every malformed frame (the venue's valid frames can add their own bad values) and agrees
+    // with its own count by kind.
+    const last = lines.at(-1) as { total: number; suppressed: number; by_kind: Record<string, number>; issue?: unknown };
+    expect(rows.indexOf(last)).toBeGreaterThan(rows.findIndex((r) => r.event === 'WEBSOCKET_DISCONNECT'));
+    expect(last.issue).toBeUndefined();
+    expect(last.suppressed).toBeGreaterThan(0);
+    expect(last.total).toBeGreaterThanOrEqual(malformed);
+    expect(Object.values(last.by_kind).reduce((a, b) => a + b, 0)).toBe(last.total);
+  }, 120_000);
 
   it('a nats-server restarted mid-run is a disconnect and a RECONNECT_SUCCESS, and the shard lost nothing the stream kept', async () => {
     const server = await nats();

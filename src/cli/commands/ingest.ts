@@ -29,7 +29,7 @@ import { traceKey } from '../../trace/chain.js';
 import { TRACE_SCHEMA_VERSION } from '../../trace/schema.js';
 import { TRADER_VERSION } from '../../version.js';
 import { redactor, urlSecrets, type Needle } from '../../util/redact.js';
-import { RateLimiter } from '../../util/rate-limiter.js';
+import { ParseErrorLog } from '../../runner/parse-error-log.js';
 import { connectNats, firstLine } from '../../cluster/nats-connect.js';
 import { ENCODING, encodeEvent, subjectOf } from '../../cluster/md-codec.js';
 import { controlBucket, ensureStream, manager, shardsKey, STREAM_SUBJECTS } from '../../cluster/stream.js';
@@ -120,7 +120,9 @@ async function ingestLocked(flags: IngestFlags, secrets: Needle[]): Promise<numb
     let published = 0;
     const publisher = new Publisher(nc, venue, counts, () => (published += 1));
     let subscribed: () => string[] = () => symbols;
-    const feeds: FeedSwitch = new FeedSwitch(primary, fallback, symbols, config.feeds, listener(bus, primary, fallback, () => subscribed(), publisher), wallClock);
+    const byKind: Record<string, number> = {};
+    const parseErrors = { log: new ParseErrorLog(bus, wallClock, () => byKind), byKind };
+    const feeds: FeedSwitch = new FeedSwitch(primary, fallback, symbols, config.feeds, listener(bus, primary, fallback, () => subscribed(), publisher, parseErrors), wallClock);
     subscribed = () => feeds.subscribed;
     bus.emit({ name: EV.INGEST_STARTED, run_id: runId, pid: process.pid, venue, url: primary.url, nats_url: flags.natsUrl, stream: flags.stream, subjects: STREAM_SUBJECTS, symbols, encoding: ENCODING });
     say(`trader ingest: pid ${process.pid}; symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}; publishing to stream ${flags.stream} at ${flags.natsUrl}; log ${flags.logFile}, trace ${flags.traceFile}\n`);
@@ -138,6 +140,7 @@ async function ingestLocked(flags: IngestFlags, secrets: Needle[]): Promise<numb
         c.stale = over;
       }
       bus.emit({ name: EV.INGEST_HEARTBEAT, published, rate_per_s: ((published - lastBeat.published) * 1000) / Math.max(1, t - lastBeat.at), symbols: per });
+      parseErrors.log.flush(false);
       lastBeat = { at: t, published };
     }, config.staleness.heartbeat_interval);
 
@@ -147,6 +150,8 @@ async function ingestLocked(flags: IngestFlags, secrets: Needle[]): Promise<numb
     await feeds.stop();
     // What the client still buffers reaches the server before the stop is announced.
     await nc.flush().catch(() => undefined);
+    // The last line of suppressed parse errors: its total is then every one this ingest saw.
+    parseErrors.log.flush(true);
     bus.emit({ name: EV.INGEST_STOPPED, reason, published, symbols: Object.fromEntries([...counts].map(([symbol, c]) => [symbol, c.published])) });
     bus.emit({ name: EV.RUN_STOPPED, reason });
     journal.close();
@@ -180,18 +185,15 @@ class Publisher {
   }
 }
 
-function listener(bus: Bus, primary: FeedSource, fallback: FeedSource | undefined, subscribed: () => string[], publisher: Publisher): SwitchListener {
+function listener(bus: Bus, primary: FeedSource, fallback: FeedSource | undefined, subscribed: () => string[], publisher: Publisher, parseErrors: { log: ParseErrorLog; byKind: Record<string, number> }): SwitchListener {
   const tagged = fallback !== undefined;
-  const limiter = new RateLimiter(1000);
-  const byKind: Record<string, number> = {};
   const venueOf = (role: 'primary' | 'fallback'): string => (role === 'primary' ? primary.venue : (fallback?.venue ?? ''));
   return {
     onEvent: (event, recvMs) => publisher.publish(event.symbol, encodeEvent(event, recvMs), recvMs),
     onParseIssue: (issue) => {
       // Counted and rate-limited as the runner does: a garbage flood must not become a log flood.
-      byKind[issue.kind] = (byKind[issue.kind] ?? 0) + 1;
-      const hit = limiter.hit(EV.FEED_PARSE_ERROR, wallClock());
-      if (hit) bus.emit({ name: EV.FEED_PARSE_ERROR, issue: { kind: issue.kind, detail: issue.detail }, total: hit.total, suppressed: hit.suppressed, by_kind: { ...byKind } });
+      parseErrors.byKind[issue.kind] = (parseErrors.byKind[issue.kind] ?? 0) + 1;
+      parseErrors.log.add(issue);
     },
     onConnected: ({ role, url, connection, attempt, downtimeMs, first }) =>
       first
