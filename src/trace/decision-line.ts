@@ -25,8 +25,8 @@ export function inputsTextAndDigest(inputs: unknown): { text: string; digest: st
   return { text, digest: sha256Hex(text) };
 }
 
-/** The members of a decision's trace record: DecisionLine's, plus the journal's type, ts, event and the chain's rec_seq. */
-const DECISION_MEMBERS = 13;
+/** DecisionLine's required members: with its optional reason and data_gap, all it may hold. */
+const REQUIRED_MEMBERS = ['msg', 'symbol', 'action', 'confidence', 'latency_ms', 'processing_us', 'bar_start', 'bar_end', 'trigger_seq', 'trigger_ts', 'inputs', 'inputs_digest', 'output_digest'] as const satisfies ReadonlyArray<keyof DecisionLine>;
 
 /**
  * A decision's trace record as canonical JSON — canonicalJson({type, ts, event, ...record, rec_seq}),
@@ -38,10 +38,12 @@ const DECISION_MEMBERS = 13;
  * holds the two equal).
  */
 export function decisionRecordText(record: DecisionLine, ts: string, seq: number, inputsText: string): string | undefined {
+  // Every required member present, and nothing but them and the two optional ones.
+  for (const key of REQUIRED_MEMBERS) if (record[key] === undefined) return undefined;
   let members = 0;
   for (const key in record) if ((record as Record<string, unknown>)[key] !== undefined) members += 1;
   const { data_gap: gap, reason } = record;
-  if (members !== DECISION_MEMBERS + (gap === undefined ? 0 : 1) + (reason === undefined ? 0 : 1)) return undefined;
+  if (members !== REQUIRED_MEMBERS.length + (gap === undefined ? 0 : 1) + (reason === undefined ? 0 : 1)) return undefined;
   const j = JSON.stringify;
   return (
     `{"action":${j(record.action)},"bar_end":${j(record.bar_end)},"bar_start":${j(record.bar_start)},"confidence":${j(record.confidence)}` +

@@ -87,5 +87,8 @@ describe('a decision\'s trace record laid out member by member', () => {
     const { text } = inputsTextAndDigest(inputs);
     const extra = { ...base, venue_order_id: 'x' } as DecisionLine;
     expect(decisionRecordText(extra, 't', 1, text)).toBeUndefined();
+    // A required member missing and another one added: the same count, still not this shape.
+    const { trigger_seq: _gone, ...missing } = base;
+    expect(decisionRecordText({ ...missing, venue_order_id: 'x' } as unknown as DecisionLine, 't', 1, text)).toBeUndefined();
   });
 });
