@@ -1,7 +1,9 @@
 /**
  * The per-user run directory: every `trader run` registers itself here (one JSON file named by
  * its pid) so `trader halt`, `resume` and `status` find the runner that is running from any
- * directory and without its config. Entries of processes that are gone are ignored and removed.
+ * directory and without its config; every `trader ingest` too (`ingest-<pid>.json`, which halt
+ * and resume never read: an ingest does not trade), for `trader status`. Entries of processes
+ * that are gone are ignored and removed.
  *
  *   $TRADER_RUN_DIR            when set (tests give every run its own)
  *   $XDG_RUNTIME_DIR/trader    else, when the session has one
@@ -35,10 +37,47 @@ export function runDir(env: NodeJS.ProcessEnv): string {
   return join(homedir(), '.trader', 'run');
 }
 
-/** Registers the entry; returns the unregister function (which only removes this pid's own file). */
+/** A running `trader ingest`, every path absolute; the feed URL with its credentials masked. */
+export const ingestEntrySchema = z.object({
+  pid: z.number().int(),
+  started_at: z.string(),
+  cwd: z.string(),
+  log: z.string(),
+  trace: z.string(),
+  venue: z.string(),
+  feed_url: z.string(),
+  nats_url: z.string(),
+  stream: z.string(),
+  symbols: z.array(z.string()),
+});
+export type IngestEntry = z.infer<typeof ingestEntrySchema>;
+
+const RUNNER_FILE = /^\d+\.json$/;
+const INGEST_FILE = /^ingest-\d+\.json$/;
+
+/** Registers the runner; returns the unregister function (which only removes this pid's own file). */
 export function register(dir: string, entry: RunEntry): () => void {
+  return registerFile(dir, `${entry.pid}.json`, entry);
+}
+
+/** Registers an ingest; returns the unregister function. */
+export function registerIngest(dir: string, entry: IngestEntry): () => void {
+  return registerFile(dir, `ingest-${entry.pid}.json`, entry);
+}
+
+/** The runners that are running, oldest first; entries of dead processes are deleted on the way. */
+export function liveRunners(dir: string): RunEntry[] {
+  return liveEntries(dir, RUNNER_FILE, runEntrySchema);
+}
+
+/** The ingests that are running, oldest first. */
+export function liveIngests(dir: string): IngestEntry[] {
+  return liveEntries(dir, INGEST_FILE, ingestEntrySchema);
+}
+
+function registerFile(dir: string, name: string, entry: object): () => void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = join(dir, `${entry.pid}.json`);
+  const file = join(dir, name);
   // Written aside and renamed: a reader never sees half an entry.
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
@@ -47,21 +86,20 @@ export function register(dir: string, entry: RunEntry): () => void {
   return () => rmSync(file, { force: true });
 }
 
-/** The runners that are running, oldest first; entries of dead processes are deleted on the way. */
-export function liveRunners(dir: string): RunEntry[] {
+function liveEntries<T extends { pid: number; started_at: string }>(dir: string, pattern: RegExp, schema: z.ZodType<T>): T[] {
   let names: string[];
   try {
     names = readdirSync(dir);
   } catch {
     return [];
   }
-  const live: RunEntry[] = [];
+  const live: T[] = [];
   for (const name of names) {
-    if (!/^\d+\.json$/.test(name)) continue;
+    if (!pattern.test(name)) continue;
     const file = join(dir, name);
-    let entry: RunEntry;
+    let entry: T;
     try {
-      entry = runEntrySchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+      entry = schema.parse(JSON.parse(readFileSync(file, 'utf8')));
     } catch {
       continue; // not ours to judge: a foreign or damaged file is left alone and ignored
     }

@@ -43,11 +43,29 @@ interface TraceTail {
   counted: boolean;
 }
 
-type Rec = Record<string, unknown>;
+export type Rec = Record<string, unknown>;
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 export function readTraceTail(path: string): TraceTail {
+  const ends = readTraceEnds(path);
+  const out: TraceTail = { runId: null, symbols: new Map(), rss: null, feedConnected: null, killSwitchHalted: null, stopped: false, partial: ends.partial, counted: ends.counts !== undefined };
+  const run = ends.first;
+  if (run?.type === 'run') {
+    out.runId = str(run.run_id);
+    if (Array.isArray(run.symbols)) for (const s of run.symbols) if (typeof s === 'string') symbolOf(out, s);
+  }
+  for (const r of ends.records) fold(out, r);
+  for (const [symbol, s] of out.symbols) s.decisions = ends.counts ? (ends.counts.get(symbol) ?? 0) : null;
+  return out;
+}
+
+/**
+ * A trace's first record (the run record) and the records of its last TAIL_BYTES, in file order;
+ * with `countDecisions`, its decisions per symbol (undefined for a trace too large to count).
+ * Also `trader status`'s reader of an ingest's trace.
+ */
+export function readTraceEnds(path: string, countDecisionsToo = true): { first: Rec | undefined; records: Rec[]; partial: boolean; counts: Map<string, number> | undefined } {
   const fd = openSync(path, 'r');
   let head: string;
   let tail: string;
@@ -55,7 +73,7 @@ export function readTraceTail(path: string): TraceTail {
   let counts: Map<string, number> | undefined;
   try {
     const size = fstatSync(fd).size;
-    counts = size <= COUNT_MAX_BYTES ? countDecisions(fd, size) : undefined;
+    counts = countDecisionsToo && size <= COUNT_MAX_BYTES ? countDecisions(fd, size) : undefined;
     head = readAt(fd, 0, Math.min(size, HEAD_BYTES));
     const from = Math.max(0, size - TAIL_BYTES);
     partial = from > 0;
@@ -65,18 +83,12 @@ export function readTraceTail(path: string): TraceTail {
   } finally {
     closeSync(fd);
   }
-  const out: TraceTail = { runId: null, symbols: new Map(), rss: null, feedConnected: null, killSwitchHalted: null, stopped: false, partial, counted: counts !== undefined };
-  const run = parse(head.split('\n')[0] ?? '');
-  if (run?.type === 'run') {
-    out.runId = str(run.run_id);
-    if (Array.isArray(run.symbols)) for (const s of run.symbols) if (typeof s === 'string') symbolOf(out, s);
-  }
+  const records: Rec[] = [];
   for (const line of tail.split('\n')) {
     const r = parse(line);
-    if (r) fold(out, r);
+    if (r) records.push(r);
   }
-  for (const [symbol, s] of out.symbols) s.decisions = counts ? (counts.get(symbol) ?? 0) : null;
-  return out;
+  return { first: parse(head.split('\n')[0] ?? ''), records, partial, counts };
 }
 
 /**

@@ -206,7 +206,7 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     expect(readdirSync(dir).filter((f) => f.startsWith('shard.jsonl')).length).toBeGreaterThanOrEqual(1);
   }, 180_000);
 
-  it('ingest counts every malformed frame a venue sends: rate-limited lines, and at the stop a summary line whose total holds them all', async () => {
+  it('ingest is listed by trader status while it runs, and counts every malformed frame a venue sends: rate-limited lines, and at the stop a summary line whose total holds them all', async () => {
     const server = await nats();
     const dir = tempDir('trader-cluster-');
     const config = writeConfig(dir);
@@ -214,6 +214,16 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     clis.push(feed.cli);
     const feeder = started(startCli(['ingest', '--config', config, '--feed', 'native', '--feed-url', feed.url, '--nats-url', server.url, '--log-file', join(dir, 'ingest.log'), '--trace-file', join(dir, 'ingest.jsonl'), '--quiet']));
     await waitFor(() => readTrace(join(dir, 'ingest.jsonl')).filter((r) => r.event === 'FEED_PARSE_ERROR').length >= 3, 60_000);
+    // trader status lists the running ingest with what its last heartbeat says (halt and resume never see it).
+    await waitForLine(join(dir, 'ingest.log'), /INGEST_HEARTBEAT: published=[1-9]/, 30_000);
+    const st = await runCli(['status', '--json']);
+    expect(st.code, st.stderr).toBe(0);
+    const listed = (JSON.parse(st.stdout) as { runners: unknown[]; ingests: Array<{ pid: number; venue: string; feed_url: string; stream: string; feed_connected: boolean; nats_connected: boolean; published: number; symbols: Array<{ symbol: string; data_age_s: number | null }> }> }).ingests.find((i) => i.pid === feeder.child.pid);
+    expect(listed).toMatchObject({ venue: 'native', feed_url: feed.url, stream: 'TRADER_MD', feed_connected: true, nats_connected: true });
+    expect(listed?.published).toBeGreaterThan(0);
+    expect(listed?.symbols.map((x) => x.symbol).sort()).toEqual([...SYMBOLS].sort());
+    const text = await runCli(['status']);
+    expect(text.stdout).toMatch(new RegExp(`ingest pid ${String(feeder.child.pid)} since .*\\n  feed native at ${feed.url.replace(/[.]/g, '\\.')}: connected; NATS .*: connected; stream TRADER_MD`));
     // The venue goes first, so every frame it sent has reached ingest before ingest stops.
     feed.cli.child.kill('SIGTERM');
     const sent = await feed.cli.exited;
@@ -221,18 +231,20 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     expect(malformed).toBeGreaterThan(100);
     await waitForLine(join(dir, 'ingest.log'), /WEBSOCKET_DISCONNECT: /, 30_000);
     await stopIngest(feeder);
-    const rows = readTrace(join(dir, 'ingest.jsonl'));
-    const lines = rows.filter((r) => r.event === 'FEED_PARSE_ERROR');
+    // Gone from the run directory once it stopped.
+    expect((JSON.parse((await runCli(['status', '--json'])).stdout) as { ingests: Array<{ pid: number }> }).ingests.map((i) => i.pid)).not.toContain(feeder.child.pid);
+    const lines = readTrace(join(dir, 'ingest.jsonl')).filter((r) => r.event === 'FEED_PARSE_ERROR');
     // A flood is a handful of lines, not a line per frame...
     expect(lines.length).toBeLessThan(malformed / 10);
-    // ...and the last one is the summary written at the stop (after the venue went away): no
-    // single issue of its own, what was suppressed since the line before, and a total that holds
-    // every malformed frame (the venue's valid frames can add their own bad values) and agrees
-    // with its own count by kind.
-    const last = lines.at(-1) as { total: number; suppressed: number; by_kind: Record<string, number>; issue?: unknown };
-    expect(rows.indexOf(last)).toBeGreaterThan(rows.findIndex((r) => r.event === 'WEBSOCKET_DISCONNECT'));
-    expect(last.issue).toBeUndefined();
-    expect(last.suppressed).toBeGreaterThan(0);
+    // ...and what was suppressed is written as summary lines (no single issue's kind of their own; the
+    // heartbeat and the stop write them: before, ingest never did and lost them), the last line's
+    // total holds every malformed frame the feed-server says it sent (the venue's valid frames can
+    // add their own bad values) and agrees with its own count by kind.
+    const summaries = lines.filter((r) => r.kind === undefined) as Array<{ suppressed: number }>;
+    expect(summaries.length).toBeGreaterThan(0);
+    expect(summaries.every((r) => r.suppressed > 0)).toBe(true);
+    const last = lines.at(-1) as { total: number; by_kind: Record<string, number> };
+    expect(last.total).toBe(Math.max(...lines.map((r) => Number(r.total))));
     expect(last.total).toBeGreaterThanOrEqual(malformed);
     expect(Object.values(last.by_kind).reduce((a, b) => a + b, 0)).toBe(last.total);
   }, 120_000);

@@ -8,9 +8,10 @@
  * reconnect buffer. Its own liveness, reconnect and staleness lines go through the Journal into
  * its log and hash-chained trace, like a run's.
  */
+import { resolve } from 'node:path';
 import { RunLock } from '../../runtime/lock.js';
 import { requireDistinct, requireWritableFile } from '../../runtime/paths.js';
-import type { RunEntry } from '../../runtime/registry.js';
+import { registerIngest, runDir, type RunEntry } from '../../runtime/registry.js';
 import { withSecretsMasked } from './masked.js';
 import { randomUUID } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -80,6 +81,7 @@ async function ingestLocked(flags: IngestFlags, secrets: Needle[]): Promise<numb
   // The server and the stream first: bad input must leave the last session's files alone.
   const nc = await connectNats(natsEndpoint(flags), 'trader ingest');
   const embedded: EmbeddedFeed[] = [];
+  let unregister: (() => void) | undefined;
   try {
     const jsm = await manager(nc);
     const { created } = await ensureStream(jsm, flags.stream);
@@ -125,6 +127,13 @@ async function ingestLocked(flags: IngestFlags, secrets: Needle[]): Promise<numb
     const feeds: FeedSwitch = new FeedSwitch(primary, fallback, symbols, config.feeds, listener(bus, primary, fallback, () => subscribed(), publisher, parseErrors), wallClock);
     subscribed = () => feeds.subscribed;
     bus.emit({ name: EV.INGEST_STARTED, run_id: runId, pid: process.pid, venue, url: primary.url, nats_url: flags.natsUrl, stream: flags.stream, subjects: STREAM_SUBJECTS, symbols, encoding: ENCODING });
+    // Listed by `trader status` while it runs (never by halt or resume: an ingest does not trade).
+    const runs = runDir(process.env);
+    try {
+      unregister = registerIngest(runs, { pid: process.pid, started_at: new Date(now).toISOString(), cwd: process.cwd(), log: resolve(flags.logFile), trace: resolve(flags.traceFile), venue, feed_url: redact(primary.url), nats_url: flags.natsUrl, stream: flags.stream, symbols });
+    } catch (err) {
+      throw usageError(`run directory ${runs}: cannot register this ingest (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); set TRADER_RUN_DIR to a writable directory`);
+    }
     say(`trader ingest: pid ${process.pid}; symbols ${symbols.join(',')}; feed ${venue} at ${primary.url}; publishing to stream ${flags.stream} at ${flags.natsUrl}; log ${flags.logFile}, trace ${flags.traceFile}\n`);
     const natsStatus = watchNats(nc, flags.natsUrl, bus);
     feeds.start();
@@ -160,6 +169,7 @@ async function ingestLocked(flags: IngestFlags, secrets: Needle[]): Promise<numb
     say(`trader ingest: stopped (${reason}); published ${published} events to ${flags.stream}\n`);
     return 0;
   } finally {
+    unregister?.();
     await Promise.all(embedded.map((e) => e.close()));
     if (!nc.isClosed()) await nc.close();
   }

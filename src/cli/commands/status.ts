@@ -3,24 +3,42 @@
  * one's files and kill switch (looked at by the runner's own safe rules), then its state in one
  * screen — trading state, feed, RSS, and per symbol the state, data age, lag, decisions and
  * position — from its /metrics when it has a metrics port, else from the tail of its trace.
+ * Then any `trader ingest` running (scale-out): its feed and NATS connections, what it published
+ * and how old each symbol's data is, from its trace's last heartbeat.
  */
-import { liveRunners, runDir } from '../../runtime/registry.js';
+import { liveIngests, liveRunners, runDir } from '../../runtime/registry.js';
+import { ingestStatus, type IngestStatus } from '../../status/ingest.js';
 import { runnerStatus, type RunnerStatus, type SymbolStatus } from '../../status/snapshot.js';
 
 export async function status(opts: { json: boolean }): Promise<number> {
   const dir = runDir(process.env);
   const now = Date.now();
   const runners = await Promise.all(liveRunners(dir).map((r) => runnerStatus(r, now)));
+  const ingests = liveIngests(dir).map((i) => ingestStatus(i, now));
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({ run_dir: dir, runners })}\n`);
+    process.stdout.write(`${JSON.stringify({ run_dir: dir, runners, ingests })}\n`);
     return 0;
   }
-  if (runners.length === 0) {
-    process.stdout.write(`no runner is running (run directory ${dir})\n`);
-    return 0;
-  }
+  if (runners.length === 0) process.stdout.write(`no runner is running (run directory ${dir})\n`);
   for (const r of runners) process.stdout.write(render(r));
+  for (const i of ingests) process.stdout.write(renderIngest(i));
   return 0;
+}
+
+function renderIngest(i: IngestStatus): string {
+  const connected = (v: boolean | null): string => (v === null ? 'unknown' : v ? 'connected' : 'DISCONNECTED');
+  const lines = [
+    `ingest pid ${i.pid} since ${i.started_at} (cwd ${i.cwd})`,
+    `  feed ${i.venue} at ${i.feed_url}: ${connected(i.feed_connected)}; NATS ${i.nats_url}: ${connected(i.nats_connected)}; stream ${i.stream}`,
+    `  log ${i.log}`,
+    `  trace ${i.trace}`,
+    i.heartbeat_age_s === null ? '  no heartbeat yet' : `  published ${i.published ?? '-'} events, ${i.rate_per_s === null ? '-' : Math.round(i.rate_per_s)}/s at the last heartbeat (${clock(i.heartbeat_age_s)} ago), up ${clock(i.uptime_s)}`,
+  ];
+  if (i.source_note) lines.push(`  note: ${i.source_note}`);
+  if (i.heartbeat_age_s !== null && i.symbols.length) {
+    lines.push(...columns(['symbol', 'published', 'data age'], i.symbols.map((s) => [s.symbol, s.published === null ? '-' : String(s.published), s.data_age_s === null ? 'no data' : `${s.data_age_s.toFixed(1)}s`])));
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function render(r: RunnerStatus): string {
@@ -57,6 +75,11 @@ function table(symbols: SymbolStatus[], fromTrace: boolean): string[] {
     ...(fromTrace ? [s.last_decision ? `${s.last_decision.action} ${s.last_decision.confidence.toFixed(2)} ${clock(s.last_decision.age_s)} ago` : '-'] : []),
     s.position === null ? '-' : String(s.position),
   ]);
+  return columns(head, rows);
+}
+
+/** A header and rows, each column padded to its widest cell, indented under its process. */
+function columns(head: string[], rows: string[][]): string[] {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   return [head, ...rows].map((row) => `  ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()}`);
 }
