@@ -7,9 +7,8 @@ import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
-import { v8FlagsFor } from '../bin/v8-flags.js';
 import { parseConfig } from '../dist/config/load.js';
+import { applyV8Flags } from '../dist/runtime/v8-flags.js';
 import { readFlags } from '../dist/config/flags.js';
 import { Bus } from '../dist/core/bus.js';
 import { nativeAdapter } from '../dist/feeds/native.js';
@@ -19,8 +18,9 @@ import { resolveStrategy } from '../dist/strategy/registry.js';
 import { Journal } from '../dist/trace/journal.js';
 import { BENCH_DIR } from './lib.mjs';
 
-// The runner runs with the V8 flags `trader run` sets for itself (BENCH_V8_DEFAULTS=1: V8's own, to compare).
-if (process.env.BENCH_V8_DEFAULTS !== '1') setFlagsFromString(v8FlagsFor('run'));
+// The runner runs with the V8 flags `trader run` sets for itself (BENCH_V8_DEFAULTS=1: V8's own, to
+// compare); every result line says which (bench/lib.mjs).
+process.env.BENCH_RUNNER_V8_FLAGS = (process.env.BENCH_V8_DEFAULTS === '1' ? undefined : applyV8Flags('run')) ?? 'V8 defaults';
 
 export const wallClock = () => performance.timeOrigin + performance.now();
 

@@ -20,9 +20,12 @@ export function machine() {
   return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memory_gib: Math.round(totalmem() / 2 ** 30), node: process.version, platform: platform(), load1: Number(loadavg()[0].toFixed(2)) };
 }
 
+/** The commit, with `+dirty` when src/, bench/ or bin/ have changes not committed (the figure is then not that commit's). */
 function gitHead() {
   try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const git = (args) => execFileSync('git', args, { cwd: REPO, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const dirty = git(['status', '--porcelain', '--', 'src', 'bench/*.mjs', 'bin']) !== '';
+    return `${git(['rev-parse', '--short', 'HEAD'])}${dirty ? '+dirty' : ''}`;
   } catch {
     return null;
   }
@@ -30,7 +33,9 @@ function gitHead() {
 
 /** Prints the benchmark's one JSON line and appends it to bench/results/<name>.jsonl; returns the line's object. */
 export function record(name, figures, conditions = {}) {
-  const line = { bench: name, date: new Date().toISOString(), git: gitHead(), machine: machine(), conditions, figures };
+  // The runner's V8 flags, when the bench ran the runner (bench/harness.mjs sets this).
+  const v8 = process.env.BENCH_RUNNER_V8_FLAGS;
+  const line = { bench: name, date: new Date().toISOString(), git: gitHead(), machine: machine(), conditions: v8 === undefined ? conditions : { ...conditions, runner_v8_flags: v8 }, figures };
   const text = JSON.stringify(line);
   mkdirSync(RESULTS_DIR, { recursive: true });
   appendFileSync(join(RESULTS_DIR, `${name}.jsonl`), `${text}\n`);

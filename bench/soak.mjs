@@ -6,7 +6,6 @@
 // heap's least-squares slope in MB per 10 minutes and RSS growth in % from the first sample after
 // warm-up to the last. Needs --expose-gc (the Makefile passes it).
 // BENCH_SOAK_MIN (default 3) minutes in all, BENCH_SOAK_WARMUP_MIN (default 1 for 3 min, 5 for longer).
-import { v8FlagsFor } from '../bin/v8-flags.js';
 import { startRunner, startSender } from './harness.mjs';
 import { record, sleep } from './lib.mjs';
 
@@ -73,4 +72,4 @@ record(MINUTES >= 30 ? 'soak-full' : 'soak', {
   decisions: c.decisions,
   targets: { heap_slope_mb_per_10min: 1, rss_growth_pct: 2 },
   targets_met: slope <= 1 && rssGrowth <= 2,
-}, { minutes: MINUTES, warmup_min: WARMUP_MIN, v8_flags: v8FlagsFor('run'), rate_msg_per_s: RATE, symbols, bar_interval: '1s', sample_every_s: SAMPLE_MS / 1000, note: MINUTES < 30 ? 'the short variant: a slope over a few minutes is noisy, the 30-minute run is the figure' : 'the full soak' });
+}, { minutes: MINUTES, warmup_min: WARMUP_MIN, v8_flags: process.env.BENCH_RUNNER_V8_FLAGS, rate_msg_per_s: RATE, symbols, bar_interval: '1s', sample_every_s: SAMPLE_MS / 1000, note: MINUTES < 30 ? 'the short variant: a slope over a few minutes is noisy, the 30-minute run is the figure' : 'the full soak' });
