@@ -38,7 +38,7 @@ export function runDir(env: NodeJS.ProcessEnv): string {
 }
 
 /** A running `trader ingest`, every path absolute; the feed URL with its credentials masked. */
-export const ingestEntrySchema = z.object({
+const ingestEntrySchema = z.object({
   pid: z.number().int(),
   started_at: z.string(),
   cwd: z.string(),

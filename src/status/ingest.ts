@@ -7,7 +7,7 @@ import type { IngestEntry } from '../runtime/registry.js';
 import { EV } from '../core/events.js';
 import { readTraceEnds, type Rec } from './trace-tail.js';
 
-export interface IngestSymbolStatus {
+interface IngestSymbolStatus {
   symbol: string;
   published: number | null;
   /** Age of the symbol's last event, now; null before its first. */
