@@ -54,8 +54,18 @@ function started(cli: RunningCli): RunningCli {
   return cli;
 }
 
-function ingest(url: string, dir: string, config: string): RunningCli {
-  return started(startCli(['ingest', '--config', config, '--nats-url', url, '--log-file', join(dir, 'ingest.log'), '--trace-file', join(dir, 'ingest.jsonl'), '--quiet']));
+function ingest(url: string, dir: string, config: string, extra: string[] = []): RunningCli {
+  return started(startCli(['ingest', '--config', config, ...extra, '--nats-url', url, '--log-file', join(dir, 'ingest.log'), '--trace-file', join(dir, 'ingest.jsonl'), '--quiet']));
+}
+
+/** A nats-server of the test's own, a temp dir with the cluster config, and an ingest (`extra`: its arguments) that has started. */
+async function session(extra: string[] = []): Promise<{ server: NatsServer; dir: string; config: string; feeder: RunningCli }> {
+  const server = await nats();
+  const dir = tempDir('trader-cluster-');
+  const config = writeConfig(dir);
+  const feeder = ingest(server.url, dir, config, extra);
+  await waitForLine(join(dir, 'ingest.log'), /INGEST_STARTED: /, 30_000);
+  return { server, dir, config, feeder };
 }
 
 /**
@@ -124,11 +134,7 @@ async function freePort(): Promise<number> {
 
 describe('trader ingest + trader run --feed nats on a real nats-server', () => {
   it('three shards each validate, own disjoint partitions, and together decide exactly what one process decides on the same stream', async () => {
-    const server = await nats();
-    const dir = tempDir('trader-cluster-');
-    const config = writeConfig(dir);
-    const feeder = ingest(server.url, dir, config);
-    await waitForLine(join(dir, 'ingest.log'), /INGEST_STARTED: /, 30_000);
+    const { server, dir, config, feeder } = await session();
     // A second ingest on the same files is refused (one writer per set of files), and leaves them alone.
     const logBefore = readFileSync(join(dir, 'ingest.log'), 'utf8').length;
     const second = await runCli(['ingest', '--config', config, '--nats-url', server.url, '--log-file', join(dir, 'ingest.log'), '--trace-file', join(dir, 'ingest.jsonl'), '--quiet']);
@@ -172,11 +178,7 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
   }, 180_000);
 
   it('a shard killed (SIGKILL) and restarted resumes after its last recorded stream sequence: no decision twice, the gap marked', async () => {
-    const server = await nats();
-    const dir = tempDir('trader-cluster-');
-    const config = writeConfig(dir);
-    const feeder = ingest(server.url, dir, config);
-    await waitForLine(join(dir, 'ingest.log'), /INGEST_STARTED: /, 30_000);
+    const { server, dir, config, feeder } = await session();
     const first = shard(server.url, dir, config, 'shard', '2/2');
     await waitFor(() => decisions(first.trace).length >= 8, 60_000);
     first.cli.child.kill('SIGKILL');
@@ -207,12 +209,9 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
   }, 180_000);
 
   it('ingest is listed by trader status while it runs, and counts every malformed frame a venue sends: rate-limited lines, and at the stop a summary line whose total holds them all', async () => {
-    const server = await nats();
-    const dir = tempDir('trader-cluster-');
-    const config = writeConfig(dir);
     const feed = await startFeedServerCli(['--speed', '20', '--malformed-rate', '0.3']);
     clis.push(feed.cli);
-    const feeder = started(startCli(['ingest', '--config', config, '--feed', 'native', '--feed-url', feed.url, '--nats-url', server.url, '--log-file', join(dir, 'ingest.log'), '--trace-file', join(dir, 'ingest.jsonl'), '--quiet']));
+    const { dir, feeder } = await session(['--feed', 'native', '--feed-url', feed.url]);
     await waitFor(() => readTrace(join(dir, 'ingest.jsonl')).filter((r) => r.event === 'FEED_PARSE_ERROR').length >= 3, 60_000);
     // trader status lists the running ingest with what its last heartbeat says (halt and resume never see it).
     await waitForLine(join(dir, 'ingest.log'), /INGEST_HEARTBEAT: published=[1-9]/, 30_000);
@@ -250,11 +249,7 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
   }, 120_000);
 
   it('a nats-server restarted mid-run is a disconnect and a RECONNECT_SUCCESS, and the shard lost nothing the stream kept', async () => {
-    const server = await nats();
-    const dir = tempDir('trader-cluster-');
-    const config = writeConfig(dir);
-    const feeder = ingest(server.url, dir, config);
-    await waitForLine(join(dir, 'ingest.log'), /INGEST_STARTED: /, 30_000);
+    const { server, dir, config, feeder } = await session();
     const live = shard(server.url, dir, config, 'live');
     await waitFor(() => decisions(live.trace).length >= 4, 60_000);
     await server.kill();
@@ -285,11 +280,7 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
   }, 180_000);
 
   it('trader halt --nats-url halts every shard: each one detects it and verifies the halt with its probe orders', async () => {
-    const server = await nats();
-    const dir = tempDir('trader-cluster-');
-    const config = writeConfig(dir);
-    ingest(server.url, dir, config);
-    await waitForLine(join(dir, 'ingest.log'), /INGEST_STARTED: /, 30_000);
+    const { server, dir, config } = await session();
     const shards = [shard(server.url, dir, config, 'a', '1/2'), shard(server.url, dir, config, 'b', '2/2')];
     await waitFor(() => shards.every((s) => decisions(s.trace).length > 0), 60_000);
     const h = await runCli(['halt', '--nats-url', server.url, '--reason', 'cluster drill']);
@@ -308,12 +299,8 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
   }, 180_000);
 
   it('a SIGUSR1 symbol change reaches the shard that owns each new symbol, and only that one', async () => {
-    const server = await nats();
-    const dir = tempDir('trader-cluster-');
-    const config = writeConfig(dir);
     // Ingest carries all five; the shards' config starts with SPY (shard 2/2) and QQQ (shard 1/2).
-    const feeder = started(startCli(['ingest', '--config', config, '--symbols', SYMBOLS.join(','), '--nats-url', server.url, '--log-file', join(dir, 'ingest.log'), '--trace-file', join(dir, 'ingest.jsonl'), '--quiet']));
-    await waitForLine(join(dir, 'ingest.log'), /INGEST_STARTED: /, 30_000);
+    const { server, dir, config, feeder } = await session(['--symbols', SYMBOLS.join(',')]);
     const shardConfig = join(dir, 'shards.yaml');
     const base = readFileSync(config, 'utf8');
     writeFileSync(shardConfig, base.replace(/^symbols: .*$/m, 'symbols: [SPY, QQQ]'));
