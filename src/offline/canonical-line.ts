@@ -14,7 +14,7 @@
  * verifies, only more slowly.
  *
  * Numbers: a token -?(0|[1-9][0-9]*)(\.[0-9]*[1-9])?, no exponent. With at most 15 significant digits
- * and, below 1, at most 5 zeros after the point, it is canonical by its form alone: any decimal of
+ * and, below 1, at most 5 zeros after the point, it is canonical by its form alone: every decimal of
  * at most 15 significant digits round-trips through a double, so no shorter text gives the same
  * double and Number#toString (JSON.stringify) writes these very digits (below 1e-6 it would use
  * an exponent). Its value is then the digits as an integer (exact below 2^53) divided by an exact

@@ -5,7 +5,7 @@
  */
 import type { IngestEntry } from '../runtime/registry.js';
 import { EV } from '../core/events.js';
-import { readTraceEnds, type Rec } from './trace-tail.js';
+import { feedConnection, readTraceEnds, type Rec } from './trace-tail.js';
 
 interface IngestSymbolStatus {
   symbol: string;
@@ -47,14 +47,8 @@ export function ingestStatus(entry: IngestEntry, nowMs: number): IngestStatus {
     return out;
   }
   for (const r of records) {
+    out.feed_connected = feedConnection(r) ?? out.feed_connected;
     switch (r.event) {
-      case EV.FEED_CONNECTED:
-      case EV.RECONNECT_SUCCESS:
-        out.feed_connected = true;
-        break;
-      case EV.WEBSOCKET_DISCONNECT:
-        out.feed_connected = false;
-        break;
       case EV.INGEST_STARTED:
       case EV.NATS_RECONNECTED:
         out.nats_connected = true;

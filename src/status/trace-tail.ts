@@ -142,9 +142,16 @@ function symbolOf(out: TraceTail, symbol: string): SymbolTail {
   return s;
 }
 
+/** What a record says of the feed's connection: true (connected), false (lost), undefined (nothing). */
+export function feedConnection(r: Rec): boolean | undefined {
+  if (r.event === EV.FEED_CONNECTED || r.event === EV.RECONNECT_SUCCESS) return true;
+  return r.event === EV.WEBSOCKET_DISCONNECT ? false : undefined;
+}
+
 function fold(out: TraceTail, r: Rec): void {
   const atMs = Date.parse(str(r.ts) ?? '');
   const symbol = str(r.symbol);
+  out.feedConnected = feedConnection(r) ?? out.feedConnected;
   switch (r.event) {
     case EV.HEARTBEAT_OK:
     case EV.HEARTBEAT_DEGRADED: {
@@ -189,13 +196,6 @@ function fold(out: TraceTail, r: Rec): void {
       if (rss !== null) out.rss = { bytes: rss, atMs };
       return;
     }
-    case EV.FEED_CONNECTED:
-    case EV.RECONNECT_SUCCESS:
-      out.feedConnected = true;
-      return;
-    case EV.WEBSOCKET_DISCONNECT:
-      out.feedConnected = false;
-      return;
     case EV.KILL_SWITCH_DETECTED:
       out.killSwitchHalted = true;
       return;
