@@ -6,7 +6,6 @@
  * ~15 % faster for a few MB.
  */
 import { Worker } from 'node:worker_threads';
-import { reapplyV8Flags } from '../runtime/v8-flags.js';
 import type { ChunkResult, ChunkTask } from './chunk.js';
 
 interface Pending {
@@ -21,8 +20,6 @@ export class ChunkPool {
   constructor(task: ChunkTask, size: number) {
     this.workers = Array.from({ length: size }, () => {
       const worker = new Worker(new URL('./worker.js', import.meta.url), { workerData: task, resourceLimits: { maxYoungGenerationSizeMb: 6 } });
-      // Setting up the worker's isolate reset the process's V8 flags (src/runtime/v8-flags.ts).
-      worker.once('online', reapplyV8Flags);
       const slot = { worker, pending: [] as Pending[] };
       worker.on('message', (r: ChunkResult) => slot.pending.shift()?.resolve(r));
       const failAll = (e: Error): void => {

@@ -19,10 +19,12 @@
  *  - V8 keeps the factor at least 2 for flags given on the command line. Setting it at run time
  *    gets past that floor; a release build then simply never grows the young generation, which
  *    is what is wanted (checked on Node 20's V8 11.3).
- *  - Every isolate V8 sets up raises the factor back to 2, process-wide. So whoever starts a
- *    Worker (a command strategy's bridge, the offline pool) calls reapplyV8Flags once it is online.
+ *  - Every isolate V8 sets up raises the factor back to 2, process-wide. So the flags are set again
+ *    whenever a Worker comes online (Node's process 'worker' event: a command strategy's bridge,
+ *    the offline pool, or any other).
  */
 import { setFlagsFromString } from 'node:v8';
+import type { Worker } from 'node:worker_threads';
 
 const OFFLINE = '--max-semi-space-size=1 --semi-space-growth-factor=1 --optimize-for-size';
 const RUNNER = '--semi-space-growth-factor=1';
@@ -36,14 +38,18 @@ function v8FlagsFor(command: string | undefined): string | undefined {
   return undefined;
 }
 
-/** Sets the flags for `command`; returns them (undefined: V8's defaults). */
+/**
+ * Sets the flags for `command`, and again whenever a Worker comes online (setting up its isolate
+ * reset them); returns them (undefined: V8's defaults).
+ */
 export function applyV8Flags(command: string | undefined): string | undefined {
   applied = v8FlagsFor(command);
-  if (applied !== undefined) setFlagsFromString(applied);
+  if (applied === undefined) return undefined;
+  setFlagsFromString(applied);
+  process.on('worker', (worker: Worker) => worker.once('online', reapply));
   return applied;
 }
 
-/** Sets the applied flags again after a new isolate (a Worker now online) has reset them. */
-export function reapplyV8Flags(): void {
+function reapply(): void {
   if (applied !== undefined) setFlagsFromString(applied);
 }

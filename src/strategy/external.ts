@@ -13,7 +13,6 @@ import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
-import { reapplyV8Flags } from '../runtime/v8-flags.js';
 import { configError, type TraderError } from '../errors.js';
 import { BRIDGE_WORKER_SOURCE } from './bridge-worker.js';
 import { StrategyFailure } from './failures.js';
@@ -84,8 +83,6 @@ export async function startExternalStrategy(command: readonly string[], options:
     workerData: { command: [...command], cwd: options.cwd, sab, maxLineBytes: ANSWER_BYTES },
     resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 64 },
   });
-  // Setting up the worker's isolate reset the process's V8 flags (src/runtime/v8-flags.ts).
-  worker.once('online', reapplyV8Flags);
   let started = false;
   // After close() the process ending is expected, not news for the host.
   let closed = false;
