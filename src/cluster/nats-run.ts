@@ -27,16 +27,13 @@ export interface NatsRunOptions {
   /** The trace this run will write: a previous run of the same shard there gives the resume point. */
   tracePath: string;
   barIntervalMs: number;
+  /** This run's max_positions (a shard's quota: ShardFilter.quota), shown in NATS_CONSUMER. */
   maxPositions: number;
 }
 
 /** What run.ts holds of the cluster while it runs. */
 export interface NatsRun {
   source: FeedSource;
-  /** A symbol list cut to this shard's partition (start and every SIGUSR1 reload). */
-  own(symbols: string[]): string[];
-  /** This shard's share of max_positions (per-shard quotas: together they never exceed the config's). */
-  maxPositions: number;
   /** The bus exists once the journal does; cursor lines need it. Call before the runner is built. */
   useBus(bus: Bus): void;
   /** After runner.start(): announce the consumer (and the resume), and watch the halt key. */
@@ -45,12 +42,6 @@ export interface NatsRun {
 }
 
 export const shardLabel = (shard: Shard | undefined): string => (shard ? `${shard.index}/${shard.count}` : 'all');
-
-/** Per-shard quotas: floor(max/N), and one more for the first max % N shards. */
-export function quotaOf(maxPositions: number, shard: Shard | undefined): number {
-  if (!shard) return maxPositions;
-  return Math.floor(maxPositions / shard.count) + (shard.index - 1 < maxPositions % shard.count ? 1 : 0);
-}
 
 export async function openNatsRun(options: NatsRunOptions): Promise<NatsRun> {
   const { endpoint, stream, shard } = options;
@@ -81,10 +72,7 @@ export async function openNatsRun(options: NatsRunOptions): Promise<NatsRun> {
     let bus: Bus | undefined;
     let feed: NatsFeed | undefined;
     let stopWatch: (() => void) | undefined;
-    const maxPositions = quotaOf(o.maxPositions, shard);
     return {
-      maxPositions,
-      own: (symbols) => symbols.filter(owns),
       source: {
         venue: 'nats',
         url: endpoint.url,
@@ -98,7 +86,7 @@ export async function openNatsRun(options: NatsRunOptions): Promise<NatsRun> {
         bus = b;
       },
       started: (runner, symbols) => {
-        bus?.emit({ name: EV.NATS_CONSUMER, url: endpoint.url, stream, filter: STREAM_SUBJECTS, shard: shardLabel(shard), symbols, start_seq: startSeq, max_positions: maxPositions });
+        bus?.emit({ name: EV.NATS_CONSUMER, url: endpoint.url, stream, filter: STREAM_SUBJECTS, shard: shardLabel(shard), symbols, start_seq: startSeq, max_positions: o.maxPositions });
         if (cursor) resumed(cursor, info.state.last_seq, runner);
         stopWatch = watchHalt(kv, runner, (present, note) => bus?.emit({ name: EV.NATS_HALT_KEY, key: `${CONTROL_BUCKET}/${HALT_KEY}`, present, note }));
       },

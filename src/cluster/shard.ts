@@ -30,6 +30,15 @@ export class ShardFilter {
     return ownerOf(symbol, this.spec.count) === this.spec.index;
   }
 
+  /**
+   * This shard's share of the config's max_positions: floor(max/N), and one more for the first
+   * max % N shards, so the shards together never hold more than one process would (on any feed).
+   */
+  quota(maxPositions: number): number {
+    const { index, count } = this.spec;
+    return Math.floor(maxPositions / count) + (index - 1 < maxPositions % count ? 1 : 0);
+  }
+
   /** This shard's symbols among `symbols`, in their order. */
   keep(symbols: string[]): string[] {
     return symbols.filter((s) => this.owns(s));

@@ -112,6 +112,8 @@ describe('a run in 3 shards on the embedded replay feed', () => {
     expect(readTrace(trace(2))[0]).toMatchObject({ symbols: ['SPY', 'TSLA'], shard: { index: 2, count: 3, partition: 'fnv1a32', symbols_all: ['SPY', 'QQQ', 'TSLA', 'BTC-USD'] } });
     expect(readTrace(trace(3))[0]).toMatchObject({ symbols: ['QQQ', 'BTC-USD'], shard: { index: 3, count: 3 } });
     expect(readTrace(trace(1))[0]).toMatchObject({ symbols: [], shard: { index: 1, count: 3 } });
+    // max_positions 2 over 3 shards on the replay feed: quotas 1, 1, 0 — together no more than one process.
+    expect([1, 2, 3].map((i) => (readTrace(trace(i))[0] as { thresholds: { max_positions: number } }).thresholds.max_positions)).toEqual([1, 1, 0]);
     expect(readLines(log(2))).toContainEqual(expect.stringMatching(/SHARD_SYMBOL_SKIPPED: symbol=QQQ belongs to shard 3\/3, not this shard 2\/3/));
     expect(readLines(log(1))).toContainEqual(expect.stringMatching(/SHARD_ASSIGNED: shard=1\/3 partition=fnv1a32 symbols=none of SPY,QQQ,TSLA,BTC-USD/));
     expect(readLines(log(1)).filter((l) => l.includes('HEARTBEAT_IDLE: symbols=none')).length).toBeGreaterThan(1);

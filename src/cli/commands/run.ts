@@ -133,7 +133,7 @@ interface Resolved {
 
 async function runLocked(flags: RunFlags, loaded: { config: Config; path: string; digest: string }, resolved: Resolved, owner: RunEntry): Promise<number> {
   const { shard, env, venue, redact, drillLeakBytesPerSample, metrics } = resolved;
-  let { symbols } = resolved;
+  const { symbols } = resolved;
   let { config } = loaded;
   let natsRun: NatsRun | undefined;
   // A closed stdout (`trader run | head`) stops the echo and nothing else: the run goes on.
@@ -166,13 +166,10 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     });
     strategy = plugin;
     const { primary: p, fallback: f } = config.feeds;
+    // Per-shard quotas of max_positions on any feed (README, Sharding): the run record shows this shard's.
+    if (shard) config = { ...config, max_positions: shard.quota(config.max_positions) };
     // The cluster (server, stream, shard registration, resume point) is checked before any file is rotated.
     natsRun = flags.feed === 'nats' ? await openNatsRun({ endpoint: natsEndpoint(flags), stream: flags.stream, shard: flags.shard, tracePath: owner.trace, barIntervalMs: config.decision.bar_interval, maxPositions: config.max_positions }) : undefined;
-    if (natsRun) {
-      symbols = natsRun.own(symbols);
-      // Per-shard quotas of max_positions (README, Scale-out on NATS): the run record shows this shard's.
-      config = { ...config, max_positions: natsRun.maxPositions };
-    }
     const feeds = natsRun ? { primary: natsRun.source, fallback: undefined } : await resolveFeeds({ venue, feedUrl: flags.feedUrl, config, configPath: loaded.path, embedded });
     const { primary, fallback } = feeds;
     if (f && (natsRun || venue !== p.venue)) say(`trader run: --feed ${natsRun ? 'nats' : venue} replaces the config's primary (${p.venue}); its fallback (${f.venue}) is not used\n`);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fnv1a32, parseShard, shardOf } from '../../../src/cluster/partition.js';
 import { TraderError } from '../../../src/errors.js';
+import { ShardFilter } from '../../../src/cluster/shard.js';
 
 describe('fnv1a32', () => {
   it('matches the published FNV-1a 32-bit vectors', () => {
@@ -75,4 +76,16 @@ describe('parseShard', () => {
       expect((caught as TraderError).message).not.toContain('\n');
     });
   }
+});
+
+describe('a shard\'s quota of max_positions', () => {
+  it('splits the config\'s limit so the shards together never hold more than one process would, on any feed', () => {
+    for (const [max, count] of [[4, 3], [1, 4], [10, 4], [2, 2], [7, 1]] as const) {
+      const quotas = Array.from({ length: count }, (_, i) => new ShardFilter({ index: i + 1, count }, []).quota(max));
+      expect(quotas.reduce((a, b) => a + b, 0), `${max} over ${count}`).toBe(max);
+      expect(Math.max(...quotas) - Math.min(...quotas)).toBeLessThanOrEqual(1);
+    }
+    expect(new ShardFilter({ index: 1, count: 3 }, []).quota(4)).toBe(2);
+    expect(new ShardFilter({ index: 3, count: 3 }, []).quota(4)).toBe(1);
+  });
 });
