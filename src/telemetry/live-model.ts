@@ -90,6 +90,8 @@ export class LiveModel {
   private phase: StatusSnapshot['phase'] = 'starting';
   private startedMs: number | null = null;
   private stoppedMs: number | null = null;
+  /** The --duration timer ended the run (it started before RUN_STARTED, so elapsed can read a hair short). */
+  private ranFullDuration = false;
   /** Each source of a global trading restriction, as the events announce them. */
   private readonly sources = new Map<string, TradingLevel>();
   private readonly killSwitch: StatusSnapshot['kill_switch'] = { file: null, state: 'armed' };
@@ -157,6 +159,7 @@ export class LiveModel {
       case EV.RUN_STOPPED:
         this.phase = 'stopped';
         this.stoppedMs = this.options.now();
+        this.ranFullDuration = e.reason === 'duration';
         return;
       case EV.HEARTBEAT_OK:
         this.heartbeat(e.symbol, e.age_ms, e.lag_ms, e.state, 'ok');
@@ -283,8 +286,9 @@ export class LiveModel {
   snapshot(): StatusSnapshot {
     const now = this.options.now();
     const until = this.stoppedMs ?? now;
-    const elapsed = this.startedMs === null ? 0 : Math.max(0, until - this.startedMs);
     const duration = this.options.durationMs ?? null;
+    const measured = this.startedMs === null ? 0 : Math.max(0, until - this.startedMs);
+    const elapsed = this.ranFullDuration && duration !== null ? Math.max(measured, duration) : measured;
     let global: TradingLevel = 'ACTIVE';
     for (const level of this.sources.values()) if (RANK[level] > RANK[global]) global = level;
     const symbols: SymbolStatus[] = [];

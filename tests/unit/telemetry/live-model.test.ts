@@ -42,6 +42,20 @@ describe('LiveModel', () => {
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
   });
 
+  it('ends a run its --duration stopped at 100 %, though RUN_STARTED came a moment after the timer started; a signal stops it where it was', () => {
+    const a = setup(6000);
+    a.advance(40); // the duration timer runs from here; RUN_STARTED is written a little later
+    a.bus.emit(started(['SPY']));
+    a.advance(5960);
+    a.bus.emit({ name: EV.RUN_STOPPED, reason: 'duration' });
+    expect(a.model.snapshot()).toMatchObject({ phase: 'stopped', elapsed_ms: 6000, remaining_ms: 0 });
+    const b = setup(6000);
+    b.bus.emit(started(['SPY']));
+    b.advance(2500);
+    b.bus.emit({ name: EV.RUN_STOPPED, reason: 'SIGTERM' });
+    expect(b.model.snapshot()).toMatchObject({ phase: 'stopped', elapsed_ms: 2500, remaining_ms: 3500 });
+  });
+
   it('follows the trading state: the kill switch halts every symbol until it is resumed, a breach holds its symbol HALTED', () => {
     const { bus, model } = setup();
     bus.emit(started(['SPY', 'QQQ']));
