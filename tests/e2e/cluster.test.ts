@@ -102,9 +102,9 @@ const decisionKey = (d: Record<string, unknown>): string => JSON.stringify([d.sy
 
 /**
  * The stream is done (ingest stopped), `ready` holds (the consumers got as far as expected), and
- * every consumer's decisions have stopped changing for 3 s.
+ * every consumer's decisions have stopped changing for `quietMs`.
  */
-async function settle(shards: Shard[], ready: () => boolean = () => true): Promise<void> {
+async function settle(shards: Shard[], ready: () => boolean = () => true, quietMs = 3000): Promise<void> {
   let last = '';
   let since = Date.now();
   await waitFor(() => {
@@ -113,7 +113,7 @@ async function settle(shards: Shard[], ready: () => boolean = () => true): Promi
       last = now;
       since = Date.now();
     }
-    return Date.now() - since >= 3000;
+    return Date.now() - since >= quietMs;
   }, 120_000);
 }
 
@@ -205,7 +205,6 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     expect(new Set([...old, ...fresh]).size).toBe(old.length + fresh.length);
     const v = await runCli(['validate', '--trace', again.trace]);
     expect(v.code, v.stdout + v.stderr).toBe(0);
-    expect(readdirSync(dir).filter((f) => f.startsWith('shard.jsonl')).length).toBeGreaterThanOrEqual(1);
   }, 180_000);
 
   it('ingest is listed by trader status while it runs, and counts every malformed frame a venue sends: rate-limited lines, and at the stop a summary line whose total holds them all', async () => {
@@ -260,7 +259,9 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     const before = decisions(live.trace).length;
     await waitFor(() => decisions(live.trace).length >= before + 4, 120_000);
     await stopIngest(feeder);
-    await settle([live]);
+    // Nothing tells when the live shard has read the whole stored stream: 10 s without a new
+    // decision, so a starved host does not stop it half way (the comparison below needs all of it).
+    await settle([live], () => true, 10_000);
     await stop(live);
     const log = readLines(live.log);
     const down = log.findIndex((l) => l.includes('WEBSOCKET_DISCONNECT: '));
@@ -273,8 +274,12 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     const after = shard(server.url, dir, config, 'after');
     await settle([after], () => decisions(after.trace).length >= decisions(live.trace).length);
     await stop(after);
-    const events = (trace: string): unknown => (readTrace(trace).find((r) => r.event === 'RUN_SUMMARY')?.perSymbol as Record<string, { events: number }> | undefined);
-    const perSymbol = (trace: string): Record<string, number> => Object.fromEntries(Object.entries((events(trace) ?? {}) as Record<string, { events: number }>).map(([s, v]) => [s, v.events]));
+    const perSymbol = (trace: string): Record<string, number> => {
+      const summary = readTrace(trace).find((r) => r.event === 'RUN_SUMMARY')?.perSymbol as Record<string, { events: number }> | undefined;
+      expect(summary, `${trace}: RUN_SUMMARY.perSymbol`).toBeDefined();
+      return Object.fromEntries(Object.entries(summary ?? {}).map(([s, v]) => [s, v.events]));
+    };
+    expect(Object.keys(perSymbol(live.trace)).length).toBeGreaterThan(0);
     expect(perSymbol(live.trace)).toEqual(perSymbol(after.trace));
     expect(decisions(live.trace).map(decisionKey).sort()).toEqual(decisions(after.trace).map(decisionKey).sort());
   }, 180_000);
