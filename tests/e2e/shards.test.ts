@@ -242,15 +242,15 @@ describe('a run in 3 shards on the embedded replay feed', () => {
 /**
  * The proof of determinism at scale. Each embedded replay feed stamps events with its own wall
  * clock, so two processes with their own feeds never see the same stream; here all four runs
- * share one `trader feed-server` replaying the fixtures, which holds its session (a stall from its
- * start) until every run has subscribed, then sends each symbol's events once, to every run that
- * subscribed it. The runs stop at slightly different moments, so the comparison is over the bars
+ * share one `trader feed-server` replaying the fixtures, which holds its session for 20 s from the
+ * first subscription (four CLIs start well inside that, even on a loaded 2-core host; before, 12 s),
+ * then sends each symbol's events once, to every run that subscribed it. The runs stop at slightly different moments, so the comparison is over the bars
  * both sides decided; a bar only one side decided must be past the other's last (the stop edge).
  */
 it('the union of 3 shards\' decisions equals one process\'s, decision for decision', async () => {
   const dir = tempDir();
   const hold = join(dir, 'hold.yaml');
-  writeFileSync(hold, 'stall: { after_ms: 0, for_ms: 12000 }\n');
+  writeFileSync(hold, 'stall: { after_ms: 0, for_ms: 20000 }\n');
   const config = join(dir, 'native.yaml');
   writeFileSync(
     config,
@@ -258,7 +258,7 @@ it('the union of 3 shards\' decisions equals one process\'s, decision for decisi
 max_positions: 2
 feeds:
   primary: { venue: native }
-  # The held session sends nothing, pongs included, for 12 s: neither a half-open connection nor a stale symbol.
+  # The held session sends nothing, pongs included, for 20 s: neither a half-open connection (2 s + 30 s) nor a stale symbol (30 s).
   connection: { ping_interval: 2s, ping_timeout: 30s }
 decision:
   bar_interval: 1s
