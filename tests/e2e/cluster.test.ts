@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readLines, readTrace, runCli, startCli, startFeedServerCli, tempDir, waitForLine, type RunningCli } from '../helpers/cli.js';
+import { readLines, readTrace, REPO, runCli, startCli, startFeedServerCli, tempDir, waitForLine, type RunningCli } from '../helpers/cli.js';
 import { waitFor } from '../helpers/wait.js';
 import { NatsServer } from './cluster-nats.js';
 
@@ -246,6 +246,21 @@ describe('trader ingest + trader run --feed nats on a real nats-server', () => {
     expect(last.total).toBeGreaterThanOrEqual(malformed);
     expect(Object.values(last.by_kind).reduce((a, b) => a + b, 0)).toBe(last.total);
   }, 120_000);
+
+  it('ingest whose stdout closes (`| head -2`) goes on publishing and ends normally', async () => {
+    const server = await nats();
+    const dir = tempDir('trader-cluster-');
+    const config = writeConfig(dir);
+    const cmd = `node ${join(REPO, 'bin/trader.js')} ingest --config ${config} --nats-url ${server.url} --log-file ${join(dir, 'ingest.log')} --trace-file ${join(dir, 'ingest.jsonl')} --duration 5s 2>${join(dir, 'stderr')} | head -2; echo "rc=\${PIPESTATUS[0]}"`;
+    const out = await new Promise<string>((resolve, reject) => {
+      execFile('bash', ['-c', cmd], { env: { ...process.env, TRADER_RUN_DIR: join(dir, 'run') }, timeout: 60_000 }, (err, stdout) => (err ? reject(err) : resolve(stdout)));
+    });
+    expect(out.trim().split('\n').at(-1)).toBe('rc=0');
+    expect(readFileSync(join(dir, 'stderr'), 'utf8')).not.toMatch(/EPIPE|Error/);
+    const log = readLines(join(dir, 'ingest.log'));
+    expect(log.some((l) => /INGEST_HEARTBEAT: published=[1-9]/.test(l))).toBe(true);
+    expect(log.at(-1)).toMatch(/RUN_STOPPED: reason=duration /);
+  }, 90_000);
 
   it('a nats-server restarted mid-run is a disconnect and a RECONNECT_SUCCESS, and the shard lost nothing the stream kept', async () => {
     const { server, dir, config, feeder } = await session();

@@ -31,6 +31,7 @@ import { TRACE_SCHEMA_VERSION } from '../../trace/schema.js';
 import { TRADER_VERSION } from '../../version.js';
 import { redactor, urlSecrets, type Needle } from '../../util/redact.js';
 import { ParseErrorLog } from '../../runner/parse-error-log.js';
+import { operatorStdout } from '../operator-stdout.js';
 import { connectNats, firstLine } from '../../cluster/nats-connect.js';
 import { ENCODING, encodeEvent, subjectOf } from '../../cluster/md-codec.js';
 import { controlBucket, ensureStream, manager, shardsKey, STREAM_SUBJECTS } from '../../cluster/stream.js';
@@ -74,9 +75,9 @@ async function ingestLocked(flags: IngestFlags, secrets: Needle[]): Promise<numb
   const redact = redactor(secrets);
   const symbols = flags.symbols ?? config.symbols;
   const venue: Venue = flags.feed ?? config.feeds.primary.venue;
-  const say = (text: string): void => {
-    if (!process.stdout.destroyed) process.stdout.write(redact(text));
-  };
+  // A closed stdout stops the echo and nothing else: every shard's data goes on.
+  const stdout = operatorStdout(redact);
+  const say = stdout.say;
 
   // The server and the stream first: bad input must leave the last session's files alone.
   const nc = await connectNats(natsEndpoint(flags), 'trader ingest');
@@ -172,6 +173,7 @@ async function ingestLocked(flags: IngestFlags, secrets: Needle[]): Promise<numb
     unregister?.();
     await Promise.all(embedded.map((e) => e.close()));
     if (!nc.isClosed()) await nc.close();
+    stdout.close();
   }
 }
 

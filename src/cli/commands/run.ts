@@ -15,6 +15,7 @@ import type { EmbeddedFeed } from '../../runner/embedded-feed.js';
 import { resolveFeeds } from '../../runner/feed-sources.js';
 import { Runner } from '../../runner/runner.js';
 import { ShardFilter } from '../../cluster/shard.js';
+import { operatorStdout } from '../operator-stdout.js';
 import { strategyRecord } from '../../runner/run-record.js';
 import { StrategyLog } from '../../runner/strategy-log.js';
 import { resolveStrategy } from '../../strategy/registry.js';
@@ -137,14 +138,8 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
   let { config } = loaded;
   let natsRun: NatsRun | undefined;
   // A closed stdout (`trader run | head`) stops the echo and nothing else: the run goes on.
-  let stdoutOpen = true;
-  const onStdoutError = (): void => {
-    stdoutOpen = false;
-  };
-  process.stdout.on('error', onStdoutError);
-  const say = (text: string): void => {
-    if (stdoutOpen && !process.stdout.destroyed) process.stdout.write(redact(text));
-  };
+  const stdout = operatorStdout(redact);
+  const say = stdout.say;
 
   const embedded: EmbeddedFeed[] = [];
   const closeEmbedded = async (): Promise<void> => {
@@ -279,9 +274,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     await closeEmbedded();
     await natsRun?.close();
     removeOwnPidFile(owner.pid_file);
-    process.stdout.off('error', onStdoutError);
-    // Later writes (main's final flush) must not throw on the closed pipe either.
-    if (!stdoutOpen) process.stdout.on('error', () => undefined);
+    stdout.close();
   }
 }
 
