@@ -7,6 +7,7 @@ import type { Config } from '../config/schema.js';
 import type { Flags } from '../config/flags.js';
 import type { ParseIssue } from '../feeds/adapter.js';
 import { ParseErrorLog } from './parse-error-log.js';
+import type { TradingSnapshot } from '../safety/trading-state.js';
 import { FeedSwitch, type FeedSource, type SwitchListener } from './feed-switch.js';
 import type { MarketEvent } from '../feeds/events.js';
 import type { Strategy } from '../strategy/types.js';
@@ -247,6 +248,11 @@ export class Runner {
     // symbol, later ones included, when its process died mid-call).
     if (step.halted.length > 0) this.safety.strategyFailed(step.halted, this.path.strategyStopped);
     for (const decision of step.decisions) this.orders.onDecision(decision.symbol, decision.output, this.path.quote(decision.symbol));
+  }
+
+  /** The trading state as the order gate reads it (the status view shows it as it is). */
+  get trading(): TradingSnapshot {
+    return this.safety.snapshot;
   }
 
   private heartbeat(): void {

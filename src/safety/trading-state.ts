@@ -14,6 +14,8 @@ export interface StateReason {
 /** What the order path may do with the state: read it. */
 export interface TradingSnapshot {
   effective(symbol?: string): StateReason;
+  /** Every source restricting all symbols now, in the order they were set. */
+  globalSources(): StateReason[];
 }
 
 /** Written by the safety monitor alone (monitor.ts); everyone else holds it as a TradingSnapshot. */
@@ -36,6 +38,10 @@ export class TradingState implements TradingSnapshot {
     consider(this.global);
     if (symbol !== undefined) consider(this.perSymbol.get(symbol));
     return worst;
+  }
+
+  globalSources(): StateReason[] {
+    return [...this.global].map(([source, level]) => ({ source, level }));
   }
 
   private symbolTable(symbol: string): Map<string, TradingLevel> {

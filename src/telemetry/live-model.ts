@@ -6,9 +6,9 @@
  */
 import type { Bus } from '../core/bus.js';
 import { EV, type RunEvent } from '../core/events.js';
+import type { TradingLevel, TradingSnapshot } from '../safety/trading-state.js';
 import { summarizeInPlace } from '../util/stats.js';
 
-type TradingLevel = 'ACTIVE' | 'REDUCING' | 'HALTED';
 const RANK: Record<TradingLevel, number> = { ACTIVE: 0, REDUCING: 1, HALTED: 2 };
 const asLevel = (s: string): TradingLevel => (s === 'HALTED' || s === 'REDUCING' ? s : 'ACTIVE');
 
@@ -81,6 +81,12 @@ interface LiveModelOptions {
   lookback: number;
   /** The process's memory, read at snapshot time (not per event). */
   memory?: () => { rss: number; heap_used: number };
+  /**
+   * The runner's trading state, read at snapshot time: the one the order gate reads (safety's
+   * TradingState), not a second copy folded from events, which some changes never announce (a
+   * memory REDUCING lifted, the NATS halt key cleared). Undefined until the runner exists.
+   */
+  trading: () => TradingSnapshot | undefined;
 }
 
 export class LiveModel {
@@ -92,8 +98,6 @@ export class LiveModel {
   private stoppedMs: number | null = null;
   /** The --duration timer ended the run (it started before RUN_STARTED, so elapsed can read a hair short). */
   private ranFullDuration = false;
-  /** Each source of a global trading restriction, as the events announce them. */
-  private readonly sources = new Map<string, TradingLevel>();
   private readonly killSwitch: StatusSnapshot['kill_switch'] = { file: null, state: 'armed' };
   private readonly feed: StatusSnapshot['feed'] = { venue: null, source: null, url: null, connection: 'connecting', attempt: 0, disconnects: 0, reconnects: 0 };
   private readonly orders = { submitted: 0, filled: 0, rejected: 0 };
@@ -229,29 +233,9 @@ export class LiveModel {
         return;
       case EV.KILL_SWITCH_VERIFY_FAILED:
         this.killSwitch.state = 'verify_failed';
-        this.sources.set('kill_switch_proof', 'HALTED');
         return;
       case EV.KILL_SWITCH_CLEARED:
         this.killSwitch.state = 'cleared';
-        return;
-      case EV.TRADING_HALTED:
-        this.sources.set(e.source, 'HALTED');
-        return;
-      case EV.TRADING_RESUMED:
-        this.sources.delete('kill_switch');
-        return;
-      case EV.WRITE_FAILED:
-        this.sources.set('write_failure', 'HALTED');
-        return;
-      case EV.SAFETY_CHECK_FAILED:
-      case EV.SAFETY_CHECK_STALLED:
-        this.sources.set(`check:${e.check}`, 'HALTED');
-        return;
-      case EV.SAFETY_CHECK_RECOVERED:
-        this.sources.delete(`check:${e.check}`);
-        return;
-      case EV.MEMORY_GROWTH_WARN:
-        if (e.reducing) this.sources.set('memory', 'REDUCING');
         return;
       case EV.FEED_CONNECTED:
         Object.assign(this.feed, { venue: e.venue, url: e.url, source: e.source, connection: 'connected', attempt: 0 });
@@ -289,8 +273,9 @@ export class LiveModel {
     const duration = this.options.durationMs ?? null;
     const measured = this.startedMs === null ? 0 : Math.max(0, until - this.startedMs);
     const elapsed = this.ranFullDuration && duration !== null ? Math.max(measured, duration) : measured;
+    const restrictions = this.options.trading()?.globalSources() ?? [];
     let global: TradingLevel = 'ACTIVE';
-    for (const level of this.sources.values()) if (RANK[level] > RANK[global]) global = level;
+    for (const r of restrictions) if (RANK[r.level] > RANK[global]) global = r.level;
     const symbols: SymbolStatus[] = [];
     for (const [symbol, f] of this.symbols) {
       const n = Math.min(f.lagCount, LAG_WINDOW);
@@ -319,7 +304,7 @@ export class LiveModel {
       elapsed_ms: elapsed,
       duration_ms: duration,
       remaining_ms: duration === null ? null : Math.max(0, duration - elapsed),
-      trading: { state: global, sources: [...this.sources.keys()] },
+      trading: { state: global, sources: restrictions.map((r) => r.source) },
       kill_switch: { ...this.killSwitch },
       feed: { ...this.feed },
       memory: this.options.memory ? this.options.memory() : null,

@@ -13,6 +13,7 @@
  */
 import type { Bus } from '../core/bus.js';
 import { EV, type EventName, type Level } from '../core/events.js';
+import type { TradingSnapshot } from '../safety/trading-state.js';
 import { LiveModel } from './live-model.js';
 import { clip, colorsFor, plainStatusLine, renderFrame, type Colors } from './status-render.js';
 
@@ -39,6 +40,8 @@ interface TerminalOptions {
   stderr: Stream;
   /** Masks credentials in whatever reaches either stream. */
   redact: (text: string) => string;
+  /** The runner's trading state (see LiveModel); undefined until the runner exists. */
+  trading: () => TradingSnapshot | undefined;
 }
 
 interface RunTerminal {
@@ -60,7 +63,7 @@ export function openTerminal(o: TerminalOptions): RunTerminal {
     const m = process.memoryUsage();
     return { rss: m.rss, heap_used: m.heapUsed };
   };
-  const model = new LiveModel(o.bus, { now: o.now, durationMs: o.durationMs, lookback: o.lookback, memory });
+  const model = new LiveModel(o.bus, { now: o.now, durationMs: o.durationMs, lookback: o.lookback, memory, trading: o.trading });
   const out = (text: string): void => void o.stdout.write(o.redact(text));
   const echoOn = !o.quiet;
   if (o.stderr.isTTY && !o.quiet) {

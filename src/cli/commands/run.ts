@@ -15,6 +15,7 @@ import type { EmbeddedFeed } from '../../runner/embedded-feed.js';
 import { resolveFeeds } from '../../runner/feed-sources.js';
 import { Runner } from '../../runner/runner.js';
 import { ShardFilter } from '../../cluster/shard.js';
+import type { TradingSnapshot } from '../../safety/trading-state.js';
 import { operatorStdout } from '../operator-stdout.js';
 import { strategyRecord } from '../../runner/run-record.js';
 import { StrategyLog } from '../../runner/strategy-log.js';
@@ -201,7 +202,9 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     journal.attach(bus);
     // The status model listens after the journal, so whatever it does, every line is written first.
     // (The journal's echo above calls it only when a line is written, after this.)
-    const terminal = openTerminal({ bus, quiet: flags.quiet === true, durationMs: flags.duration, lookback: plugin.lookback, now: wallClock, env: process.env, stdout: { write: (t) => say(t), isTTY: process.stdout.isTTY }, stderr: process.stderr, redact });
+    // The view reads the runner's trading state (the order gate's) once the runner exists.
+    let runnerTrading: (() => TradingSnapshot) | undefined;
+    const terminal = openTerminal({ bus, quiet: flags.quiet === true, durationMs: flags.duration, lookback: plugin.lookback, now: wallClock, env: process.env, stdout: { write: (t) => say(t), isTTY: process.stdout.isTTY }, stderr: process.stderr, redact, trading: () => runnerTrading?.() });
     metrics?.attach(bus);
     announceWarmup(bus, { strategy: `${plugin.identity.name}@${plugin.identity.version}`, lookback: plugin.lookback, barIntervalMs: config.decision.bar_interval });
     natsRun?.useBus(bus);
@@ -222,6 +225,7 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     }
     let stopForFeedFatal: (cause: string) => void = () => undefined;
     const runner = new Runner({ config, configPath: loaded.path, configDigest: loaded.digest, symbols, flags: env, primary, ...(fallback ? { fallback } : {}), killSwitchFile: owner.kill_switch, journal, bus, now: wallClock, strategy: plugin, strategyBaseDir, strategyLog, ...(capture ? { capture } : {}), ...(drillLeakBytesPerSample ? { drillLeakBytesPerSample } : {}), ...(shard ? { shard: shard.record } : {}), onFeedFatal: (cause) => stopForFeedFatal(cause) });
+    runnerTrading = () => runner.trading;
 
     writeFileSync(owner.pid_file, `${process.pid}\n`);
     say(`trader run: pid ${process.pid} (written to ${flags.pidFile}); ${shard ? `shard ${shard.spec.index}/${shard.spec.count}, ` : ''}symbols ${symbols.join(',') || 'none'}; feed ${primary.venue} at ${primary.url}${fallback ? ` (fallback ${fallback.venue} at ${fallback.url})` : ''}${embedded.length ? ` (embedded feed process pid ${embedded.map((e) => e.pid).join(',')})` : ''}; ${flags.duration ? `duration ${formatDuration(flags.duration)}` : 'until SIGTERM/SIGINT'}\n`);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { Bus } from '../../../src/core/bus.js';
 import { EV, type DecisionLine } from '../../../src/core/events.js';
+import { TradingState } from '../../../src/safety/trading-state.js';
 import { LAG_WINDOW, LiveModel } from '../../../src/telemetry/live-model.js';
 
 const started = (symbols: string[]) => ({ name: EV.RUN_STARTED, run_id: 'run-1', pid: 42, symbols, flags: { FLAG_MULTI_SYMBOL: true, FLAG_REALTIME: true, STAGING_MODE: true }, kill_switch: '/abs/FLAG_TRADING_HALTED', feed: 'replay', fallback: undefined, strategy: 'vwap_momentum@1.0.0', bar_interval: '1min' }) as const;
@@ -14,8 +15,10 @@ const decision = (symbol: string, action: DecisionLine['action'], confidence: nu
 function setup(durationMs?: number) {
   const bus = new Bus();
   let now = 1_000_000;
-  const model = new LiveModel(bus, { now: () => now, durationMs, lookback: 4, memory: () => ({ rss: 100 * 1048576, heap_used: 20 * 1048576 }) });
-  return { bus, model, advance: (ms: number) => void (now += ms) };
+  // The runner's own trading state, which the safety monitor sets and the order gate reads.
+  const trading = new TradingState();
+  const model = new LiveModel(bus, { now: () => now, durationMs, lookback: 4, memory: () => ({ rss: 100 * 1048576, heap_used: 20 * 1048576 }), trading: () => trading });
+  return { bus, model, trading, advance: (ms: number) => void (now += ms) };
 }
 
 describe('LiveModel', () => {
@@ -57,10 +60,11 @@ describe('LiveModel', () => {
   });
 
   it('follows the trading state: the kill switch halts every symbol until it is resumed, a breach holds its symbol HALTED', () => {
-    const { bus, model } = setup();
+    const { bus, model, trading } = setup();
     bus.emit(started(['SPY', 'QQQ']));
     bus.emit({ name: EV.HEARTBEAT_OK, symbol: 'SPY', age_ms: 0, lag_ms: 1, state: 'ACTIVE' });
     bus.emit({ name: EV.KILL_SWITCH_DETECTED, file: '/abs/FLAG_TRADING_HALTED', file_mtime_ms: 0, detected_ms: 0, delay_ms: 5, present_at_start: false, note: null });
+    trading.set('kill_switch', 'HALTED');
     bus.emit({ name: EV.TRADING_HALTED, source: 'kill_switch' });
     bus.emit({ name: EV.KILL_SWITCH_VERIFIED, probes: 2, results: {}, since_detection_ms: 1, symbols: ['SPY', 'QQQ'] });
     let s = model.snapshot();
@@ -71,6 +75,7 @@ describe('LiveModel', () => {
     expect(s.remaining_ms).toBeNull();
 
     bus.emit({ name: EV.KILL_SWITCH_CLEARED, file: '/abs/FLAG_TRADING_HALTED' });
+    trading.set('kill_switch', 'ACTIVE');
     bus.emit({ name: EV.TRADING_RESUMED });
     bus.emit({ name: EV.STALENESS_BREACH, symbol: 'QQQ', age_ms: 6000, max_lag_ms: 5000, never: false });
     // A heartbeat for another symbol must not lift QQQ's breach; its own recovery and next heartbeat do.
@@ -81,6 +86,21 @@ describe('LiveModel', () => {
     bus.emit({ name: EV.STALENESS_RECOVERED, symbol: 'QQQ', stale_for_ms: 7000 });
     bus.emit({ name: EV.HEARTBEAT_OK, symbol: 'QQQ', age_ms: 0, lag_ms: 1, state: 'ACTIVE' });
     expect(model.snapshot().symbols.find((x) => x.symbol === 'QQQ')?.state).toBe('ACTIVE');
+  });
+
+  it('shows the trading state the order gate reads, including changes no event announces: the cluster halt key cleared, memory REDUCING lifted', () => {
+    const { bus, model, trading } = setup();
+    bus.emit(started(['SPY']));
+    trading.set('kill_switch_remote', 'HALTED');
+    trading.set('memory', 'REDUCING');
+    expect(model.snapshot().trading).toEqual({ state: 'HALTED', sources: ['kill_switch_remote', 'memory'] });
+    expect(model.snapshot().symbols[0]?.state).toBe('HALTED');
+    // `trader resume --nats-url`: the monitor lifts the remote source (a view folded from events kept it).
+    trading.set('kill_switch_remote', 'ACTIVE');
+    expect(model.snapshot().trading).toEqual({ state: 'REDUCING', sources: ['memory'] });
+    // Memory back under its bound: the monitor lifts REDUCING without an event.
+    trading.set('memory', 'ACTIVE');
+    expect(model.snapshot().trading).toEqual({ state: 'ACTIVE', sources: [] });
   });
 
   it('tracks the feed connection, symbols added and removed, and the stop', () => {

@@ -74,7 +74,7 @@ describe('the terminal', () => {
     const bus = new Bus();
     const out = stream(o.tty);
     const err = stream(o.tty);
-    const t = openTerminal({ bus, quiet: o.quiet ?? false, durationMs: 60_000, lookback: 4, now: () => Date.now(), env: o.env ?? {}, stdout: out.s, stderr: err.s, redact: (x) => x.replaceAll('s3cret', '***') });
+    const t = openTerminal({ bus, quiet: o.quiet ?? false, durationMs: 60_000, lookback: 4, now: () => Date.now(), env: o.env ?? {}, stdout: out.s, stderr: err.s, redact: (x) => x.replaceAll('s3cret', '***'), trading: () => undefined });
     return { bus, t, out: out.writes, err: err.writes };
   };
 
