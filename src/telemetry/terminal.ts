@@ -69,15 +69,30 @@ export function openTerminal(o: TerminalOptions): RunTerminal {
   if (o.stderr.isTTY && !o.quiet) {
     const view = new TtyView(model, o.stderr, colorsFor(colourAllowed(o.env)), o.redact);
     const shared = o.stdout.isTTY === true;
+    // On a shared terminal each line goes above the frame, which is erased and painted again. The
+    // echo runs inside the journal's write, on the decision path: lines are gathered and put above
+    // the frame once per turn of the event loop, not once each (a bar close is a line per symbol).
+    let pending: string[] = [];
+    const flush = (): void => {
+      if (pending.length === 0) return;
+      const text = pending.join('');
+      pending = [];
+      view.above(() => out(text));
+    };
     return {
       start: () => view.start(),
       echo: (line, event, level) => {
         if (!echoes(event, level)) return;
-        if (shared) view.above(() => out(`${line}\n`));
-        else out(`${line}\n`);
+        if (!shared) return out(`${line}\n`);
+        if (pending.length === 0) setImmediate(flush);
+        pending.push(`${line}\n`);
       },
-      problem: (text) => view.above(() => void o.stderr.write(text)),
+      problem: (text) => {
+        flush();
+        view.above(() => void o.stderr.write(text));
+      },
       stop: () => {
+        flush();
         view.stop();
         model.detach();
       },

@@ -123,9 +123,13 @@ describe('the terminal', () => {
     expect(err[0]).toMatch(/SPY/);
     expect(err[0]).toMatch(/QQQ/);
     t.echo('[09:31:01] DECISION_LOGGED: symbol=SPY', EV.DECISION_LOGGED, 'info');
-    // Erased (up as many lines as the frame has, clear below), the line, the frame again.
+    t.echo('[09:31:01] DECISION_LOGGED: symbol=QQQ', EV.DECISION_LOGGED, 'info');
+    // Not on the decision path: the lines wait for the next turn of the event loop, then go up together.
+    expect(out).toEqual([]);
+    vi.advanceTimersByTime(0);
+    // Erased (up as many lines as the frame has, clear below), the lines, the frame again: once for both.
     expect(err.slice(1)).toEqual([`${ESC}${frameLines}A\r${ESC}J`, err[0]]);
-    expect(out).toEqual(['[09:31:01] DECISION_LOGGED: symbol=SPY\n']);
+    expect(out).toEqual(['[09:31:01] DECISION_LOGGED: symbol=SPY\n[09:31:01] DECISION_LOGGED: symbol=QQQ\n']);
     vi.advanceTimersByTime(3000);
     expect(err.filter((w) => w.includes('trader run'))).toHaveLength(5);
     // A problem line goes above the frame too: the next redraw erases the frame, not the problem.
