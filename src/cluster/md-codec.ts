@@ -19,6 +19,11 @@ export function subjectOf(venue: string, symbol: string): string {
   return `${SUBJECT_ROOT}.${venue}.${symbol.replaceAll('.', '_')}`;
 }
 
+/** The symbol a subject names (its last token, '_' back to '.'): what a consumer can tell before decoding. */
+export function symbolOfSubject(subject: string): string {
+  return subject.slice(subject.lastIndexOf('.') + 1).replaceAll('_', '.');
+}
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 

@@ -12,7 +12,7 @@ import { DeliverPolicy, jetstream, type ConsumerMessages, type JsMsg } from '@na
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FeedListener } from '../feeds/client.js';
 import type { MarketFeed } from '../runner/feed-switch.js';
-import { decodeEvent } from './md-codec.js';
+import { decodeEvent, symbolOfSubject } from './md-codec.js';
 import { STREAM_SUBJECTS } from './stream.js';
 
 export interface NatsFeedOptions {
@@ -115,15 +115,19 @@ export class NatsFeed implements MarketFeed {
   }
 
   private onMessage(m: JsMsg): void {
+    // A message of a consumer being replaced can arrive after its successor's: the stream order rules.
+    if (m.seq <= this.delivered) return;
+    this.delivered = m.seq;
+    // Every shard receives the whole tape: what the subject says is another's is not even decoded
+    // (its owner decodes it, and reports it if it is not a market event).
+    if (!this.symbols.has(symbolOfSubject(m.subject))) return;
     const carried = decodeEvent(m.data);
     if (!carried) {
       this.options.listener.onParseIssue({ kind: 'bad_shape', detail: `stream message ${m.seq} on ${m.subject} is not a market event` });
       return;
     }
-    // A message of a consumer being replaced can arrive after its successor's: the stream order rules.
-    if (m.seq <= this.delivered) return;
-    this.delivered = m.seq;
     const { event, recvMs } = carried;
+    // The payload names the symbol decided on; a subject that disagrees with it carries nothing of ours.
     if (!this.symbols.has(event.symbol)) return;
     const bar = Math.floor(event.exchTs / this.options.barIntervalMs);
     const last = this.lastBar.get(event.symbol);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEvent, encodeEvent, subjectOf } from '../../../src/cluster/md-codec.js';
+import { decodeEvent, encodeEvent, subjectOf, symbolOfSubject } from '../../../src/cluster/md-codec.js';
 import type { MarketEvent } from '../../../src/core/market.js';
 
 describe('the stream message of a market event', () => {
@@ -27,5 +27,7 @@ describe('the stream message of a market event', () => {
   it('goes on md.<venue>.<symbol>, a dot in a symbol kept out of the subject\'s tokens', () => {
     expect(subjectOf('alpaca', 'SPY')).toBe('md.alpaca.SPY');
     expect(subjectOf('alpaca', 'BRK.B')).toBe('md.alpaca.BRK_B');
+    // A consumer reads the symbol back off the subject before it decodes anything.
+    for (const symbol of ['SPY', 'BRK.B', 'BTC-USD']) expect(symbolOfSubject(subjectOf('native', symbol))).toBe(symbol);
   });
 });
