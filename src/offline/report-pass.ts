@@ -23,7 +23,8 @@ export interface RunAnalysis {
   errors: { count: number; first: string[] };
 }
 
-export async function analyseRun(log: string, trace: string, key: string | undefined, charts?: ChartSeries): Promise<RunAnalysis> {
+/** `charts`: gather the HTML report's chart data (true: this run's own; a series: shared with other shards). */
+export async function analyseRun(log: string, trace: string, key: string | undefined, charts?: ChartSeries | boolean): Promise<RunAnalysis> {
   // A missing log fails at once; the log is then read as the trace's chunks are folded (its binding
   // and its ERROR/EXCEPTION lines in one read), or on its own when the trace cannot bind it.
   requireLogFile(log);

@@ -59,8 +59,8 @@ export interface KillSwitchFigures {
 
 export class ReportCollector {
   readonly symbols = new Map<string, SymbolFigures>();
-  /** The HTML report's chart data (chart-series.ts), bounded whatever the trace's length. */
-  readonly charts: ChartSeries;
+  /** The HTML report's chart data (chart-series.ts), bounded whatever the trace's length; only when an HTML report is asked for. */
+  readonly charts: ChartSeries | undefined;
   readonly disconnects: Disconnect[] = [];
   readonly memory = new MemoryTracker(0, 0);
   memorySamples = 0;
@@ -74,9 +74,12 @@ export class ReportCollector {
   summary: { decisions: unknown; orders: unknown } | null = null;
   private halted = false;
 
-  /** `charts`: a series shared by several runs' collectors (the shards of one run, on one time axis). */
-  constructor(readonly run: RunRecord, charts?: ChartSeries) {
-    this.charts = charts ?? new ChartSeries(Date.parse(run.started_at));
+  /**
+   * `charts`: true for this run's own chart data, a series shared by several runs' collectors (the
+   * shards of one run, on one time axis), or none (no --html: nothing is folded for charts).
+   */
+  constructor(readonly run: RunRecord, charts?: ChartSeries | boolean) {
+    this.charts = charts === true ? new ChartSeries(Date.parse(run.started_at)) : charts || undefined;
     for (const s of run.symbols) this.figures(s);
   }
 
@@ -87,8 +90,8 @@ export class ReportCollector {
       for (const k of ['BUY', 'SELL', 'HOLD'] as const) f.actions[k] += part.actions[k];
       f.latencies.push(part.latencies);
       f.decisions += part.latencies.length;
-      this.charts.decisions(part.symbol, part.at, part.latencies);
-      this.charts.lags(part.symbol, part.lagAt, part.lags);
+      this.charts?.decisions(part.symbol, part.at, part.latencies);
+      this.charts?.lags(part.symbol, part.lagAt, part.lags);
       f.lagSum += part.lagSum;
       f.lagCount += part.lagCount;
       f.lagMax = Math.max(f.lagMax, part.lagMax);
@@ -99,7 +102,7 @@ export class ReportCollector {
 
   /** Every record but decisions and heartbeats, which chunk-figures.ts sums. */
   private add(r: TraceRecord): void {
-    this.charts.record(r);
+    this.charts?.record(r);
     const ts = String(r.ts);
     const symbol = typeof r.symbol === 'string' ? r.symbol : undefined;
     switch (r.event ?? r.type) {

@@ -57,7 +57,8 @@ async function reportShards(opts: AnyReportOptions): Promise<number> {
   const smoke = readSmoke(opts.smoke);
   const parts: ShardPart[] = [];
   // One time axis for the page: every shard's decisions, lags, samples and markers go into one series.
-  const charts = new ChartSeries(Math.min(...members.map((m) => Date.parse(m.run.started_at))));
+  // Chart data only for an HTML report: every shard on one time axis.
+  const charts = opts.html ? new ChartSeries(Math.min(...members.map((m) => Date.parse(m.run.started_at)))) : undefined;
   // One shard after the other: each scan already uses the worker threads it is given.
   for (const m of members) {
     const log = logs.get(m) as string;
@@ -79,7 +80,7 @@ async function reportShards(opts: AnyReportOptions): Promise<number> {
   };
   const result = mergeShardReports({ parts, complete: judgeComplete(members), partition: judgePartition(members, ran), waive: opts.waive });
   writeOutput('--output', opts.output, `${JSON.stringify(result, null, 2)}\n`);
-  if (opts.html) {
+  if (opts.html && charts) {
     // Memory samples of all shards share the memory chart (per bucket: their mean); the memory row judges each shard alone.
     writeOutput('--html', opts.html, renderHtml(result, charts.finish(), (members[0] as ShardMember).run.timezone));
   }

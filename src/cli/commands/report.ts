@@ -41,7 +41,7 @@ export async function report(opts: ReportOptions): Promise<number> {
   ]);
   requireWritableFile({ flag: '--output', path: opts.output });
   if (opts.html) requireWritableFile({ flag: '--html', path: opts.html });
-  const { scan, c, determinism, chain, logBinding, errors } = await analyseRun(opts.log, opts.trace, key);
+  const { scan, c, determinism, chain, logBinding, errors } = await analyseRun(opts.log, opts.trace, key, opts.html !== undefined);
   if (!c.endedAt) {
     const going = runStillGoing(scan.run.pid);
     if (going) throw inputError(`${opts.trace}: the run is still in progress (pid ${scan.run.pid}, ${going}; no RUN_STOPPED yet): report once it has stopped`);
@@ -54,7 +54,7 @@ export async function report(opts: ReportOptions): Promise<number> {
 
   if (scan.cutLastLine) process.stderr.write(`trader: warning: ${opts.trace}: the last line is cut (the run was killed mid-write); reported every complete record\n`);
   writeOutput('--output', opts.output, `${JSON.stringify(result, null, 2)}\n`);
-  if (opts.html) writeOutput('--html', opts.html, renderHtml(result, c.charts.finish(), scan.run.timezone));
+  if (opts.html && c.charts) writeOutput('--html', opts.html, renderHtml(result, c.charts.finish(), scan.run.timezone));
   process.stdout.write(`${renderTable(result).join('\n')}\n`);
   process.stdout.write(`report written to ${opts.output}${opts.html ? ` and ${opts.html}` : ''}\n`);
   return result.decision === 'GO' ? 0 : 1;
