@@ -84,7 +84,11 @@ describe('the runbook\'s line forms, through the runbook\'s grep', () => {
     const dir = tempDir();
     const log = join(dir, 'run.log');
     const run = startCli(['run', '--config', writeDrillConfig(dir), '--symbols', 'SPY,QQQ', ...files(dir), '--quiet']);
-    await waitFor(() => readLines(log).filter((l) => l.includes('DECISION_LOGGED')).length >= 2, 30_000);
+    // Decisions and a heartbeat of an ACTIVE symbol first: the halt's effect on heartbeats is the point.
+    await waitFor(() => {
+      const lines = readLines(log);
+      return lines.filter((l) => l.includes('DECISION_LOGGED')).length >= 2 && lines.some((l) => l.includes('HEARTBEAT_OK'));
+    }, 30_000);
     writeFileSync(join(dir, 'halt.tmp'), 'drill\n');
     renameSync(join(dir, 'halt.tmp'), join(dir, 'FLAG_TRADING_HALTED'));
     await waitForLine(log, /KILL_SWITCH_VERIFIED/, 20_000);
