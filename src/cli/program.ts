@@ -14,7 +14,6 @@ import { shardFileName } from '../cluster/files.js';
 import { DEFAULT_NATS_URL, DEFAULT_STREAM, natsEndpoint } from '../cluster/defaults.js';
 import { durationArg, integerArg, pidArg, portArg, positiveNumberArg, rateArg, symbolsArg, criteriaArg } from './parsers.js';
 
-/** --shard i/N (a minimal local parse until the shard branch's flag lands; same contract). */
 /** The NATS connection's files (credentials, TLS), the same on every command that reaches the cluster. */
 function natsConnection(cmd: Command): Command {
   return cmd

@@ -3,7 +3,6 @@
  * verified, in one scan. `trader validate` runs it on one trace, or on each shard of a run.
  */
 import { scanTrace, type TraceScan } from './scan.js';
-import type { RunRecord } from '../trace/schema.js';
 import { chainVerdict, type ChainVerdict } from '../validate/chain-verdict.js';
 import { DeterminismChecker, type DeterminismResult } from '../validate/determinism.js';
 
@@ -14,15 +13,14 @@ export interface TraceCheck {
 }
 
 interface TraceCheckOptions {
-  /** Only these symbols (default: all); `required(run)` must each have decisions (default: the run's symbols). */
+  /** Only these symbols (default: all); each must have decisions (default: each of the run's symbols must). */
   symbols?: string[];
-  required?: (run: RunRecord) => string[];
   fromMs?: number;
 }
 
 export async function checkTrace(path: string, key: string | undefined, opts: TraceCheckOptions = {}): Promise<TraceCheck> {
   const scan = await scanTrace(path, { traceKey: key }, (run) => {
-    const options = { required: opts.required ? opts.required(run) : (opts.symbols ?? run.symbols), ...(opts.symbols ? { symbols: opts.symbols } : {}), ...(opts.fromMs !== undefined ? { fromMs: opts.fromMs } : {}) };
+    const options = { required: opts.symbols ?? run.symbols, ...(opts.symbols ? { symbols: opts.symbols } : {}), ...(opts.fromMs !== undefined ? { fromMs: opts.fromMs } : {}) };
     const checker = new DeterminismChecker(options);
     return { task: { run, checker: options, figures: false, log: null }, merge: (r, lineOffset) => checker.merge(r.determinism, lineOffset), state: checker };
   });

@@ -9,6 +9,7 @@
  */
 import { EV } from '../core/events.js';
 import type { TraceRecord } from '../trace/schema.js';
+import { round } from '../util/stats.js';
 
 /** Buckets per series before the grid doubles: with 3 lines a symbol, a few symbols stay near 20k points a chart. */
 const BUCKETS = 2048;
@@ -21,7 +22,7 @@ const BINS_PER_OCTAVE = 8;
 const LOW_LOG2 = -7;
 const BINS = 2 + 25 * BINS_PER_OCTAVE;
 /** Markers kept per kind: a flapping feed must not make the page unbounded. */
-const MARKERS_PER_KIND = 200;
+export const MARKERS_PER_KIND = 200;
 
 /** One series' buckets on the shared grid. */
 class Envelope {
@@ -316,9 +317,4 @@ function binOf(v: number): number {
 /** Bin 0 starts at 0 ms; bin b > 0 at 2^(LOW + (b-1)/8) ms. */
 function lowerEdge(b: number): number {
   return b === 0 ? 0 : round(2 ** (LOW_LOG2 + (b - 1) / BINS_PER_OCTAVE), 6);
-}
-
-function round(v: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(v * f) / f;
 }

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { ChartData } from './chart-series.js';
+import { MARKERS_PER_KIND, type ChartData } from './chart-series.js';
 import { PAGE_SCRIPT } from './html-script.js';
 import type { Report } from './schema.js';
 
@@ -62,7 +62,7 @@ export function renderHtml(report: Report, charts: ChartData, timezone: string):
     })
     .join('');
   const bucket = (ms: number): string => (ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`);
-  const left = charts.markersLeftOut ? ` ${charts.markersLeftOut} more events of kinds already marked 200 times are not drawn.` : '';
+  const left = charts.markersLeftOut ? ` ${charts.markersLeftOut} more events of kinds already marked ${MARKERS_PER_KIND} times are not drawn.` : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">
 <title>trader report ${esc(report.decision)} · ${esc(report.run.run_id)}</title>

@@ -124,12 +124,12 @@ export class Runner {
     this.safety.remoteKillSwitch(change, where);
   }
 
-  /** Data was missed outside a disconnect (a shard resumed after a restart): the open bars are marked. */
   /** The cluster halt key can no longer be watched: trading halts (SAFETY_CHECK_FAILED). */
   remoteKillSwitchLost(error: string): void {
     this.safety.remoteKillSwitchLost(error);
   }
 
+  /** Data was missed outside a disconnect (a shard resumed after a restart): the open bars are marked. */
   markDataGap(): void {
     this.path.markDataGap();
   }

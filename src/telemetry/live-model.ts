@@ -266,7 +266,7 @@ export class LiveModel {
     }
   }
 
-  /** The run now, as plain JSON (views, `trader status`, a metrics scrape may all read it). */
+  /** The run now, as plain JSON: what the status view draws (trader status reads /metrics or the trace instead). */
   snapshot(): StatusSnapshot {
     const now = this.options.now();
     const until = this.stoppedMs ?? now;
