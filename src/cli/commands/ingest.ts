@@ -37,7 +37,7 @@ import { ENCODING, encodeEvent, subjectOf } from '../../cluster/md-codec.js';
 import { controlBucket, ensureStream, manager, shardsKey, STREAM_SUBJECTS } from '../../cluster/stream.js';
 import type { IngestFlags } from '../program.js';
 import { natsEndpoint } from '../../cluster/defaults.js';
-import { waitForStop } from './run.js';
+import { waitForStop } from '../../runtime/stop-signal.js';
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
 

@@ -25,7 +25,7 @@ import { RunLock } from '../../runtime/lock.js';
 import { requireDistinct, requireWritableFile, type NamedPath } from '../../runtime/paths.js';
 import { register, runDir, type RunEntry } from '../../runtime/registry.js';
 import { rotateIfPresent } from '../../trace/files.js';
-import { Journal, type WriteFailure } from '../../trace/journal.js';
+import { Journal, type JournalOptions, type WriteFailure } from '../../trace/journal.js';
 import { Bus } from '../../core/bus.js';
 import { EV } from '../../core/events.js';
 import { traceKey } from '../../trace/chain.js';
@@ -33,11 +33,11 @@ import { openTerminal } from '../../telemetry/terminal.js';
 import { announceWarmup } from '../../telemetry/warmup-notice.js';
 import { CAPTURE_VERSION, CaptureWriter } from '../../trace/capture.js';
 import { formatDuration } from '../../util/duration.js';
-import { setLongTimeout } from '../../util/long-timeout.js';
+import { waitForStop } from '../../runtime/stop-signal.js';
 import { redactor, urlSecrets, type Needle, type Redact } from '../../util/redact.js';
 import type { MetricsEndpoint } from '../../telemetry/metrics-endpoint.js';
 import type { RunFlags } from '../program.js';
-import { openNatsRun, type NatsRun } from '../../cluster/nats-run.js';
+import type { NatsRun } from '../../cluster/nats-run.js';
 
 const wallClock = (): number => performance.timeOrigin + performance.now();
 
@@ -165,7 +165,8 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     // Per-shard quotas of max_positions on any feed (README, Sharding): the run record shows this shard's.
     if (shard) config = { ...config, max_positions: shard.quota(config.max_positions) };
     // The cluster (server, stream, shard registration, resume point) is checked before any file is rotated.
-    natsRun = flags.feed === 'nats' ? await openNatsRun({ endpoint: natsEndpoint(flags), stream: flags.stream, shard: flags.shard, tracePath: owner.trace, barIntervalMs: config.decision.bar_interval, maxPositions: config.max_positions }) : undefined;
+    // The NATS client is loaded only for a run on the stream.
+    natsRun = flags.feed === 'nats' ? await (await import('../../cluster/nats-run.js')).openNatsRun({ endpoint: natsEndpoint(flags), stream: flags.stream, shard: flags.shard, tracePath: owner.trace, barIntervalMs: config.decision.bar_interval, maxPositions: config.max_positions }) : undefined;
     const feeds = natsRun ? { primary: natsRun.source, fallback: undefined } : await resolveFeeds({ venue, feedUrl: flags.feedUrl, config, configPath: loaded.path, embedded });
     const { primary, fallback } = feeds;
     if (f && (natsRun || venue !== p.venue)) say(`trader run: --feed ${natsRun ? 'nats' : venue} replaces the config's primary (${p.venue}); its fallback (${f.venue}) is not used\n`);
@@ -182,6 +183,8 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
     }
     let stopForWriteFailure: (failure: WriteFailure) => void = () => undefined;
     const bus = new Bus();
+    // The journal echoes to the terminal, which is opened after it (below): until then, nowhere.
+    let echoLine: NonNullable<JournalOptions['echo']> = () => undefined;
     let journal: Journal;
     try {
       journal = new Journal({
@@ -194,17 +197,17 @@ async function runLocked(flags: RunFlags, loaded: { config: Config; path: string
         redact,
         ...traceKeyOption(),
         onWriteFailure: (failure) => stopForWriteFailure(failure),
-        echo: (line, event, level) => terminal.echo(line, event, level),
+        echo: (line, event, level) => echoLine(line, event, level),
       });
     } catch (err) {
       throw usageError(`cannot open the log or the trace: ${(err as Error).message}`);
     }
     journal.attach(bus);
     // The status model listens after the journal, so whatever it does, every line is written first.
-    // (The journal's echo above calls it only when a line is written, after this.)
     // The view reads the runner's trading state (the order gate's) once the runner exists.
     let runnerTrading: (() => TradingSnapshot) | undefined;
     const terminal = openTerminal({ bus, quiet: flags.quiet === true, durationMs: flags.duration, lookback: plugin.lookback, now: wallClock, env: process.env, stdout: { write: (t) => say(t), isTTY: process.stdout.isTTY }, stderr: process.stderr, redact, trading: () => runnerTrading?.() });
+    echoLine = (line, event, level) => terminal.echo(line, event, level);
     metrics?.attach(bus);
     announceWarmup(bus, { strategy: `${plugin.identity.name}@${plugin.identity.version}`, lookback: plugin.lookback, barIntervalMs: config.decision.bar_interval });
     natsRun?.useBus(bus);
@@ -289,29 +292,6 @@ function removeOwnPidFile(path: string): void {
   } catch {
     // absent or unreadable: nothing of ours to remove
   }
-}
-
-/** The stop reason: the duration elapsed, SIGTERM, SIGINT or stop() (a write failure). SIGUSR1 reloads symbols. */
-export function waitForStop(durationMs: number | undefined, onReload: () => void): { reason: Promise<string>; stop: (reason: string) => void } {
-  let stop: (reason: string) => void = () => undefined;
-  const reason = new Promise<string>((resolveStop) => {
-    // A duration past what one timer can hold (~24.8 days) is honoured exactly, in steps.
-    const timer = durationMs === undefined ? undefined : setLongTimeout(durationMs, () => finish('duration'));
-    const onTerm = (): void => finish('SIGTERM');
-    const onInt = (): void => finish('SIGINT');
-    process.on('SIGTERM', onTerm);
-    process.on('SIGINT', onInt);
-    process.on('SIGUSR1', onReload);
-    function finish(why: string): void {
-      timer?.cancel();
-      process.off('SIGTERM', onTerm);
-      process.off('SIGINT', onInt);
-      process.off('SIGUSR1', onReload);
-      resolveStop(why);
-    }
-    stop = finish;
-  });
-  return { reason, stop };
 }
 
 /**
