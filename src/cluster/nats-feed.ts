@@ -8,6 +8,7 @@
  * a lost NATS server is WEBSOCKET_DISCONNECT, its return RECONNECT_SUCCESS, and the ordered
  * consumer re-creates itself after the last sequence it delivered, so nothing the stream kept is lost.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DeliverPolicy, jetstream, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { FeedListener } from '../feeds/client.js';
@@ -34,6 +35,7 @@ export interface NatsFeedOptions {
 
 export class NatsFeed implements MarketFeed {
   private readonly symbols: Set<string>;
+  private readonly stopping = new AbortController();
   private readonly lastBar = new Map<string, number>();
   private messages: ConsumerMessages | undefined;
   private connection = 0;
@@ -74,6 +76,7 @@ export class NatsFeed implements MarketFeed {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort();
     await this.messages?.close();
     this.messages = undefined;
     // The status loop ends when the owner closes the connection, after the runner has stopped.
@@ -109,7 +112,8 @@ export class NatsFeed implements MarketFeed {
       } catch (err) {
         if (this.stopped || generation !== this.generation) return;
         listener.onReconnectFailed({ url, attempt, error: `ordered consumer on ${stream}: ${(err as Error).message.split('\n')[0] ?? ''}` });
-        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** attempt)));
+        // The wait ends early when the feed stops: a stopped feed keeps no timer alive.
+        await sleep(Math.min(2000, 100 * 2 ** attempt), undefined, { signal: this.stopping.signal }).catch(() => undefined);
       }
     }
   }
