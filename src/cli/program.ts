@@ -14,6 +14,16 @@ import { shardFileName } from '../cluster/files.js';
 import { DEFAULT_NATS_URL, DEFAULT_STREAM, natsEndpoint } from '../cluster/defaults.js';
 import { durationArg, integerArg, pidArg, portArg, positiveNumberArg, rateArg, symbolsArg, criteriaArg } from './parsers.js';
 
+/** What a command that holds a feed for a session (run, ingest) reads: its config, symbols and duration, and the log and trace it writes. */
+function sessionOptions(cmd: Command, files: { logFile: string; traceFile: string }): Command {
+  return cmd
+    .option('--config <yaml>', 'config file', 'config/staging_multi.yaml')
+    .option('--symbols <list>', 'comma-separated symbols; overrides the config', symbolsArg)
+    .option('--duration <time>', 'stop after this long (ms, s, m/min, h); default: until SIGTERM/SIGINT', durationArg)
+    .option('--log-file <file>', 'human log', files.logFile)
+    .option('--trace-file <file>', 'JSONL trace', files.traceFile);
+}
+
 /** The NATS connection's files (credentials, TLS), the same on every command that reaches the cluster. */
 function natsConnection(cmd: Command): Command {
   return cmd
@@ -31,14 +41,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .showHelpAfterError('(run with --help for usage)')
     .configureOutput({ outputError: (text, write) => write(`trader: ${text.replace(/^error: /, '')}`) });
 
-  natsConnection(program
+  natsConnection(sessionOptions(program
     .command('run')
-    .description('run the realtime runner (paper orders) and write the log and the JSONL trace')
-    .option('--config <yaml>', 'config file', 'config/staging_multi.yaml')
-    .option('--symbols <list>', 'comma-separated symbols; overrides the config', symbolsArg)
-    .option('--duration <time>', 'stop after this long (ms, s, m/min, h); default: until SIGTERM/SIGINT', durationArg)
-    .option('--log-file <file>', 'human log', 'logs/market_open_validation.log')
-    .option('--trace-file <file>', 'JSONL trace', 'logs/validation_trace.jsonl')
+    .description('run the realtime runner (paper orders) and write the log and the JSONL trace'), { logFile: 'logs/market_open_validation.log', traceFile: 'logs/validation_trace.jsonl' })
     .addOption(new Option('--log-format <format>', 'log line format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--feed <venue>', 'market-data feed; default: the config\'s feeds.primary.venue; nats: the stream `trader ingest` fills').choices([...VENUES, 'nats']))
     .option('--feed-url <url>', 'the primary feed\'s ws:// endpoint')
@@ -58,14 +63,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
       setExitCode(await run(opts));
     });
 
-  natsConnection(program
+  natsConnection(sessionOptions(program
     .command('ingest')
-    .description('hold the one venue connection and publish every normalized event to a JetStream stream (md.<venue>.<symbol>) for `trader run --feed nats` shards')
-    .option('--config <yaml>', 'config file', 'config/staging_multi.yaml')
-    .option('--symbols <list>', 'comma-separated symbols; overrides the config', symbolsArg)
-    .option('--duration <time>', 'stop after this long; default: until SIGTERM/SIGINT', durationArg)
-    .option('--log-file <file>', 'human log', 'logs/ingest.log')
-    .option('--trace-file <file>', 'JSONL trace', 'logs/ingest_trace.jsonl')
+    .description('hold the one venue connection and publish every normalized event to a JetStream stream (md.<venue>.<symbol>) for `trader run --feed nats` shards'), { logFile: 'logs/ingest.log', traceFile: 'logs/ingest_trace.jsonl' })
     .addOption(new Option('--feed <venue>', 'market-data feed; default: the config\'s feeds.primary.venue').choices([...VENUES]))
     .option('--feed-url <url>', 'the primary feed\'s ws:// endpoint')
     .option('--nats-url <url>', 'the NATS server', DEFAULT_NATS_URL)
